@@ -1,0 +1,89 @@
+//! JSON helpers shared by the facades: bodies parsed whatever their content type, typed
+//! conversion that names the offending field, and RFC 7396 merge patches.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// Parses a request body as a JSON object.
+pub(crate) fn parse_object(body: &[u8]) -> Result<Value, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("the request body is empty; a JSON object is expected".into());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(v @ Value::Object(_)) => Ok(v),
+        Ok(_) => Err("the request body must be a JSON object".into()),
+        Err(e) => Err(format!("the request body is not valid JSON: {e}")),
+    }
+}
+
+/// Converts a JSON value to `T`, naming the field at fault when it does not fit.
+pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        if path == "." { e.inner().to_string() } else { format!("'{path}': {}", e.inner()) }
+    })
+}
+
+pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or(Value::Null)
+}
+
+/// Applies an RFC 7396 merge patch: objects merge key by key, `null` removes, anything else
+/// replaces.
+pub(crate) fn merge_patch(target: &mut Value, patch: Value) {
+    match patch {
+        Value::Object(fields) => {
+            if !target.is_object() {
+                *target = Value::Object(Map::new());
+            }
+            if let Value::Object(t) = target {
+                for (k, v) in fields {
+                    if v.is_null() {
+                        t.remove(&k);
+                    } else {
+                        merge_patch(t.entry(k).or_insert(Value::Null), v);
+                    }
+                }
+            }
+        }
+        other => *target = other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn merge_patch_merges_nested_objects_removes_nulls_and_replaces_the_rest() {
+        let mut doc = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2]});
+        merge_patch(&mut doc, json!({"a": null, "b": {"c": 20}, "e": [9], "f": "new"}));
+        assert_eq!(doc, json!({"b": {"c": 20, "d": 3}, "e": [9], "f": "new"}));
+    }
+
+    #[test]
+    fn bodies_must_be_json_objects() {
+        assert!(parse_object(br#"{"a":1}"#).is_ok());
+        assert!(parse_object(b"").unwrap_err().contains("empty"));
+        assert!(parse_object(b"[1]").unwrap_err().contains("JSON object"));
+        assert!(parse_object(b"{nope").unwrap_err().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn conversion_errors_name_the_field() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct T {
+            inner: Inner,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Inner {
+            n: i64,
+        }
+        let err = from_value::<T>(json!({"inner": {"n": "x"}})).unwrap_err();
+        assert!(err.starts_with("'inner.n': invalid type"), "{err}");
+    }
+}

@@ -1,0 +1,104 @@
+//! A small Prometheus registry of our own: per-application rather than process-global, so that
+//! several servers in one process (as in tests) each count their own requests.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::AppState;
+
+const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+#[derive(Default)]
+struct Registry {
+    requests: BTreeMap<(String, String, u16), u64>,
+    latency: BTreeMap<(String, String), Histogram>,
+}
+
+#[derive(Default)]
+pub struct Metrics {
+    registry: Mutex<Registry>,
+}
+
+impl Metrics {
+    pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let mut r = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        *r.requests.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        let h = r.latency.entry((method.to_owned(), route.to_owned())).or_default();
+        for (i, le) in BUCKETS.iter().enumerate() {
+            if seconds <= *le {
+                h.counts[i] += 1;
+            }
+        }
+        h.sum += seconds;
+        h.count += 1;
+    }
+
+    pub fn render(&self) -> String {
+        let r = self.registry.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::new();
+        out.push_str("# HELP http_requests_total HTTP requests answered, by method, route and status.\n");
+        out.push_str("# TYPE http_requests_total counter\n");
+        for ((method, route, status), n) in &r.requests {
+            let _ = writeln!(out, "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+        }
+        out.push_str("# HELP http_request_duration_seconds Time to answer HTTP requests, by method and route.\n");
+        out.push_str("# TYPE http_request_duration_seconds histogram\n");
+        for ((method, route), h) in &r.latency {
+            let labels = format!("method=\"{method}\",route=\"{}\"", escape(route));
+            for (le, n) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"{le}\"}} {n}");
+            }
+            let _ = writeln!(out, "http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
+            let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", h.count);
+        }
+        out
+    }
+}
+
+fn escape(label: &str) -> String {
+    label.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// Middleware: counts each request under its route template (never the raw path, which would
+/// make one series per id).
+pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let start = Instant::now();
+    let response = next.run(req).await;
+    state.metrics.observe(&method, &route, response.status().as_u16(), start.elapsed().as_secs_f64());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_cumulative_histogram_buckets() {
+        let m = Metrics::default();
+        m.observe("GET", "/system/company", 200, 0.003);
+        m.observe("GET", "/system/company", 200, 0.2);
+        m.observe("GET", "/system/company", 401, 0.001);
+        let text = m.render();
+        assert!(text.contains("http_requests_total{method=\"GET\",route=\"/system/company\",status=\"200\"} 2"), "{text}");
+        assert!(text.contains("http_requests_total{method=\"GET\",route=\"/system/company\",status=\"401\"} 1"));
+        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/system/company\",le=\"0.005\"} 2"));
+        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/system/company\",le=\"+Inf\"} 3"));
+        assert!(text.contains("http_request_duration_seconds_count{method=\"GET\",route=\"/system/company\"} 3"));
+    }
+}

@@ -1,0 +1,126 @@
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+use switchboard_domain::address::Address;
+use switchboard_domain::company::Company;
+use switchboard_domain::email::Email;
+use switchboard_domain::{Error, Result};
+use switchboard_engine::companies::CompanyView;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::{JsonObject, Problem, patched};
+use crate::AppState;
+
+/// The RingPlan company object. Read-only fields sent back in an update are ignored.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CompanyWire {
+    #[schema(read_only, example = "611ced1255c44a89f8df7cc0")]
+    id: Option<String>,
+    address: Option<Address>,
+    affiliate: Option<bool>,
+    billing_email: Option<String>,
+    #[schema(read_only, example = "2021-08-18T14:20:50.837000Z")]
+    created: Option<String>,
+    description: Option<String>,
+    email: Option<String>,
+    emergency_contact_number: Option<String>,
+    /// Number of users.
+    #[schema(read_only)]
+    employees: Option<i64>,
+    fax: Option<String>,
+    #[schema(example = "Example Corp")]
+    name: Option<String>,
+    onboarding: Option<bool>,
+    partner_id: Option<String>,
+    phone: Option<String>,
+    revenue: Option<i64>,
+    #[schema(read_only, example = "active")]
+    status: Option<String>,
+    #[schema(read_only)]
+    updated: Option<String>,
+    website: Option<String>,
+}
+
+impl From<&CompanyView> for CompanyWire {
+    fn from(v: &CompanyView) -> Self {
+        CompanyWire::new(&v.company, Some(v.employees))
+    }
+}
+
+impl CompanyWire {
+    fn new(c: &Company, employees: Option<i64>) -> Self {
+        let p = &c.profile;
+        CompanyWire {
+            id: Some(c.id.to_string()),
+            address: p.address.clone(),
+            affiliate: p.affiliate,
+            billing_email: p.billing_email.as_ref().map(Email::to_string),
+            created: Some(c.created_at.to_rfc3339_micros()),
+            description: p.description.clone(),
+            email: p.email.as_ref().map(Email::to_string),
+            emergency_contact_number: p.emergency_contact_number.clone(),
+            employees,
+            fax: p.fax.clone(),
+            name: Some(c.name.clone()),
+            onboarding: p.onboarding,
+            partner_id: p.partner_id.clone(),
+            phone: p.phone.clone(),
+            revenue: p.revenue,
+            status: Some(c.status.clone()),
+            updated: Some(c.updated_at.to_rfc3339_micros()),
+            website: p.website.clone(),
+        }
+    }
+
+    fn apply(self, mut c: Company) -> Result<Company> {
+        c.name = self.name.ok_or_else(|| Error::invalid("'name' must not be empty"))?;
+        let p = &mut c.profile;
+        p.address = self.address;
+        p.affiliate = self.affiliate;
+        p.billing_email = self.billing_email.as_deref().map(Email::parse).transpose()?;
+        p.description = self.description;
+        p.email = self.email.as_deref().map(Email::parse).transpose()?;
+        p.emergency_contact_number = self.emergency_contact_number;
+        p.fax = self.fax;
+        p.onboarding = self.onboarding;
+        p.partner_id = self.partner_id;
+        p.phone = self.phone;
+        p.revenue = self.revenue;
+        p.website = self.website;
+        Ok(c)
+    }
+}
+
+/// Get the company of the acting user.
+#[utoipa::path(
+    get, path = "/system/company", tag = "RingPlan: Company",
+    security(("api_key" = [], "user_id" = [])),
+    responses((status = 200, description = "The company.", body = CompanyWire), (status = 401, body = Problem))
+)]
+pub(crate) async fn get_company(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<CompanyWire>, Problem> {
+    Ok(Json((&s.engine.company(&actor).await?).into()))
+}
+
+/// Partially update the company (owner only).
+#[utoipa::path(
+    patch, path = "/company", tag = "RingPlan: Company",
+    security(("api_key" = [], "user_id" = [])),
+    request_body = CompanyWire,
+    responses(
+        (status = 200, description = "The updated company.", body = CompanyWire),
+        (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, description = "The acting user is not the company owner.", body = Problem)
+    )
+)]
+pub(crate) async fn update_company(State(s): State<AppState>, Caller(actor): Caller, JsonObject(patch): JsonObject) -> Result<Json<CompanyWire>, Problem> {
+    let view = s
+        .engine
+        .update_company(&actor, |c| {
+            let wire: CompanyWire = patched(&CompanyWire::new(&c, None), patch)?;
+            wire.apply(c)
+        })
+        .await?;
+    Ok(Json((&view).into()))
+}

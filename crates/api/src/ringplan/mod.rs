@@ -1,0 +1,57 @@
+//! The RingPlan REST API (seeds/003): company, users (contacts) and locations. Errors are
+//! RFC 7807 problems; callers authenticate with the company API key and `X-User-Id`.
+
+mod auth;
+mod company;
+mod contacts;
+mod error;
+mod locations;
+
+use axum::extract::{FromRequest, Request};
+use bytes::Bytes;
+use serde_json::Value;
+use switchboard_domain::Error;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use error::Problem;
+
+use crate::AppState;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(company::get_company))
+        .routes(routes!(company::update_company))
+        .routes(routes!(contacts::list_contacts))
+        .routes(routes!(contacts::create_contact))
+        .routes(routes!(contacts::update_contact, contacts::delete_contact))
+        .routes(routes!(locations::list_locations, locations::create_location))
+        .routes(routes!(locations::update_location, locations::delete_location))
+}
+
+/// A JSON object request body, accepted whatever its content type; anything else is a 400.
+pub(crate) struct JsonObject(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| Problem::bad_request(e.body_text()))?;
+        crate::json::parse_object(&bytes).map(JsonObject).map_err(Problem::bad_request)
+    }
+}
+
+/// Converts a JSON document to a wire type; when it does not fit, an invalid-input error that
+/// names the field.
+pub(crate) fn parse_wire<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Error> {
+    crate::json::from_value(value).map_err(Error::Invalid)
+}
+
+/// Applies a partial update (a JSON merge patch) to the current wire form of a resource and
+/// parses the result. Runs inside the engine's transaction, on the locked current state, so
+/// concurrent partial updates of different fields do not undo each other.
+pub(crate) fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(current: &T, patch: Value) -> Result<T, Error> {
+    let mut doc = crate::json::to_value(current);
+    crate::json::merge_patch(&mut doc, patch);
+    parse_wire(doc)
+}

@@ -1,0 +1,88 @@
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::Error;
+
+/// An email address that passed a deliberately simple check: one `@`, a non-empty local part,
+/// a dotted domain, no whitespace. Stored as given; compared case-insensitively.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(s: &str) -> Result<Self, Error> {
+        let s = s.trim();
+        let valid = s.len() <= 254
+            && !s.chars().any(char::is_whitespace)
+            && match s.split_once('@') {
+                Some((local, domain)) => {
+                    !local.is_empty()
+                        && !domain.contains('@')
+                        && domain.contains('.')
+                        && !domain.starts_with('.')
+                        && !domain.ends_with('.')
+                        && !domain.contains("..")
+                }
+                None => false,
+            };
+        if valid {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(Error::invalid(format!("'{s}' is not a valid email address")))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The form used for uniqueness and lookups.
+    pub fn normalized(&self) -> String {
+        self.0.to_lowercase()
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self, Error> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Email> for String {
+    fn from(e: Email) -> String {
+        e.0
+    }
+}
+
+impl fmt::Debug for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Email({})", self.0)
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_addresses_and_rejects_malformed_ones() {
+        assert!(Email::parse("janedoe@example.com").is_ok());
+        assert!(Email::parse("a.b+c@mail.example.co.uk").is_ok());
+        for bad in ["", "jane", "jane@", "@example.com", "jane@example", "ja ne@example.com", "a@b@c.com", "a@.com", "a@b..com"] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn normalized_form_ignores_case() {
+        assert_eq!(Email::parse("Jane@Example.COM").unwrap().normalized(), "jane@example.com");
+    }
+}

@@ -1,0 +1,18 @@
+//! Switchboard's core model. Every facade translates its wire shapes to and from these types;
+//! nothing here performs IO.
+
+pub mod address;
+pub mod company;
+pub mod email;
+pub mod error;
+pub mod event;
+pub mod id;
+pub mod job;
+pub mod location;
+pub mod paging;
+pub mod time;
+pub mod user;
+
+pub use error::{Error, Resource, Result};
+pub use id::*;
+pub use time::Timestamp;

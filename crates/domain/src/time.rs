@@ -1,0 +1,68 @@
+//! Instants are integer microseconds since the Unix epoch, UTC: the storage format on both
+//! backends, and exact enough for every wire format we speak.
+
+use std::fmt;
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    pub fn now() -> Self {
+        Self(Utc::now().timestamp_micros())
+    }
+
+    pub const fn from_micros(micros: i64) -> Self {
+        Self(micros)
+    }
+
+    pub const fn as_micros(self) -> i64 {
+        self.0
+    }
+
+    pub fn from_datetime(dt: DateTime<Utc>) -> Self {
+        Self(dt.timestamp_micros())
+    }
+
+    pub fn to_datetime(self) -> DateTime<Utc> {
+        DateTime::from_timestamp_micros(self.0).unwrap_or_default()
+    }
+
+    pub fn plus(self, d: Duration) -> Self {
+        Self(self.0.saturating_add(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)))
+    }
+
+    pub fn minus(self, d: Duration) -> Self {
+        Self(self.0.saturating_sub(i64::try_from(d.as_micros()).unwrap_or(i64::MAX)))
+    }
+
+    /// `2021-08-18T11:20:51.510000Z`, the form RingPlan uses.
+    pub fn to_rfc3339_micros(self) -> String {
+        self.to_datetime().to_rfc3339_opts(SecondsFormat::Micros, true)
+    }
+
+    /// `2021-08-18T11:20:51.510Z`, the form webhooks and most JSON APIs use.
+    pub fn to_rfc3339_millis(self) -> String {
+        self.to_datetime().to_rfc3339_opts(SecondsFormat::Millis, true)
+    }
+}
+
+impl fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339_micros())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_microseconds_and_a_z_suffix() {
+        let t = Timestamp::from_micros(1_629_285_651_510_000);
+        assert_eq!(t.to_rfc3339_micros(), "2021-08-18T11:20:51.510000Z");
+        assert_eq!(t.to_rfc3339_millis(), "2021-08-18T11:20:51.510Z");
+    }
+}

@@ -1,0 +1,100 @@
+use switchboard_domain::event::NewEvent;
+use switchboard_domain::paging::{Page, Paged};
+use switchboard_domain::user::{Role, User, UserDetails};
+use switchboard_domain::{Error, Resource, Result, Timestamp, UserId};
+use switchboard_store::users::{self, UserFilter};
+use switchboard_store::{Tx, events};
+
+use crate::{Actor, Engine, snapshot};
+
+impl Engine {
+    pub async fn list_users(&self, actor: &Actor, filter: &UserFilter, page: Page) -> Result<Paged<User>> {
+        let mut r = self.store.reader().await?;
+        let (items, total) = users::list(&mut r, &actor.company_id, filter, page.limit(), page.offset()).await?;
+        Ok(Paged { items, total: total.max(0) as u64, page })
+    }
+
+    pub async fn create_user(&self, actor: &Actor, new: UserDetails) -> Result<User> {
+        actor.require_primary("add users")?;
+        let now = Timestamp::now();
+        let mut user = User {
+            id: UserId::new(),
+            company_id: actor.company_id.clone(),
+            role: Role::Agent,
+            first_name: None,
+            last_name: None,
+            email: None,
+            activated: true,
+            profile: Default::default(),
+            created_at: now,
+            updated_at: now,
+            last_enter: None,
+        };
+        user.set_details(new);
+        user.validate()?;
+        let mut tx = self.store.begin().await?;
+        ensure_email_free(&mut tx, &user).await?;
+        users::insert(&mut tx, &user).await.map_err(duplicate_email)?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.created", snapshot::user(&user))]).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Applies `change` to a user. Users may change themselves; the primary user may change
+    /// anyone. Identity, role and history cannot change, and the primary user stays active.
+    pub async fn update_user(&self, actor: &Actor, id: &UserId, change: impl FnOnce(User) -> Result<User>) -> Result<User> {
+        let mut tx = self.store.begin().await?;
+        let current = users::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::User))?;
+        if !actor.user.is_primary() && actor.user.id != current.id {
+            return Err(Error::forbidden("only the user themself or the company owner may update a user"));
+        }
+        let mut updated = change(current.clone())?;
+        updated.id = current.id;
+        updated.company_id = current.company_id;
+        updated.role = current.role;
+        updated.created_at = current.created_at;
+        updated.last_enter = current.last_enter;
+        updated.updated_at = Timestamp::now();
+        if updated.is_primary() && !updated.activated {
+            return Err(Error::invalid("the primary user cannot be deactivated"));
+        }
+        updated.validate()?;
+        ensure_email_free(&mut tx, &updated).await?;
+        users::update(&mut tx, &updated).await.map_err(duplicate_email)?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.updated", snapshot::user(&updated))]).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Deletes a user and returns what it was. Only the primary user may, and not themself.
+    pub async fn delete_user(&self, actor: &Actor, id: &UserId) -> Result<User> {
+        actor.require_primary("delete users")?;
+        let mut tx = self.store.begin().await?;
+        let user = users::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::User))?;
+        if user.is_primary() {
+            return Err(Error::invalid("the primary user cannot be deleted; a company always keeps its owner"));
+        }
+        users::delete(&mut tx, &actor.company_id, id).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.deleted", snapshot::user(&user))]).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+}
+
+async fn ensure_email_free(tx: &mut Tx, user: &User) -> Result<()> {
+    if let Some(email) = &user.email
+        && users::email_taken(tx, &user.company_id, email, Some(&user.id)).await?
+    {
+        return Err(Error::invalid(format!("a user with email '{email}' already exists in this company")));
+    }
+    Ok(())
+}
+
+/// A concurrent insert can still win the race past [`ensure_email_free`]; the unique index
+/// catches it, and the caller gets the same answer as if it had lost the check.
+fn duplicate_email(e: Error) -> Error {
+    match e {
+        Error::Conflict(_) => Error::invalid("a user with this email already exists in this company"),
+        other => other,
+    }
+}

@@ -1,0 +1,94 @@
+use serde_json::json;
+use switchboard_domain::company::{Company, CompanyProfile};
+use switchboard_domain::event::NewEvent;
+use switchboard_domain::{CompanyId, Timestamp};
+use switchboard_store::{Store, events, store_test};
+
+async fn company(store: &Store) -> CompanyId {
+    let now = Timestamp::now();
+    let c = Company { id: CompanyId::new(), name: "Acme".into(), status: "active".into(), profile: CompanyProfile::default(), created_at: now, updated_at: now };
+    let mut tx = store.begin().await.unwrap();
+    switchboard_store::companies::insert(&mut tx, &c).await.unwrap();
+    tx.commit().await.unwrap();
+    c.id
+}
+
+store_test! {
+    async fn concurrent_writers_get_a_gapless_strictly_increasing_seq(store: Store) {
+        let company = company(&store).await;
+        let writers = (0..8).map(|w| {
+            let store = store.clone();
+            let company = company.clone();
+            tokio::spawn(async move {
+                for i in 0..250 {
+                    let mut tx = store.begin().await.unwrap();
+                    events::append(&mut tx, &company, vec![NewEvent::new("test.event", json!({"writer": w, "i": i}))]).await.unwrap();
+                    tx.commit().await.unwrap();
+                }
+            })
+        });
+        for w in futures::future::join_all(writers).await {
+            w.unwrap();
+        }
+        let mut r = store.reader().await.unwrap();
+        let log = events::read_after(&mut r, &company, 0, 10_000).await.unwrap();
+        let seqs: Vec<i64> = log.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=2000).collect::<Vec<_>>());
+        for w in 0..8 {
+            let mine: Vec<i64> = log.iter().filter(|e| e.payload["writer"] == w).map(|e| e.payload["i"].as_i64().unwrap()).collect();
+            assert_eq!(mine, (0..250).collect::<Vec<_>>(), "writer {w} events out of order");
+        }
+        assert_eq!(events::last_seq(&mut r, &company).await.unwrap(), 2000);
+    }
+
+    async fn read_after_returns_only_newer_events_up_to_the_limit(store: Store) {
+        let company = company(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        let batch = (0..5).map(|i| NewEvent::new("test.event", json!({"i": i}))).collect();
+        let appended = events::append(&mut tx, &company, batch).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(appended.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
+
+        let mut r = store.reader().await.unwrap();
+        let page = events::read_after(&mut r, &company, 2, 2).await.unwrap();
+        assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4]);
+        assert_eq!(page[0].payload, json!({"i": 2}));
+        assert_eq!(page[0].kind, "test.event");
+        assert!(events::read_after(&mut r, &company, 5, 10).await.unwrap().is_empty());
+    }
+
+    async fn each_company_has_its_own_sequence_and_sees_only_its_events(store: Store) {
+        let a = company(&store).await;
+        let b = company(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        events::append(&mut tx, &a, vec![NewEvent::new("a.one", json!({})), NewEvent::new("a.two", json!({}))]).await.unwrap();
+        events::append(&mut tx, &b, vec![NewEvent::new("b.one", json!({}))]).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut r = store.reader().await.unwrap();
+        let of_b = events::read_after(&mut r, &b, 0, 100).await.unwrap();
+        assert_eq!(of_b.len(), 1);
+        assert_eq!((of_b[0].seq, of_b[0].kind.as_str()), (1, "b.one"));
+        assert_eq!(events::read_after(&mut r, &a, 0, 100).await.unwrap().len(), 2);
+    }
+
+    async fn a_rolled_back_append_leaves_no_gap(store: Store) {
+        let company = company(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        events::append(&mut tx, &company, vec![NewEvent::new("lost", json!({}))]).await.unwrap();
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        let kept = events::append(&mut tx, &company, vec![NewEvent::new("kept", json!({}))]).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(kept[0].seq, 1);
+    }
+
+    async fn committing_an_append_notifies_subscribers_with_the_last_seq(store: Store) {
+        let company = company(&store).await;
+        let mut rx = store.subscribe_committed();
+        let mut tx = store.begin().await.unwrap();
+        events::append(&mut tx, &company, vec![NewEvent::new("x", json!({})), NewEvent::new("y", json!({}))]).await.unwrap();
+        tx.commit().await.unwrap();
+        let notice = rx.recv().await.unwrap();
+        assert_eq!((notice.company_id, notice.last_seq), (company, 2));
+    }
+}

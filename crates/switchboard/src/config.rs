@@ -1,0 +1,236 @@
+//! Configuration, from lowest to highest precedence: built-in defaults, `switchboard.toml` (or
+//! `--config FILE`), `SWITCHBOARD_*` environment variables, command-line flags. Nested keys map
+//! to environment names with `__` (`webhooks.allow_private_targets` is
+//! `SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS`), and any variable may instead name a file
+//! holding its value with a `_FILE` suffix, for secrets. Unknown keys are reported, not fatal.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use toml::{Table, Value};
+
+pub const DEFAULT_FILE: &str = "switchboard.toml";
+const ENV_PREFIX: &str = "SWITCHBOARD_";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to serve HTTP on.
+    pub bind: SocketAddr,
+    /// `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
+    /// PostgreSQL pool size, or the number of SQLite reader connections.
+    pub database_max_connections: u32,
+    pub log_format: LogFormat,
+    /// A tracing filter, e.g. `info` or `switchboard=debug,info`.
+    pub log_level: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://switchboard.db".into(),
+            database_max_connections: 16,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Settings given on the command line; they win over every other source.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub bind: Option<SocketAddr>,
+    pub database_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+}
+
+/// The configuration, and what was odd about its sources (to log once logging is set up).
+#[derive(Debug)]
+pub struct Loaded {
+    pub config: Config,
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    pub fn load(overrides: &Overrides, env: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Loaded> {
+        let defaults = Value::try_from(Config::default()).context("defaults")?;
+        let Value::Table(mut merged) = defaults.clone() else { bail!("defaults are not a table") };
+        let mut warnings = Vec::new();
+
+        let file = match &overrides.config_file {
+            Some(path) => Some(read_file(path)?),
+            None if Path::new(DEFAULT_FILE).exists() => Some(read_file(Path::new(DEFAULT_FILE))?),
+            None => None,
+        };
+        if let Some((path, table)) = file {
+            for key in unknown_keys(&table, &defaults, "") {
+                warnings.push(format!("{}: unknown configuration key '{key}' ignored", path.display()));
+            }
+            merge(&mut merged, table);
+        }
+
+        for (name, raw) in env {
+            let Some(rest) = name.strip_prefix(ENV_PREFIX) else { continue };
+            // Test harness settings share the prefix but are not configuration.
+            if rest.starts_with("TEST_") {
+                continue;
+            }
+            let (rest, value) = match rest.strip_suffix("_FILE") {
+                Some(r) => (r, std::fs::read_to_string(&raw).with_context(|| format!("{name}: cannot read {raw}"))?.trim().to_owned()),
+                None => (rest, raw),
+            };
+            let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
+            match lookup(&defaults, &path) {
+                Some(default) => set(&mut merged, &path, coerce(&name, &value, default)?),
+                None => warnings.push(format!("unknown environment variable {name} ignored")),
+            }
+        }
+
+        if let Some(b) = overrides.bind {
+            merged.insert("bind".into(), Value::String(b.to_string()));
+        }
+        if let Some(u) = &overrides.database_url {
+            merged.insert("database_url".into(), Value::String(u.clone()));
+        }
+        if let Some(f) = overrides.log_format {
+            merged.insert("log_format".into(), Value::try_from(f)?);
+        }
+
+        let config: Config = Value::Table(merged).try_into().context("invalid configuration")?;
+        Ok(Loaded { config, warnings })
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<(PathBuf, Table)> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    let table = text.parse::<Table>().with_context(|| format!("{} is not valid TOML", path.display()))?;
+    Ok((path.to_owned(), table))
+}
+
+fn unknown_keys(table: &Table, known: &Value, prefix: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for (k, v) in table {
+        let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        match known.get(k) {
+            None => out.push(path),
+            Some(Value::Table(_)) => {
+                if let Value::Table(t) = v {
+                    out.extend(unknown_keys(t, &known[k.as_str()], &path));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    out
+}
+
+fn merge(into: &mut Table, from: Table) {
+    for (k, v) in from {
+        match (into.get_mut(&k), v) {
+            (Some(Value::Table(a)), Value::Table(b)) => merge(a, b),
+            (_, v) => {
+                into.insert(k, v);
+            }
+        }
+    }
+}
+
+fn lookup<'a>(v: &'a Value, path: &[String]) -> Option<&'a Value> {
+    path.iter().try_fold(v, |v, k| v.get(k))
+}
+
+fn set(table: &mut Table, path: &[String], value: Value) {
+    let (last, parents) = path.split_last().expect("non-empty path");
+    let mut t = table;
+    for p in parents {
+        t = t.entry(p.clone()).or_insert_with(|| Value::Table(Table::new())).as_table_mut().expect("parent key is a table");
+    }
+    t.insert(last.clone(), value);
+}
+
+/// Environment values are text; give them the type of the setting they replace.
+fn coerce(name: &str, raw: &str, like: &Value) -> anyhow::Result<Value> {
+    Ok(match like {
+        Value::Boolean(_) => match raw.to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Value::Boolean(true),
+            "false" | "0" | "no" | "off" => Value::Boolean(false),
+            _ => bail!("{name} must be true or false, got '{raw}'"),
+        },
+        Value::Integer(_) => Value::Integer(raw.parse().with_context(|| format!("{name} must be an integer, got '{raw}'"))?),
+        _ => Value::String(raw.to_owned()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_serve_locally_on_an_embedded_sqlite_file() {
+        // Tests run in the crate folder, which has no switchboard.toml.
+        let loaded = Config::load(&Overrides::default(), env(&[])).unwrap();
+        assert_eq!(loaded.config, Config::default());
+        assert_eq!(loaded.config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(loaded.config.database_url, "sqlite://switchboard.db");
+    }
+
+    #[test]
+    fn file_then_environment_then_flags_each_win_over_the_one_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "bind = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://from-file.db\"\nlog_level = \"debug\"\ndatabase_max_connections = 3\n").unwrap();
+        let o = Overrides { config_file: Some(file.clone()), ..Default::default() };
+        let c = Config::load(&o, env(&[("SWITCHBOARD_DATABASE_URL", "sqlite://from-env.db"), ("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", "7")])).unwrap().config;
+        assert_eq!(c.bind.to_string(), "127.0.0.1:9000");
+        assert_eq!(c.database_url, "sqlite://from-env.db");
+        assert_eq!(c.database_max_connections, 7);
+        assert_eq!(c.log_level, "debug");
+
+        let o = Overrides { config_file: Some(file), database_url: Some("sqlite://from-flag.db".into()), ..Default::default() };
+        let c = Config::load(&o, env(&[("SWITCHBOARD_DATABASE_URL", "sqlite://from-env.db")])).unwrap().config;
+        assert_eq!(c.database_url, "sqlite://from-flag.db");
+    }
+
+    #[test]
+    fn unknown_keys_and_variables_are_reported_not_fatal() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "bnd = \"x\"\n").unwrap();
+        let o = Overrides { config_file: Some(file), ..Default::default() };
+        let loaded = Config::load(&o, env(&[("SWITCHBOARD_NOPE", "1"), ("SWITCHBOARD_TEST_POSTGRES_URL", "x")])).unwrap();
+        assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
+        assert!(loaded.warnings[0].contains("'bnd'"));
+        assert!(loaded.warnings[1].contains("SWITCHBOARD_NOPE"));
+    }
+
+    #[test]
+    fn a_value_can_come_from_a_file_named_by_a_file_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("db-url");
+        std::fs::write(&secret, "postgres://u:secret@db/sb\n").unwrap();
+        let c = Config::load(&Overrides::default(), env(&[("SWITCHBOARD_DATABASE_URL_FILE", secret.to_str().unwrap())])).unwrap().config;
+        assert_eq!(c.database_url, "postgres://u:secret@db/sb");
+    }
+
+    #[test]
+    fn badly_typed_values_are_errors() {
+        assert!(Config::load(&Overrides::default(), env(&[("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", "many")])).is_err());
+        assert!(Config::load(&Overrides::default(), env(&[("SWITCHBOARD_BIND", "not-an-address")])).is_err());
+    }
+}

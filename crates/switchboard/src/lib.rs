@@ -1,0 +1,52 @@
+//! Start-up wiring shared by the `switchboard` binary and the black-box tests.
+
+pub mod config;
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use switchboard_api::AppState;
+use switchboard_engine::Engine;
+use switchboard_engine::companies::CreatedCompany;
+use switchboard_store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+
+/// Connects to the configured database and brings its schema up to date.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let opts = StoreOptions { max_connections: config.database_max_connections, ..StoreOptions::default() };
+    let store = Store::connect(&config.database_url, &opts).await.context("cannot open the database")?;
+    store.migrate().await.context("cannot migrate the database")?;
+    Ok(store)
+}
+
+/// A server bound to its address, ready to run.
+pub struct Server {
+    pub engine: Engine,
+    pub addr: SocketAddr,
+    /// The company made on the first start against an empty database, if this start made it.
+    pub bootstrapped: Option<CreatedCompany>,
+    listener: TcpListener,
+}
+
+impl Server {
+    pub async fn build(config: &Config) -> anyhow::Result<Server> {
+        let store = open_store(config).await?;
+        let engine = Engine::new(store);
+        let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
+        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
+        let addr = listener.local_addr()?;
+        Ok(Server { engine, addr, bootstrapped, listener })
+    }
+
+    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let app = switchboard_api::app(AppState::new(self.engine.clone()));
+        tracing::info!(addr = %self.addr, "serving");
+        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("server error")?;
+        self.engine.store().close().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,140 @@
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use switchboard::config::{Config, LogFormat, Overrides};
+use switchboard::{Server, open_store};
+use switchboard_domain::company::NewCompany;
+use switchboard_domain::email::Email;
+use switchboard_engine::Engine;
+use tracing_subscriber::EnvFilter;
+
+/// Switchboard: a self-hosted customer-communications hub.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Configuration file (default: ./switchboard.toml when it exists).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://…
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// Log format.
+    #[arg(long, global = true, value_enum)]
+    log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the APIs (default 127.0.0.1:8080 on ./switchboard.db).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<SocketAddr>,
+    },
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage companies.
+    Company {
+        #[command(subcommand)]
+        command: CompanyCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum CompanyCommand {
+    /// Create a company with its primary user and print its id, user id and API key as JSON.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Email of the company and of its primary user.
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        first_name: Option<String>,
+        #[arg(long)]
+        last_name: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let bind = match &cli.command {
+        Command::Serve { bind } => *bind,
+        _ => None,
+    };
+    let overrides = Overrides { config_file: cli.config, bind, database_url: cli.database_url, log_format: cli.log_format };
+    let loaded = Config::load(&overrides, std::env::vars())?;
+    init_logging(&loaded.config);
+    for w in &loaded.warnings {
+        tracing::warn!("{w}");
+    }
+    let config = loaded.config;
+
+    match cli.command {
+        Command::Serve { .. } => serve(&config).await,
+        Command::Migrate => {
+            open_store(&config).await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::Company { command: CompanyCommand::Create { name, email, first_name, last_name } } => {
+            let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+            let engine = Engine::new(open_store(&config).await?);
+            let created = engine.create_company(NewCompany { name, email: Some(email), first_name, last_name }).await.context("cannot create the company")?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "company_id": created.company.id,
+                    "primary_user_id": created.primary_user.id,
+                    "api_key": created.api_key,
+                })
+            );
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let server = Server::build(config).await?;
+    if let Some(created) = &server.bootstrapped {
+        // Printed, not logged: the key must reach the operator once and never a log store.
+        println!(
+            "First start: created company \"{}\" company_id={} api_key={} (shown only this once; call the API with 'Authorization: Bearer <api_key>' and 'X-User-Id: primary')",
+            created.company.name, created.company.id, created.api_key
+        );
+    }
+    server.run(shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_new(&config.log_level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs the conformance suite: real third-party clients against the real binary.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+venv="$here/.venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+cd "$here"
+exec "$venv/bin/python" -m pytest -q -p no:cacheprovider "$@"

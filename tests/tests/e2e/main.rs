@@ -1,0 +1,12 @@
+//! Black-box tests against the real server, each on SQLite and on PostgreSQL.
+
+mod auth;
+mod company;
+mod contacts;
+mod locations;
+mod ops;
+mod tenancy;
+
+pub use reqwest::Method;
+pub use serde_json::{Value, json};
+pub use switchboard_tests::{TestApp, assert_problem, e2e};

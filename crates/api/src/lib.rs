@@ -2,9 +2,13 @@
 //! format and the engine, plus the operations endpoints. A facade never uses another's module.
 
 mod credentials;
+pub mod engage;
 mod json;
+pub mod native;
 pub mod ops;
+pub mod problem;
 pub mod ringplan;
+pub mod sdk;
 
 use std::sync::Arc;
 
@@ -65,7 +69,14 @@ impl utoipa::Modify for SecuritySchemes {
 
 /// The documented routes of every facade and the OpenAPI document describing them.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi()).merge(ops::router()).merge(ringplan::router()).split_for_parts()
+    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(ops::router())
+        .merge(ringplan::router())
+        .merge(sdk::router())
+        .merge(engage::router())
+        .merge(native::router())
+        .split_for_parts();
+    (router.merge(engage::doc_spelling_aliases()), openapi)
 }
 
 /// The whole HTTP application.
@@ -83,11 +94,11 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Unknown paths answer in the problem format the RingPlan API (and most clients) expect.
+/// Unknown paths answer with an RFC 7807 problem, as the RingPlan and native facades do.
 async fn not_found() -> impl IntoResponse {
-    ringplan::Problem::new(StatusCode::NOT_FOUND, "The requested URL was not found on the server.")
+    problem::Problem::new(StatusCode::NOT_FOUND, "The requested URL was not found on the server.")
 }
 
 async fn method_not_allowed() -> impl IntoResponse {
-    ringplan::Problem::new(StatusCode::METHOD_NOT_ALLOWED, "The method is not allowed for the requested URL.")
+    problem::Problem::new(StatusCode::METHOD_NOT_ALLOWED, "The method is not allowed for the requested URL.")
 }

@@ -15,6 +15,9 @@ pub enum Error {
     /// The caller could not be identified.
     #[error("unauthorized")]
     Unauthenticated,
+    /// Too many requests of this kind; try again later. The message says which.
+    #[error("{0}")]
+    RateLimited(String),
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -43,6 +46,10 @@ pub enum Resource {
     Company,
     User,
     Location,
+    Source,
+    Identity,
+    Thread,
+    Content,
 }
 
 impl fmt::Display for Resource {
@@ -51,6 +58,10 @@ impl fmt::Display for Resource {
             Resource::Company => "company",
             Resource::User => "contact",
             Resource::Location => "location",
+            Resource::Source => "source",
+            Resource::Identity => "identity",
+            Resource::Thread => "thread",
+            Resource::Content => "content",
         })
     }
 }

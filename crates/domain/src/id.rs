@@ -98,7 +98,7 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(CompanyId, UserId, LocationId, ApiKeyId, EventId, JobId);
+id_type!(CompanyId, UserId, LocationId, ApiKeyId, EventId, JobId, SourceId, IdentityId, ThreadId, ContentId);
 
 #[cfg(test)]
 mod tests {

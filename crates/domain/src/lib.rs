@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod company;
+pub mod conversation;
 pub mod email;
 pub mod error;
 pub mod event;
@@ -10,6 +11,7 @@ pub mod id;
 pub mod job;
 pub mod location;
 pub mod paging;
+pub mod source;
 pub mod time;
 pub mod user;
 

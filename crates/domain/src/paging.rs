@@ -42,3 +42,15 @@ impl<T> Paged<T> {
         self.total.div_ceil(u64::from(self.page.per_page))
     }
 }
+
+/// A position in a newest-first list ordered by `(created_at, id)`: the last row of the
+/// previous page. [`Keyset::START`] comes before every row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyset {
+    pub created_at: i64,
+    pub id: String,
+}
+
+impl Keyset {
+    pub const START: Keyset = Keyset { created_at: i64::MAX, id: String::new() };
+}

@@ -15,6 +15,15 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The owner or an administrator: may configure the company's channels.
+    pub fn require_admin(&self, action: &str) -> Result<()> {
+        if matches!(self.user.role, switchboard_domain::user::Role::Primary | switchboard_domain::user::Role::Admin) {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!("only the company owner or an administrator may {action}")))
+        }
+    }
+
     pub fn require_primary(&self, action: &str) -> Result<()> {
         if self.user.is_primary() {
             Ok(())

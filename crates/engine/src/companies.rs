@@ -72,7 +72,7 @@ impl Engine {
         updated.updated_at = Timestamp::now();
         updated.validate()?;
         companies::update(&mut tx, &updated).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("company.updated", snapshot::company(&updated))]).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("company.updated", snapshot::company(&updated))]);
         let employees = users::count(&mut tx, &actor.company_id).await?;
         tx.commit().await?;
         Ok(CompanyView { company: updated, employees })
@@ -123,7 +123,6 @@ async fn insert_company(tx: &mut Tx, new: NewCompany) -> Result<CreatedCompany> 
             NewEvent::new("user.created", snapshot::user(&primary_user)),
             NewEvent::new("location.created", snapshot::location(&main_location)),
         ],
-    )
-    .await?;
+    );
     Ok(CreatedCompany { company, primary_user, main_location, api_key })
 }

@@ -3,7 +3,10 @@
 
 pub mod auth;
 pub mod companies;
+pub mod conversations;
 pub mod locations;
+pub mod sdk;
+pub mod sources;
 pub mod users;
 
 mod snapshot;
@@ -16,11 +19,14 @@ pub use auth::Actor;
 #[derive(Clone)]
 pub struct Engine {
     store: Store,
+    ingest: sdk::writer::IngestQueue,
 }
 
 impl Engine {
+    /// Builds the engine and starts its background writer; call within a Tokio runtime.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        let ingest = sdk::writer::IngestQueue::start(store.clone());
+        Self { store, ingest }
     }
 
     pub fn store(&self) -> &Store {

@@ -17,7 +17,7 @@ impl Engine {
         location.validate()?;
         let mut tx = self.store.begin().await?;
         locations::insert(&mut tx, &location).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.created", snapshot::location(&location))]).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.created", snapshot::location(&location))]);
         tx.commit().await?;
         Ok(location)
     }
@@ -33,7 +33,7 @@ impl Engine {
         updated.updated_at = Timestamp::now();
         updated.validate()?;
         locations::update(&mut tx, &updated).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.updated", snapshot::location(&updated))]).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.updated", snapshot::location(&updated))]);
         tx.commit().await?;
         Ok(updated)
     }
@@ -48,7 +48,7 @@ impl Engine {
             return Err(Error::invalid("a company must keep at least one location; this is its last one"));
         }
         locations::delete(&mut tx, &actor.company_id, id).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.deleted", snapshot::location(&location))]).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.deleted", snapshot::location(&location))]);
         tx.commit().await?;
         Ok(location)
     }

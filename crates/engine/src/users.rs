@@ -35,7 +35,7 @@ impl Engine {
         let mut tx = self.store.begin().await?;
         ensure_email_free(&mut tx, &user).await?;
         users::insert(&mut tx, &user).await.map_err(duplicate_email)?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.created", snapshot::user(&user))]).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.created", snapshot::user(&user))]);
         tx.commit().await?;
         Ok(user)
     }
@@ -61,7 +61,7 @@ impl Engine {
         updated.validate()?;
         ensure_email_free(&mut tx, &updated).await?;
         users::update(&mut tx, &updated).await.map_err(duplicate_email)?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.updated", snapshot::user(&updated))]).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.updated", snapshot::user(&updated))]);
         tx.commit().await?;
         Ok(updated)
     }
@@ -75,7 +75,7 @@ impl Engine {
             return Err(Error::invalid("the primary user cannot be deleted; a company always keeps its owner"));
         }
         users::delete(&mut tx, &actor.company_id, id).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.deleted", snapshot::user(&user))]).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.deleted", snapshot::user(&user))]);
         tx.commit().await?;
         Ok(user)
     }

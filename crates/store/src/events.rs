@@ -8,6 +8,9 @@ use switchboard_domain::{CompanyId, Error, EventId, Result, Timestamp};
 
 use crate::{Conn, Tx, db_err, from_json, parse_id, run};
 
+/// Rows per INSERT: 6 parameters each, well under SQLite's 32766-parameter limit.
+const INSERT_CHUNK: usize = 500;
+
 #[derive(sqlx::FromRow)]
 struct Row {
     id: String,
@@ -31,42 +34,48 @@ impl Row {
     }
 }
 
-/// Appends `events` to the company's log inside `tx`, in order, and returns them with their seq.
-pub async fn append(tx: &mut Tx, company: &CompanyId, events: Vec<NewEvent>) -> Result<Vec<Event>> {
-    if events.is_empty() {
-        return Ok(Vec::new());
+/// Appends `events` to the company's log as part of `tx`: they are written, in order, when the
+/// transaction commits, and not at all if it does not.
+pub fn append(tx: &mut Tx, company: &CompanyId, events: Vec<NewEvent>) {
+    tx.push_events(company, events);
+}
+
+/// Writes the events held by a committing transaction: per company, one counter update for
+/// the whole run of events and multi-row inserts.
+pub(crate) async fn write(tx: &mut Tx, pending: Vec<(CompanyId, NewEvent)>) -> Result<()> {
+    let mut by_company: Vec<(CompanyId, Vec<NewEvent>)> = Vec::new();
+    for (company, event) in pending {
+        match by_company.iter_mut().find(|(c, _)| *c == company) {
+            Some((_, events)) => events.push(event),
+            None => by_company.push((company, vec![event])),
+        }
     }
-    let n = events.len() as i64;
-    let now = Timestamp::now();
-    let appended = run!(tx, |c| {
-        let last: Option<i64> = sqlx::query_scalar("UPDATE company_counters SET event_seq = event_seq + $2 WHERE company_id = $1 RETURNING event_seq")
+    let now = Timestamp::now().as_micros();
+    for (company, events) in by_company {
+        let n = events.len() as i64;
+        let last: Option<i64> = run!(tx, |c| sqlx::query_scalar("UPDATE company_counters SET event_seq = event_seq + $2 WHERE company_id = $1 RETURNING event_seq")
             .bind(company.as_str())
             .bind(n)
             .fetch_optional(&mut *c)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err)?);
         let last = last.ok_or_else(|| Error::Internal(format!("company {company} has no event counter")))?;
-        let mut appended = Vec::with_capacity(events.len());
-        for (seq, e) in (last - n + 1..).zip(events) {
-            let event = Event { id: EventId::new(), company_id: company.clone(), seq, kind: e.kind.to_owned(), payload: e.payload, created_at: now };
-            sqlx::query("INSERT INTO events (company_id, seq, id, kind, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(company.as_str())
-                .bind(seq)
-                .bind(event.id.as_str())
-                .bind(&event.kind)
-                .bind(event.payload.to_string())
-                .bind(now.as_micros())
-                .execute(&mut *c)
-                .await
-                .map_err(db_err)?;
-            appended.push(event);
+        let rows: Vec<(i64, String, &'static str, String)> =
+            (last - n + 1..).zip(events).map(|(seq, e)| (seq, EventId::new().to_string(), e.kind, e.payload.to_string())).collect();
+        for chunk in rows.chunks(INSERT_CHUNK) {
+            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${}, ${}, ${})", i * 6 + 1, i * 6 + 2, i * 6 + 3, i * 6 + 4, i * 6 + 5, i * 6 + 6)).collect();
+            let sql = format!("INSERT INTO events (company_id, seq, id, kind, payload, created_at) VALUES {}", placeholders.join(", "));
+            run!(tx, |c| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for (seq, id, kind, payload) in chunk {
+                    q = q.bind(company.as_str()).bind(*seq).bind(id.as_str()).bind(*kind).bind(payload.as_str()).bind(now);
+                }
+                q.execute(&mut *c).await.map_err(db_err)?.rows_affected()
+            });
         }
-        appended
-    });
-    if let Some(last) = appended.last() {
-        tx.note_appended(company, last.seq);
+        tx.note_appended(&company, last);
     }
-    Ok(appended)
+    Ok(())
 }
 
 /// Up to `limit` events of the company with seq greater than `after`, oldest first.

@@ -10,14 +10,21 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
+pub use switchboard_domain::paging::Keyset;
+use switchboard_domain::event::NewEvent;
 use switchboard_domain::{CompanyId, Error, Result};
 use tokio::sync::broadcast;
 
 pub mod api_keys;
 pub mod companies;
+pub mod contents;
 pub mod events;
+pub mod identities;
 pub mod jobs;
 pub mod locations;
+pub mod sources;
+pub mod threads;
+pub mod typing;
 pub mod users;
 
 /// Expands `$body` once per backend with `$c` bound to that backend's connection, so a query
@@ -147,7 +154,7 @@ impl Store {
             Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
             Pools::Postgres { pool } => TxInner::Postgres(pool.begin().await.map_err(db_err)?),
         };
-        Ok(Tx { inner, committed: Vec::new(), store: self.clone() })
+        Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), store: self.clone() })
     }
 
     /// A connection for reads outside a transaction.
@@ -205,14 +212,51 @@ enum TxInner {
 }
 
 /// A write transaction. Dropping it without [`Tx::commit`] rolls it back.
+///
+/// Events appended in it are held until commit and then written together, so a transaction
+/// that raises many events (a batch of ingested messages) takes its company's counter once.
 pub struct Tx {
     inner: TxInner,
+    pending_events: Vec<(CompanyId, NewEvent)>,
     committed: Vec<Committed>,
     store: Store,
 }
 
+/// A point a transaction can return to, undoing what came after (rows and pending events).
+#[must_use]
+pub struct Savepoint {
+    pending_events: usize,
+}
+
 impl Tx {
-    pub async fn commit(self) -> Result<()> {
+    pub async fn savepoint(&mut self) -> Result<Savepoint> {
+        run!(self, |c| sqlx::query("SAVEPOINT sb_step").execute(&mut *c).await.map_err(db_err)?.rows_affected());
+        Ok(Savepoint { pending_events: self.pending_events.len() })
+    }
+
+    /// Keeps what was done since the savepoint.
+    pub async fn release(&mut self, _sp: Savepoint) -> Result<()> {
+        run!(self, |c| sqlx::query("RELEASE SAVEPOINT sb_step").execute(&mut *c).await.map_err(db_err)?.rows_affected());
+        Ok(())
+    }
+
+    /// Undoes what was done since the savepoint; the transaction stays usable.
+    pub async fn rollback_to(&mut self, sp: Savepoint) -> Result<()> {
+        run!(self, |c| {
+            sqlx::query("ROLLBACK TO SAVEPOINT sb_step").execute(&mut *c).await.map_err(db_err)?;
+            sqlx::query("RELEASE SAVEPOINT sb_step").execute(&mut *c).await.map_err(db_err)?.rows_affected()
+        });
+        self.pending_events.truncate(sp.pending_events);
+        Ok(())
+    }
+
+    pub(crate) fn push_events(&mut self, company: &CompanyId, events: Vec<NewEvent>) {
+        self.pending_events.extend(events.into_iter().map(|e| (company.clone(), e)));
+    }
+
+    pub async fn commit(mut self) -> Result<()> {
+        let pending = std::mem::take(&mut self.pending_events);
+        events::write(&mut self, pending).await?;
         match self.inner {
             TxInner::Sqlite(t) => t.commit().await.map_err(db_err)?,
             TxInner::Postgres(t) => t.commit().await.map_err(db_err)?,

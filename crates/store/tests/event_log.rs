@@ -22,7 +22,7 @@ store_test! {
             tokio::spawn(async move {
                 for i in 0..250 {
                     let mut tx = store.begin().await.unwrap();
-                    events::append(&mut tx, &company, vec![NewEvent::new("test.event", json!({"writer": w, "i": i}))]).await.unwrap();
+                    events::append(&mut tx, &company, vec![NewEvent::new("test.event", json!({"writer": w, "i": i}))]);
                     tx.commit().await.unwrap();
                 }
             })
@@ -45,11 +45,12 @@ store_test! {
         let company = company(&store).await;
         let mut tx = store.begin().await.unwrap();
         let batch = (0..5).map(|i| NewEvent::new("test.event", json!({"i": i}))).collect();
-        let appended = events::append(&mut tx, &company, batch).await.unwrap();
+        events::append(&mut tx, &company, batch);
         tx.commit().await.unwrap();
-        assert_eq!(appended.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
 
         let mut r = store.reader().await.unwrap();
+        let all = events::read_after(&mut r, &company, 0, 100).await.unwrap();
+        assert_eq!(all.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![1, 2, 3, 4, 5]);
         let page = events::read_after(&mut r, &company, 2, 2).await.unwrap();
         assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4]);
         assert_eq!(page[0].payload, json!({"i": 2}));
@@ -61,8 +62,8 @@ store_test! {
         let a = company(&store).await;
         let b = company(&store).await;
         let mut tx = store.begin().await.unwrap();
-        events::append(&mut tx, &a, vec![NewEvent::new("a.one", json!({})), NewEvent::new("a.two", json!({}))]).await.unwrap();
-        events::append(&mut tx, &b, vec![NewEvent::new("b.one", json!({}))]).await.unwrap();
+        events::append(&mut tx, &a, vec![NewEvent::new("a.one", json!({})), NewEvent::new("a.two", json!({}))]);
+        events::append(&mut tx, &b, vec![NewEvent::new("b.one", json!({}))]);
         tx.commit().await.unwrap();
         let mut r = store.reader().await.unwrap();
         let of_b = events::read_after(&mut r, &b, 0, 100).await.unwrap();
@@ -74,19 +75,47 @@ store_test! {
     async fn a_rolled_back_append_leaves_no_gap(store: Store) {
         let company = company(&store).await;
         let mut tx = store.begin().await.unwrap();
-        events::append(&mut tx, &company, vec![NewEvent::new("lost", json!({}))]).await.unwrap();
+        events::append(&mut tx, &company, vec![NewEvent::new("lost", json!({}))]);
         drop(tx);
         let mut tx = store.begin().await.unwrap();
-        let kept = events::append(&mut tx, &company, vec![NewEvent::new("kept", json!({}))]).await.unwrap();
+        events::append(&mut tx, &company, vec![NewEvent::new("kept", json!({}))]);
         tx.commit().await.unwrap();
-        assert_eq!(kept[0].seq, 1);
+        let log = events::read_after(&mut store.reader().await.unwrap(), &company, 0, 10).await.unwrap();
+        assert_eq!(log.iter().map(|e| (e.seq, e.kind.as_str())).collect::<Vec<_>>(), vec![(1, "kept")]);
+    }
+
+    async fn rolling_back_to_a_savepoint_drops_the_events_appended_after_it(store: Store) {
+        let company = company(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        events::append(&mut tx, &company, vec![NewEvent::new("before", json!({}))]);
+        let sp = tx.savepoint().await.unwrap();
+        events::append(&mut tx, &company, vec![NewEvent::new("undone", json!({}))]);
+        tx.rollback_to(sp).await.unwrap();
+        let sp = tx.savepoint().await.unwrap();
+        events::append(&mut tx, &company, vec![NewEvent::new("after", json!({}))]);
+        tx.release(sp).await.unwrap();
+        tx.commit().await.unwrap();
+        let log = events::read_after(&mut store.reader().await.unwrap(), &company, 0, 10).await.unwrap();
+        assert_eq!(log.iter().map(|e| (e.seq, e.kind.as_str())).collect::<Vec<_>>(), vec![(1, "before"), (2, "after")]);
+    }
+
+    async fn a_large_batch_of_events_is_written_in_order(store: Store) {
+        let company = company(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        for i in 0..1203 {
+            events::append(&mut tx, &company, vec![NewEvent::new("bulk", json!({"i": i}))]);
+        }
+        tx.commit().await.unwrap();
+        let log = events::read_after(&mut store.reader().await.unwrap(), &company, 0, 5000).await.unwrap();
+        assert_eq!(log.len(), 1203);
+        assert!(log.iter().enumerate().all(|(i, e)| e.seq == i as i64 + 1 && e.payload["i"] == i));
     }
 
     async fn committing_an_append_notifies_subscribers_with_the_last_seq(store: Store) {
         let company = company(&store).await;
         let mut rx = store.subscribe_committed();
         let mut tx = store.begin().await.unwrap();
-        events::append(&mut tx, &company, vec![NewEvent::new("x", json!({})), NewEvent::new("y", json!({}))]).await.unwrap();
+        events::append(&mut tx, &company, vec![NewEvent::new("x", json!({})), NewEvent::new("y", json!({}))]);
         tx.commit().await.unwrap();
         let notice = rx.recv().await.unwrap();
         assert_eq!((notice.company_id, notice.last_seq), (company, 2));

@@ -15,7 +15,8 @@ use switchboard_store::users::UserFilter;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
-use super::{JsonObject, Problem, parse_wire, patched};
+use super::{JsonObject, RingPlanError, parse_wire, patched};
+use crate::problem::Problem;
 use crate::AppState;
 
 pub(crate) const DEFAULT_PER_PAGE: u32 = 50;
@@ -171,8 +172,8 @@ pub(crate) async fn list_contacts(
     State(s): State<AppState>,
     Caller(actor): Caller,
     query: std::result::Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>,
-) -> std::result::Result<Response, Problem> {
-    let Query(raw) = query.map_err(|e| Problem::bad_request(e.body_text()))?;
+) -> std::result::Result<Response, RingPlanError> {
+    let Query(raw) = query.map_err(|e| RingPlanError::bad_request(e.body_text()))?;
     let q: ContactsQuery = parse_wire(serde_json::to_value(raw).unwrap_or_default())?;
     let page = Page::new(positive("page", q.page.as_deref(), 1)?, positive("items_per_page", q.items_per_page.as_deref(), DEFAULT_PER_PAGE)?)?;
     let filter = UserFilter { first_name: q.first_name, email: q.work_email };
@@ -204,7 +205,7 @@ pub(crate) async fn create_contact(
     State(s): State<AppState>,
     Caller(actor): Caller,
     JsonObject(body): JsonObject,
-) -> std::result::Result<(StatusCode, Json<ContactWire>), Problem> {
+) -> std::result::Result<(StatusCode, Json<ContactWire>), RingPlanError> {
     actor.require_primary("add users")?;
     let details = parse_wire::<ContactWire>(body)?.details(true)?;
     let user = s.engine.create_user(&actor, details).await?;
@@ -230,7 +231,7 @@ pub(crate) async fn update_contact(
     Caller(actor): Caller,
     Path(id): Path<String>,
     JsonObject(patch): JsonObject,
-) -> std::result::Result<Json<ContactWire>, Problem> {
+) -> std::result::Result<Json<ContactWire>, RingPlanError> {
     let id = UserId::parse(&id).map_err(|_| Error::NotFound(Resource::User))?;
     let user = s
         .engine
@@ -256,7 +257,7 @@ pub(crate) async fn update_contact(
         (status = 404, description = "No such contact.", body = Problem)
     )
 )]
-pub(crate) async fn delete_contact(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> std::result::Result<Json<ContactWire>, Problem> {
+pub(crate) async fn delete_contact(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> std::result::Result<Json<ContactWire>, RingPlanError> {
     actor.require_primary("delete users")?;
     let id = UserId::parse(&id).map_err(|_| Error::NotFound(Resource::User))?;
     let user = s.engine.delete_user(&actor, &id).await?;

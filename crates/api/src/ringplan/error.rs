@@ -1,33 +1,16 @@
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use switchboard_domain::Error;
-use utoipa::ToSchema;
 
-/// The RingPlan error body (RFC 7807 fields), the one error shape of this facade.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// What went wrong, for a person.
-    #[schema(example = "The requested URL was not found on the server.")]
-    pub detail: String,
-    #[schema(example = 404)]
-    pub status: u16,
-    #[schema(example = "Not Found")]
-    pub title: String,
-    #[serde(rename = "type")]
-    #[schema(example = "about:blank")]
-    pub kind: String,
-}
+use crate::problem::Problem;
 
-impl Problem {
+/// An error of the RingPlan facade, answered as an RFC 7807 problem.
+#[derive(Debug)]
+pub struct RingPlanError(pub Problem);
+
+impl RingPlanError {
     pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
-        Self {
-            detail: detail.into(),
-            status: status.as_u16(),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            kind: "about:blank".to_owned(),
-        }
+        Self(Problem::new(status, detail))
     }
 
     pub fn bad_request(detail: impl Into<String>) -> Self {
@@ -35,31 +18,30 @@ impl Problem {
     }
 }
 
-impl From<Error> for Problem {
+/// The RingPlan mapping of every domain error.
+impl From<Error> for RingPlanError {
     fn from(e: Error) -> Self {
         match e {
-            Error::Invalid(msg) => Problem::new(StatusCode::BAD_REQUEST, msg),
-            Error::NotFound(what) => Problem::new(StatusCode::NOT_FOUND, format!("The requested {what} does not exist.")),
-            Error::Forbidden(msg) => Problem::new(StatusCode::FORBIDDEN, msg),
-            Error::Unauthenticated => Problem::new(
+            Error::Invalid(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
+            Error::NotFound(what) => Self::new(StatusCode::NOT_FOUND, format!("The requested {what} does not exist.")),
+            Error::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
+            Error::Unauthenticated => Self::new(
                 StatusCode::UNAUTHORIZED,
                 "Missing or invalid credentials: send 'Authorization: Bearer <company API key>' and 'X-User-Id: <contact id or primary>'.",
             ),
-            Error::Conflict(msg) => Problem::new(StatusCode::CONFLICT, msg),
-            Error::Unavailable(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly."),
+            Error::RateLimited(msg) => Self::new(StatusCode::TOO_MANY_REQUESTS, msg),
+            Error::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
+            Error::Unavailable(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly."),
             Error::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
-                Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
             }
         }
     }
 }
 
-impl IntoResponse for Problem {
+impl IntoResponse for RingPlanError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut res = (status, Json(self)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
-        res
+        self.0.into_response()
     }
 }

@@ -14,7 +14,7 @@ use switchboard_domain::Error;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-pub use error::Problem;
+pub use error::RingPlanError;
 
 use crate::AppState;
 
@@ -33,11 +33,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 pub(crate) struct JsonObject(pub Value);
 
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
-    type Rejection = Problem;
+    type Rejection = RingPlanError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| Problem::bad_request(e.body_text()))?;
-        crate::json::parse_object(&bytes).map(JsonObject).map_err(Problem::bad_request)
+    async fn from_request(req: Request, state: &S) -> Result<Self, RingPlanError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| RingPlanError::bad_request(e.body_text()))?;
+        crate::json::parse_object(&bytes).map(JsonObject).map_err(RingPlanError::bad_request)
     }
 }
 

@@ -1,0 +1,72 @@
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use switchboard_domain::Error;
+use utoipa::ToSchema;
+
+/// The RingCentral platform's error body, which Advanced Messaging clients already handle.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ErrorBody {
+    #[schema(example = "CMN-101")]
+    error_code: &'static str,
+    #[schema(example = "Parameter [perPage] value is invalid: must be between 1 and 100")]
+    message: String,
+    errors: Vec<ErrorItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ErrorItem {
+    error_code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameter_name: Option<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct EngageError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    parameter: Option<String>,
+}
+
+impl EngageError {
+    /// A query or body parameter with a bad value.
+    pub(crate) fn parameter(name: &str, why: impl std::fmt::Display) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, code: "CMN-101", message: format!("Parameter [{name}] value is invalid: {why}"), parameter: Some(name.to_owned()) }
+    }
+
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        Self { status: StatusCode::BAD_REQUEST, code: "CMN-101", message: message.into(), parameter: None }
+    }
+}
+
+/// The Advanced Messaging mapping of every domain error.
+impl From<Error> for EngageError {
+    fn from(e: Error) -> Self {
+        let (status, code, message) = match e {
+            Error::Invalid(msg) => (StatusCode::BAD_REQUEST, "CMN-101", msg),
+            Error::NotFound(what) => (StatusCode::NOT_FOUND, "CMN-102", format!("Resource for parameter [{what}Id] is not found")),
+            Error::Forbidden(msg) => (StatusCode::FORBIDDEN, "CMN-408", msg),
+            Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "OAU-149", "Invalid token: send 'Authorization: Bearer <company API key>'".to_owned()),
+            Error::RateLimited(msg) => (StatusCode::TOO_MANY_REQUESTS, "CMN-301", msg),
+            Error::Conflict(msg) => (StatusCode::CONFLICT, "CMN-409", msg),
+            Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "CMN-211", "Service temporarily unavailable, please retry".to_owned()),
+            Error::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                (StatusCode::INTERNAL_SERVER_ERROR, "CMN-201", "Internal error".to_owned())
+            }
+        };
+        Self { status, code, message, parameter: None }
+    }
+}
+
+impl IntoResponse for EngageError {
+    fn into_response(self) -> Response {
+        let item = ErrorItem { error_code: self.code, message: self.message.clone(), parameter_name: self.parameter };
+        (self.status, Json(ErrorBody { error_code: self.code, message: self.message, errors: vec![item] })).into_response()
+    }
+}

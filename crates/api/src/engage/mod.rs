@@ -1,0 +1,32 @@
+//! The Advanced Messaging API (seeds/002) at `/engage/advanced-messaging/v1`: contents and
+//! identities, camelCase, `perPage`/`pageToken` paging, RingCentral-platform error bodies.
+//! Callers authenticate with `Authorization: Bearer <company API key>`; `X-User-Id` may name
+//! the acting user (default: the company owner).
+
+mod auth;
+mod contents;
+mod error;
+mod identities;
+mod paging;
+
+use axum::Router;
+use axum::routing::get;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+pub(crate) use error::EngageError;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(contents::list_contents, contents::create_content))
+        .routes(routes!(identities::list_identities))
+        .routes(routes!(identities::get_identity))
+}
+
+/// The identities URLs as the seed document writes them, with a double slash before `v1`.
+pub(crate) fn doc_spelling_aliases() -> Router<AppState> {
+    Router::new()
+        .route("/engage/advanced-messaging//v1/identities", get(identities::list_identities))
+        .route("/engage/advanced-messaging//v1/identities/{identity_id}", get(identities::get_identity))
+}

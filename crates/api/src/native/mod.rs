@@ -1,0 +1,36 @@
+//! Switchboard's own API at `/v1`: sources (channels) and, later, queues, routing, API keys,
+//! webhook endpoints and the event stream. Errors are RFC 7807 problems; callers authenticate
+//! with `Authorization: Bearer <company API key>` and may act as a user with `X-User-Id`
+//! (default: the company owner).
+
+mod auth;
+mod error;
+mod sources;
+
+use axum::extract::{FromRequest, Request};
+use bytes::Bytes;
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+pub(crate) use error::NativeError;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sources::list_sources, sources::create_source))
+        .routes(routes!(sources::get_source, sources::update_source, sources::delete_source))
+        .routes(routes!(sources::rotate_token))
+}
+
+/// A JSON object request body, accepted whatever its content type; anything else is a 400.
+pub(crate) struct JsonObject(pub Value);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject {
+    type Rejection = NativeError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, NativeError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| NativeError::bad_request(e.body_text()))?;
+        crate::json::parse_object(&bytes).map(JsonObject).map_err(NativeError::bad_request)
+    }
+}

@@ -1,0 +1,191 @@
+use std::collections::BTreeMap;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use switchboard_domain::source::{Capabilities, KNOWN_OPTIONS, Source, SourceKind};
+use switchboard_domain::{Error, Resource, Result, SourceId};
+use switchboard_engine::sources::NewSource;
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::{JsonObject, NativeError};
+use crate::AppState;
+use crate::json::{from_value, merge_patch, to_value};
+use crate::problem::Problem;
+
+const COLLECTIONS: &[&str] = &["messages", "private_messages", "threads", "status", "users"];
+
+/// A source (channel). `access_token` appears only when the source is created and when its
+/// token is rotated.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SourceWire {
+    #[schema(read_only, example = "6b021d147e06aad45d323bd8")]
+    id: Option<String>,
+    #[schema(example = "Support forum")]
+    name: Option<String>,
+    #[schema(read_only, example = "sdk")]
+    kind: Option<String>,
+    /// The connector's endpoint; without it the source only receives pushes (Send API).
+    #[schema(example = "http://127.0.0.1:9898/")]
+    base_uri: Option<String>,
+    /// Operations per collection, as `implementation.info` declares them.
+    #[schema(example = json!({"messages": ["create", "list", "show"], "status": ["mark_as_read"]}))]
+    objects: Option<BTreeMap<String, Vec<String>>>,
+    #[schema(example = json!(["view.messaging"]))]
+    options: Option<Vec<String>>,
+    /// Labels of custom actions by UI language, from `implementation.info`.
+    #[schema(read_only)]
+    locales: Option<Value>,
+    /// Where the connector pushes (Send API), relative to this server.
+    #[schema(read_only, example = "/realtime/sdk/6b021d147e06aad45d323bd8")]
+    send_api_path: Option<String>,
+    #[schema(read_only)]
+    created_at: Option<String>,
+    #[schema(read_only)]
+    updated_at: Option<String>,
+    /// The shared secret that signs requests both ways: 64 alphanumeric characters.
+    #[schema(read_only)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<String>,
+}
+
+impl SourceWire {
+    fn new(s: &Source, with_token: bool) -> Self {
+        SourceWire {
+            id: Some(s.id.to_string()),
+            name: Some(s.name.clone()),
+            kind: Some(s.kind.as_str().to_owned()),
+            base_uri: s.base_uri.clone(),
+            objects: Some(s.capabilities.objects.clone()),
+            options: Some(s.capabilities.options.clone()),
+            locales: s.capabilities.locales.clone(),
+            send_api_path: Some(format!("/realtime/sdk/{}", s.id)),
+            created_at: Some(s.created_at.to_rfc3339_micros()),
+            updated_at: Some(s.updated_at.to_rfc3339_micros()),
+            access_token: with_token.then(|| s.access_token.expose().to_owned()),
+        }
+    }
+}
+
+/// What creating a source takes.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewSourceWire {
+    #[schema(example = "Support forum")]
+    name: String,
+    /// `sdk`: a Channel SDK connector.
+    #[schema(example = "sdk")]
+    kind: String,
+    #[schema(example = "http://127.0.0.1:9898/")]
+    base_uri: Option<String>,
+    objects: Option<BTreeMap<String, Vec<String>>>,
+    options: Option<Vec<String>>,
+}
+
+fn capabilities(objects: Option<BTreeMap<String, Vec<String>>>, options: Option<Vec<String>>, locales: Option<Value>) -> Result<Capabilities> {
+    let objects = objects.unwrap_or_default();
+    if let Some(c) = objects.keys().find(|c| !COLLECTIONS.contains(&c.as_str())) {
+        return Err(Error::invalid(format!("unknown collection '{c}' in 'objects' (known: {})", COLLECTIONS.join(", "))));
+    }
+    let options = options.unwrap_or_default();
+    if let Some(o) = options.iter().find(|o| !KNOWN_OPTIONS.contains(&o.as_str())) {
+        return Err(Error::invalid(format!("unknown option '{o}' (known: {})", KNOWN_OPTIONS.join(", "))));
+    }
+    Ok(Capabilities { objects, options, locales })
+}
+
+fn source_id(id: &str) -> Result<SourceId> {
+    SourceId::parse(id).map_err(|_| Error::NotFound(Resource::Source))
+}
+
+/// List the company's sources.
+#[utoipa::path(
+    get, path = "/v1/sources", tag = "Native: Sources",
+    security(("api_key" = [])),
+    responses((status = 200, body = Vec<SourceWire>), (status = 401, body = Problem), (status = 403, body = Problem))
+)]
+pub(crate) async fn list_sources(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<Vec<SourceWire>>, NativeError> {
+    Ok(Json(s.engine.list_sources(&actor).await?.iter().map(|x| SourceWire::new(x, false)).collect()))
+}
+
+/// Add a source. The answer carries its access token, which is shown again only on rotation.
+#[utoipa::path(
+    post, path = "/v1/sources", tag = "Native: Sources",
+    security(("api_key" = [])),
+    request_body = NewSourceWire,
+    responses(
+        (status = 201, description = "The new source, with its access token.", body = SourceWire),
+        (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, description = "Only the owner or an administrator may add sources.", body = Problem)
+    )
+)]
+pub(crate) async fn create_source(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<(StatusCode, Json<SourceWire>), NativeError> {
+    actor.require_admin("add sources")?;
+    let w: NewSourceWire = from_value(body).map_err(NativeError::bad_request)?;
+    let new = NewSource { name: w.name, kind: SourceKind::parse(&w.kind)?, base_uri: w.base_uri, capabilities: capabilities(w.objects, w.options, None)? };
+    let source = s.engine.create_source(&actor, new).await?;
+    Ok((StatusCode::CREATED, Json(SourceWire::new(&source, true))))
+}
+
+/// Get a source.
+#[utoipa::path(
+    get, path = "/v1/sources/{source_id}", tag = "Native: Sources",
+    security(("api_key" = [])),
+    params(("source_id" = String, Path)),
+    responses((status = 200, body = SourceWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+)]
+pub(crate) async fn get_source(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<SourceWire>, NativeError> {
+    Ok(Json(SourceWire::new(&s.engine.source(&actor, &source_id(&id)?).await?, false)))
+}
+
+/// Partially update a source (JSON merge patch of `name`, `base_uri`, `objects`, `options`).
+#[utoipa::path(
+    patch, path = "/v1/sources/{source_id}", tag = "Native: Sources",
+    security(("api_key" = [])),
+    params(("source_id" = String, Path)),
+    request_body = SourceWire,
+    responses((status = 200, body = SourceWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+)]
+pub(crate) async fn update_source(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>, JsonObject(patch): JsonObject) -> Result<Json<SourceWire>, NativeError> {
+    let source = s
+        .engine
+        .update_source(&actor, &source_id(&id)?, |mut current| {
+            let mut doc = to_value(&SourceWire::new(&current, false));
+            merge_patch(&mut doc, patch);
+            let w: SourceWire = from_value(doc).map_err(Error::Invalid)?;
+            current.name = w.name.ok_or_else(|| Error::invalid("'name' must not be empty"))?;
+            current.base_uri = w.base_uri;
+            current.capabilities = capabilities(w.objects, w.options, current.capabilities.locales.clone())?;
+            Ok(current)
+        })
+        .await?;
+    Ok(Json(SourceWire::new(&source, false)))
+}
+
+/// Delete a source. Its conversations stay readable; it stops accepting pushes.
+#[utoipa::path(
+    delete, path = "/v1/sources/{source_id}", tag = "Native: Sources",
+    security(("api_key" = [])),
+    params(("source_id" = String, Path)),
+    responses((status = 204, description = "Deleted."), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+)]
+pub(crate) async fn delete_source(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<StatusCode, NativeError> {
+    s.engine.delete_source(&actor, &source_id(&id)?).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Replace a source's access token. The old token stops working at once; the answer carries
+/// the new one.
+#[utoipa::path(
+    post, path = "/v1/sources/{source_id}/rotate-token", tag = "Native: Sources",
+    security(("api_key" = [])),
+    params(("source_id" = String, Path)),
+    responses((status = 200, description = "The source, with its new access token.", body = SourceWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+)]
+pub(crate) async fn rotate_token(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<SourceWire>, NativeError> {
+    Ok(Json(SourceWire::new(&s.engine.rotate_source_token(&actor, &source_id(&id)?).await?, true)))
+}

@@ -1,0 +1,487 @@
+//! Channel SDK objects as connectors send them (spec §4), parsed into import commands.
+//!
+//! The rules are the documented ones: extra fields are ignored; `null`, empty and absent are the
+//! same; an item missing a required field is refused with `Invalid resource format` naming the
+//! field. Values are read leniently, as real connectors write them: ids may be numbers, dates
+//! come in many forms (§4.8).
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use serde_json::{Map, Value};
+use switchboard_domain::conversation::{Attachment, BodyFormat, ContentDetails, ContentKind, IdentityProfile, ThreadDetails};
+use switchboard_domain::source::Capabilities;
+use switchboard_domain::{Error, Result, Timestamp};
+
+use super::{invalid_resource, messages, structured};
+
+/// Longest accepted body, in characters.
+pub const MAX_BODY_CHARS: usize = 20_000;
+
+/// A person as the connector describes them. Fields left out are left as they are.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundUser {
+    pub foreign_id: String,
+    pub screen_name: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub avatar_url: Option<String>,
+    pub puppetizable: Option<bool>,
+    pub gender: Option<String>,
+    pub home_phone: Option<String>,
+    pub mobile_phone: Option<String>,
+    pub context_data: Option<Value>,
+    pub created_at: Option<Timestamp>,
+    pub updated_at: Option<Timestamp>,
+}
+
+impl InboundUser {
+    /// Overwrites the fields this import carries; reports whether anything changed.
+    pub fn merge_into(&self, p: &mut IdentityProfile) -> bool {
+        let before = p.clone();
+        set(&mut p.screen_name, &self.screen_name);
+        set(&mut p.first_name, &self.first_name);
+        set(&mut p.last_name, &self.last_name);
+        set(&mut p.email, &self.email);
+        set(&mut p.avatar_url, &self.avatar_url);
+        set(&mut p.gender, &self.gender);
+        set(&mut p.home_phone, &self.home_phone);
+        set(&mut p.mobile_phone, &self.mobile_phone);
+        set(&mut p.context_data, &self.context_data);
+        set(&mut p.foreign_created_at, &self.created_at);
+        set(&mut p.foreign_updated_at, &self.updated_at);
+        if let Some(v) = self.puppetizable {
+            p.puppetizable = v;
+        }
+        *p != before
+    }
+}
+
+fn set<T: Clone>(field: &mut Option<T>, value: &Option<T>) {
+    if value.is_some() {
+        field.clone_from(value);
+    }
+}
+
+/// A message or private message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundContent {
+    pub kind: ContentKind,
+    pub foreign_id: String,
+    pub author: InboundUser,
+    pub recipient: Option<InboundUser>,
+    /// The channel's thread id; `None` on unthreaded sources and for private messages.
+    pub thread_foreign_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub body: Option<String>,
+    pub format: BodyFormat,
+    pub attachments: Vec<Attachment>,
+    pub structured_content: Option<Value>,
+    pub details: ContentDetails,
+}
+
+/// A thread; with its opening post unless the source's threads carry no content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundThread {
+    pub foreign_id: String,
+    pub title: Option<String>,
+    pub details: ThreadDetails,
+    pub opener: Option<InboundOpener>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundOpener {
+    pub author: InboundUser,
+    pub body: Option<String>,
+    pub format: BodyFormat,
+    pub attachments: Vec<Attachment>,
+    pub details: ContentDetails,
+}
+
+/// Which conversation a typing indicator is about.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypingTarget {
+    Thread(String),
+    InReplyTo(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Content(Box<InboundContent>),
+    Thread(Box<InboundThread>),
+    User(InboundUser),
+    MarkAsRead { foreign_id: String },
+    TypingStart { target: TypingTarget, preview: String },
+    TypingStop { target: TypingTarget },
+}
+
+/// Parses a Send API call. An action the Send API does not have, or that the source did not
+/// declare, is `Invalid action`.
+pub fn parse_action(action: &str, params: &Map<String, Value>, caps: &Capabilities) -> Result<Command> {
+    let invalid_action = || Error::invalid(messages::INVALID_ACTION);
+    match action {
+        "messages.create" if caps.has_collection("messages") => parse_item("messages", params, caps),
+        "private_messages.create" if caps.has_collection("private_messages") => parse_item("private_messages", params, caps),
+        "threads.create" if caps.has_collection("threads") && !caps.unthreaded() => parse_item("threads", params, caps),
+        "users.create" => parse_user(params, "").map(Command::User),
+        "status.mark_as_read" if caps.declares("status", "mark_as_read") => {
+            Ok(Command::MarkAsRead { foreign_id: required_id(params, "id")? })
+        }
+        "typing.start" | "typing.stop" if caps.has_option("messaging.typing_indicator") => {
+            let target = match (id(params, "thread_id")?, id(params, "in_reply_to_id")?) {
+                (Some(t), _) => TypingTarget::Thread(t),
+                (None, Some(r)) => TypingTarget::InReplyTo(r),
+                (None, None) => return Err(invalid_resource("'thread_id' or 'in_reply_to_id' is required")),
+            };
+            if action == "typing.start" {
+                let preview = text(params, "preview")?.ok_or_else(|| invalid_resource("'preview' is required"))?;
+                Ok(Command::TypingStart { target, preview })
+            } else {
+                Ok(Command::TypingStop { target })
+            }
+        }
+        _ => Err(invalid_action()),
+    }
+}
+
+/// Parses one object of a collection (an item of `<collection>.list`, or the params of a Send
+/// API `create`).
+pub fn parse_item(collection: &str, item: &Map<String, Value>, caps: &Capabilities) -> Result<Command> {
+    match collection {
+        "messages" | "private_messages" => parse_content(collection, item, caps).map(|c| Command::Content(Box::new(c))),
+        "threads" => parse_thread(item, caps).map(|t| Command::Thread(Box::new(t))),
+        other => Err(Error::invalid(format!("unknown collection '{other}'"))),
+    }
+}
+
+fn parse_content(collection: &str, item: &Map<String, Value>, caps: &Capabilities) -> Result<InboundContent> {
+    let private = collection == "private_messages";
+    let foreign_id = required_id(item, "id")?;
+    let author = parse_user(required_object(item, "author")?, "author.")?;
+    let recipient = if private { Some(parse_user(required_object(item, "recipient")?, "recipient.")?) } else { None };
+    let thread_foreign_id = if private || caps.unthreaded() { None } else { Some(required_id(item, "thread_id")?) };
+    let (body, attachments) = body_and_attachments(item)?;
+    let structured_content = match item.get("structured_content") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(structured::validate(v, caps)?),
+    };
+    Ok(InboundContent {
+        kind: if private { ContentKind::PrivateMessage } else { ContentKind::Message },
+        foreign_id,
+        author,
+        recipient,
+        thread_foreign_id,
+        in_reply_to: id(item, "in_reply_to_id")?,
+        body,
+        format: format(item),
+        attachments,
+        structured_content,
+        details: content_details(item)?,
+    })
+}
+
+fn parse_thread(item: &Map<String, Value>, caps: &Capabilities) -> Result<InboundThread> {
+    let foreign_id = required_id(item, "id")?;
+    let title = text(item, "title")?;
+    if caps.threads_no_content() {
+        return Ok(InboundThread { foreign_id, title, details: ThreadDetails::default(), opener: None });
+    }
+    let author = parse_user(required_object(item, "author")?, "author.")?;
+    let (body, attachments) = body_and_attachments(item)?;
+    let details = ThreadDetails {
+        actions: strings(item, "actions"),
+        categories: strings(item, "categories"),
+        context_data: object(item, "context_data"),
+        display_url: text(item, "display_url")?,
+        foreign_created_at: date(item, "created_at"),
+    };
+    Ok(InboundThread {
+        foreign_id,
+        title,
+        details,
+        opener: Some(InboundOpener { author, body, format: format(item), attachments, details: content_details(item)? }),
+    })
+}
+
+/// A User object (§4.4); `prefix` names where it sits, for error messages.
+pub fn parse_user(obj: &Map<String, Value>, prefix: &str) -> Result<InboundUser> {
+    let foreign_id = id(obj, "id")?.ok_or_else(|| invalid_resource(format!("'{prefix}id' is required")))?;
+    let screen_name = text(obj, "screenname")?.ok_or_else(|| invalid_resource(format!("'{prefix}screenname' is required")))?;
+    Ok(InboundUser {
+        foreign_id,
+        screen_name: Some(screen_name),
+        first_name: text(obj, "firstname")?,
+        last_name: text(obj, "lastname")?,
+        email: text(obj, "email")?,
+        avatar_url: text(obj, "avatar_url")?,
+        puppetizable: match obj.get("puppetizable") {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(Value::String(s)) if s == "true" || s == "false" => Some(s == "true"),
+            Some(_) => return Err(invalid_resource(format!("'{prefix}puppetizable' must be a boolean"))),
+        },
+        gender: text(obj, "gender")?,
+        home_phone: text(obj, "home_phone")?,
+        mobile_phone: text(obj, "mobile_phone")?,
+        context_data: object(obj, "context_data"),
+        created_at: date(obj, "created_at"),
+        updated_at: date(obj, "updated_at"),
+    })
+}
+
+fn content_details(item: &Map<String, Value>) -> Result<ContentDetails> {
+    Ok(ContentDetails {
+        actions: strings(item, "actions"),
+        categories: strings(item, "categories"),
+        context_data: object(item, "context_data"),
+        display_url: text(item, "display_url")?,
+        ip: text(item, "ip")?,
+        language: text(item, "language")?,
+        title: text(item, "title")?,
+        structured_reply: object(item, "structured_reply"),
+        foreign_created_at: date(item, "created_at"),
+        foreign_updated_at: date(item, "updated_at"),
+        author_user_id: None,
+        sender_name: None,
+    })
+}
+
+/// Body and attachments; at least one of them is required.
+fn body_and_attachments(item: &Map<String, Value>) -> Result<(Option<String>, Vec<Attachment>)> {
+    let body = text(item, "body")?;
+    if body.as_ref().is_some_and(|b| b.chars().count() > MAX_BODY_CHARS) {
+        return Err(invalid_resource(format!("'body' must be at most {MAX_BODY_CHARS} characters")));
+    }
+    let attachments = attachments(item)?;
+    if body.is_none() && attachments.is_empty() {
+        return Err(invalid_resource("'body' or 'attachments' is required"));
+    }
+    Ok((body, attachments))
+}
+
+/// Attachments in the documented shapes (`{url}` or `{content, filename}`, optional `type`);
+/// other shapes are ignored, as connectors invent their own keys.
+fn attachments(item: &Map<String, Value>) -> Result<Vec<Attachment>> {
+    let Some(Value::Array(items)) = item.get("attachments") else { return Ok(Vec::new()) };
+    let mut out = Vec::new();
+    for a in items {
+        let Value::Object(a) = a else { continue };
+        let url = text(a, "url")?;
+        let content = text(a, "content")?;
+        let filename = text(a, "filename")?;
+        let kind = text(a, "type")?;
+        if content.is_some() && filename.is_none() {
+            return Err(invalid_resource("an attachment with 'content' needs a 'filename'"));
+        }
+        if url.is_some() || content.is_some() {
+            out.push(Attachment { url, content, filename, kind });
+        }
+    }
+    Ok(out)
+}
+
+fn format(item: &Map<String, Value>) -> BodyFormat {
+    item.get("format").and_then(Value::as_str).and_then(BodyFormat::parse).unwrap_or(BodyFormat::Html)
+}
+
+fn required_object<'a>(item: &'a Map<String, Value>, key: &str) -> Result<&'a Map<String, Value>> {
+    match item.get(key) {
+        Some(Value::Object(o)) if !o.is_empty() => Ok(o),
+        None | Some(Value::Null) | Some(Value::Object(_)) => Err(invalid_resource(format!("'{key}' is required"))),
+        Some(_) => Err(invalid_resource(format!("'{key}' must be an object"))),
+    }
+}
+
+fn required_id(item: &Map<String, Value>, key: &str) -> Result<String> {
+    id(item, key)?.ok_or_else(|| invalid_resource(format!("'{key}' is required")))
+}
+
+/// An id: a string, or a number (PHP connectors emit numbers), as a string.
+pub fn id(item: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+    match item.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(_) => Err(invalid_resource(format!("'{key}' must be a string"))),
+    }
+}
+
+fn text(item: &Map<String, Value>, key: &str) -> Result<Option<String>> {
+    match item.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(_) => Err(invalid_resource(format!("'{key}' must be a string"))),
+    }
+}
+
+fn strings(item: &Map<String, Value>, key: &str) -> Vec<String> {
+    match item.get(key) {
+        Some(Value::Array(a)) => a.iter().filter_map(|v| v.as_str().filter(|s| !s.is_empty()).map(str::to_owned)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn object(item: &Map<String, Value>, key: &str) -> Option<Value> {
+    match item.get(key) {
+        Some(v @ Value::Object(o)) if !o.is_empty() => Some(v.clone()),
+        _ => None,
+    }
+}
+
+fn date(item: &Map<String, Value>, key: &str) -> Option<Timestamp> {
+    item.get(key).and_then(parse_date)
+}
+
+/// Dates as connectors send them (§4.8): RFC 3339 (any offset, fractions), ISO 8601 basic
+/// offsets (`+0200`), `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` (UTC), `MM/DD/YYYY`, and epoch
+/// milliseconds (or seconds, for small numbers). Anything else is treated as absent.
+pub fn parse_date(v: &Value) -> Option<Timestamp> {
+    let from_epoch = |n: i64| {
+        let millis = if n.abs() >= 100_000_000_000 { n } else { n.saturating_mul(1000) };
+        Utc.timestamp_millis_opt(millis).single().map(Timestamp::from_datetime)
+    };
+    match v {
+        Value::Number(n) => n.as_i64().and_then(from_epoch),
+        Value::String(s) => {
+            let s = s.trim();
+            if let Ok(dt) = DateTime::parse_from_rfc3339(s) {
+                return Some(Timestamp::from_datetime(dt.with_timezone(&Utc)));
+            }
+            for f in ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S%z"] {
+                if let Ok(dt) = DateTime::parse_from_str(s, f) {
+                    return Some(Timestamp::from_datetime(dt.with_timezone(&Utc)));
+                }
+            }
+            for f in ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"] {
+                if let Ok(dt) = NaiveDateTime::parse_from_str(s, f) {
+                    return Some(Timestamp::from_datetime(dt.and_utc()));
+                }
+            }
+            for f in ["%Y-%m-%d", "%m/%d/%Y"] {
+                if let Ok(d) = NaiveDate::parse_from_str(s, f) {
+                    return d.and_hms_opt(0, 0, 0).map(|dt| Timestamp::from_datetime(dt.and_utc()));
+                }
+            }
+            s.parse::<i64>().ok().and_then(from_epoch)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn caps(objects: &[(&str, &[&str])], options: &[&str]) -> Capabilities {
+        Capabilities {
+            objects: objects.iter().map(|(k, v)| (k.to_string(), v.iter().map(|s| s.to_string()).collect())).collect(),
+            options: options.iter().map(|s| s.to_string()).collect(),
+            locales: None,
+        }
+    }
+
+    fn obj(v: Value) -> Map<String, Value> {
+        v.as_object().unwrap().clone()
+    }
+
+    fn message_caps() -> Capabilities {
+        caps(&[("messages", &["create", "list"]), ("private_messages", &["create"]), ("threads", &["list"]), ("status", &["mark_as_read"])], &["messaging.typing_indicator"])
+    }
+
+    #[test]
+    fn the_documented_message_parses_with_author_and_thread() {
+        let params = obj(json!({"id": "890", "actions": ["reply", "show", "list"], "author": {"id": "666", "created_at": "07/11/2019", "screenname": "John Doe"}, "body": "Awesome post !", "format": "text", "thread_id": "42"}));
+        let Command::Content(m) = parse_action("messages.create", &params, &message_caps()).unwrap() else { panic!() };
+        assert_eq!((m.foreign_id.as_str(), m.thread_foreign_id.as_deref(), m.body.as_deref()), ("890", Some("42"), Some("Awesome post !")));
+        assert_eq!(m.author.foreign_id, "666");
+        assert_eq!(m.author.screen_name.as_deref(), Some("John Doe"));
+        assert_eq!(m.author.created_at.unwrap().to_rfc3339_micros(), "2019-07-11T00:00:00.000000Z");
+        assert_eq!(m.format, BodyFormat::Text);
+        assert_eq!(m.details.actions, vec!["reply", "show", "list"]);
+    }
+
+    #[test]
+    fn each_missing_required_field_is_named() {
+        let c = message_caps();
+        let cases = [
+            (json!({"author": {"id": "1", "screenname": "A"}, "body": "x", "thread_id": "t"}), "'id'"),
+            (json!({"id": "1", "body": "x", "thread_id": "t"}), "'author'"),
+            (json!({"id": "1", "author": {"screenname": "A"}, "body": "x", "thread_id": "t"}), "'author.id'"),
+            (json!({"id": "1", "author": {"id": "1", "screenname": ""}, "body": "x", "thread_id": "t"}), "'author.screenname'"),
+            (json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t"}), "'body' or 'attachments'"),
+            (json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "body": "x"}), "'thread_id'"),
+            (json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "body": "x", "thread_id": null}), "'thread_id'"),
+        ];
+        for (params, field) in cases {
+            let err = parse_action("messages.create", &obj(params.clone()), &c).unwrap_err().to_string();
+            assert!(err.starts_with("Invalid resource format") && err.contains(field), "{params}: {err}");
+        }
+        let err = parse_action("private_messages.create", &obj(json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "body": "x"})), &c).unwrap_err();
+        assert!(err.to_string().contains("'recipient'"), "{err}");
+    }
+
+    #[test]
+    fn unthreaded_sources_need_no_thread_id() {
+        let c = caps(&[("messages", &["create"])], &["messages.unthreaded"]);
+        let Command::Content(m) = parse_action("messages.create", &obj(json!({"id": 5, "author": {"id": 7, "screenname": "A"}, "body": "x", "thread_id": "ignored"})), &c).unwrap() else { panic!() };
+        assert_eq!((m.foreign_id.as_str(), m.author.foreign_id.as_str(), m.thread_foreign_id), ("5", "7", None));
+        assert_eq!(parse_action("threads.create", &obj(json!({"id": "1"})), &c).unwrap_err().to_string(), "Invalid action");
+    }
+
+    #[test]
+    fn undeclared_or_unknown_actions_are_invalid() {
+        let c = caps(&[("messages", &["create"])], &[]);
+        for action in ["private_messages.create", "threads.create", "status.mark_as_read", "typing.start", "messages.delete", "nonsense", ""] {
+            assert_eq!(parse_action(action, &obj(json!({"id": "1"})), &c).unwrap_err().to_string(), "Invalid action", "{action}");
+        }
+        assert!(matches!(parse_action("users.create", &obj(json!({"id": "1", "screenname": "U", "puppetizable": true})), &c).unwrap(), Command::User(u) if u.puppetizable == Some(true)));
+    }
+
+    #[test]
+    fn typing_needs_a_target_and_a_preview_to_start() {
+        let c = message_caps();
+        assert_eq!(
+            parse_action("typing.start", &obj(json!({"thread_id": "42", "in_reply_to_id": "890", "preview": "Hello"})), &c).unwrap(),
+            Command::TypingStart { target: TypingTarget::Thread("42".into()), preview: "Hello".into() }
+        );
+        assert_eq!(parse_action("typing.stop", &obj(json!({"in_reply_to_id": "890"})), &c).unwrap(), Command::TypingStop { target: TypingTarget::InReplyTo("890".into()) });
+        assert!(parse_action("typing.start", &obj(json!({"thread_id": "42"})), &c).unwrap_err().to_string().contains("'preview'"));
+        assert!(parse_action("typing.stop", &obj(json!({})), &c).unwrap_err().to_string().contains("'thread_id' or 'in_reply_to_id'"));
+    }
+
+    #[test]
+    fn attachments_may_replace_the_body_and_unknown_shapes_are_ignored() {
+        let c = message_caps();
+        let item = obj(json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "attachments": [{"url": "https://x/a.png", "type": "image"}, {"imageUri": "https://x/b.png"}]}));
+        let Command::Content(m) = parse_item("messages", &item, &c).unwrap() else { panic!() };
+        assert_eq!(m.attachments, vec![Attachment { url: Some("https://x/a.png".into()), kind: Some("image".into()), ..Default::default() }]);
+        let only_unknown = obj(json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "attachments": [{"imageUri": "x"}]}));
+        assert!(parse_item("messages", &only_unknown, &c).is_err());
+    }
+
+    #[test]
+    fn bodies_over_twenty_thousand_characters_are_refused() {
+        let item = obj(json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "body": "é".repeat(MAX_BODY_CHARS + 1)}));
+        assert!(parse_item("messages", &item, &message_caps()).unwrap_err().to_string().contains("20000"));
+    }
+
+    #[test]
+    fn dates_are_read_in_every_form_connectors_use() {
+        let at = |v: Value| parse_date(&v).map(|t| t.to_rfc3339_millis());
+        assert_eq!(at(json!("2012-10-01T17:18:40Z")).unwrap(), "2012-10-01T17:18:40.000Z");
+        assert_eq!(at(json!("2012-10-01T19:18:40+02:00")).unwrap(), "2012-10-01T17:18:40.000Z");
+        assert_eq!(at(json!("2012-10-01T19:18:40+0200")).unwrap(), "2012-10-01T17:18:40.000Z");
+        assert_eq!(at(json!("2012-10-01T17:18:40.123Z")).unwrap(), "2012-10-01T17:18:40.123Z");
+        assert_eq!(at(json!("2012-10-01 17:18:40")).unwrap(), "2012-10-01T17:18:40.000Z");
+        assert_eq!(at(json!("2012-02-10")).unwrap(), "2012-02-10T00:00:00.000Z");
+        assert_eq!(at(json!("06/11/2017")).unwrap(), "2017-06-11T00:00:00.000Z");
+        assert_eq!(at(json!(1622426621537_i64)).unwrap(), "2021-05-31T02:03:41.537Z");
+        assert_eq!(at(json!("1622426621537")).unwrap(), "2021-05-31T02:03:41.537Z");
+        assert_eq!(at(json!("soon")), None);
+    }
+}

@@ -1,0 +1,131 @@
+use switchboard_domain::source::{AccessToken, Source, SourceKind};
+use switchboard_domain::{CompanyId, Result, SourceId, Timestamp};
+
+use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
+
+const COLUMNS: &str = "id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: String,
+    company_id: String,
+    name: String,
+    kind: String,
+    base_uri: Option<String>,
+    access_token: String,
+    capabilities: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl Row {
+    fn into_source(self) -> Result<Source> {
+        Ok(Source {
+            id: parse_id(self.id)?,
+            company_id: parse_id(self.company_id)?,
+            name: self.name,
+            kind: SourceKind::parse(&self.kind)?,
+            base_uri: self.base_uri,
+            access_token: AccessToken::from_stored(self.access_token),
+            capabilities: from_json(&self.capabilities)?,
+            created_at: Timestamp::from_micros(self.created_at),
+            updated_at: Timestamp::from_micros(self.updated_at),
+        })
+    }
+}
+
+pub async fn insert(tx: &mut Tx, s: &Source) -> Result<()> {
+    let capabilities = to_json(&s.capabilities)?;
+    run!(tx, |c| sqlx::query(
+        "INSERT INTO sources (id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+    )
+    .bind(s.id.as_str())
+    .bind(s.company_id.as_str())
+    .bind(&s.name)
+    .bind(s.kind.as_str())
+    .bind(s.base_uri.as_deref())
+    .bind(s.access_token.expose())
+    .bind(&capabilities)
+    .bind(s.created_at.as_micros())
+    .bind(s.updated_at.as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
+    Ok(())
+}
+
+pub async fn update(tx: &mut Tx, s: &Source) -> Result<()> {
+    let capabilities = to_json(&s.capabilities)?;
+    run!(tx, |c| sqlx::query(
+        "UPDATE sources SET name = $3, base_uri = $4, access_token = $5, capabilities = $6, updated_at = $7 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
+    )
+    .bind(s.company_id.as_str())
+    .bind(s.id.as_str())
+    .bind(&s.name)
+    .bind(s.base_uri.as_deref())
+    .bind(s.access_token.expose())
+    .bind(&capabilities)
+    .bind(s.updated_at.as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
+    Ok(())
+}
+
+/// A live source of the company.
+pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &SourceId) -> Result<Option<Source>> {
+    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL")))
+        .bind(company.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?);
+    row.map(Row::into_source).transpose()
+}
+
+/// Like [`get`], locking the row until the transaction ends.
+pub async fn get_for_update(tx: &mut Tx, company: &CompanyId, id: &SourceId) -> Result<Option<Source>> {
+    let sql = format!("SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL{}", for_update(&tx.conn()));
+    let row: Option<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(company.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?);
+    row.map(Row::into_source).transpose()
+}
+
+/// A live source by id alone, for callers the source itself authenticates (the Send API signs
+/// with the source's token, so the source names its company).
+pub async fn get_any_company(c: &mut impl Conn, id: &SourceId) -> Result<Option<Source>> {
+    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sources WHERE id = $1 AND deleted_at IS NULL")))
+        .bind(id.as_str())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?);
+    row.map(Row::into_source).transpose()
+}
+
+pub async fn list(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Source>> {
+    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND deleted_at IS NULL ORDER BY id")))
+        .bind(company.as_str())
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?);
+    rows.into_iter().map(Row::into_source).collect()
+}
+
+/// Marks the source deleted; its conversations stay.
+pub async fn delete(tx: &mut Tx, company: &CompanyId, id: &SourceId) -> Result<bool> {
+    let n = run!(tx, |c| sqlx::query("UPDATE sources SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL")
+        .bind(company.as_str())
+        .bind(id.as_str())
+        .bind(Timestamp::now().as_micros())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?
+        .rows_affected());
+    Ok(n == 1)
+}

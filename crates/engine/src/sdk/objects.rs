@@ -108,7 +108,7 @@ pub enum TypingTarget {
 pub enum Command {
     Content(Box<InboundContent>),
     Thread(Box<InboundThread>),
-    User(InboundUser),
+    User(Box<InboundUser>),
     MarkAsRead { foreign_id: String },
     TypingStart { target: TypingTarget, preview: String },
     TypingStop { target: TypingTarget },
@@ -122,7 +122,7 @@ pub fn parse_action(action: &str, params: &Map<String, Value>, caps: &Capabiliti
         "messages.create" if caps.has_collection("messages") => parse_item("messages", params, caps),
         "private_messages.create" if caps.has_collection("private_messages") => parse_item("private_messages", params, caps),
         "threads.create" if caps.has_collection("threads") && !caps.unthreaded() => parse_item("threads", params, caps),
-        "users.create" => parse_user(params, "").map(Command::User),
+        "users.create" => parse_user(params, "").map(|u| Command::User(Box::new(u))),
         "status.mark_as_read" if caps.declares("status", "mark_as_read") => {
             Ok(Command::MarkAsRead { foreign_id: required_id(params, "id")? })
         }

@@ -126,6 +126,93 @@ impl TestApp {
     }
 }
 
+/// A Channel SDK source created through the native API.
+#[derive(Debug, Clone)]
+pub struct TestSource {
+    pub id: String,
+    pub token: String,
+}
+
+/// What a test source declares, as `implementation.info` would.
+pub fn full_capabilities() -> Value {
+    json!({
+        "objects": {
+            "messages": ["create", "list", "show"],
+            "private_messages": ["create", "list"],
+            "threads": ["create", "list"],
+            "status": ["mark_as_read"],
+        },
+        "options": ["view.messaging", "messaging.typing_indicator"],
+    })
+}
+
+/// Lowercase hex HMAC-SHA512 of `body` keyed with `token`, written here independently of the
+/// server's own signing code.
+pub fn sign(token: &str, body: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha512>::new_from_slice(token.as_bytes()).unwrap();
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
+impl TestApp {
+    /// A native API request with the tenant's key (acting as its owner).
+    pub fn native(&self, method: Method, path: &str, tenant: &Tenant) -> RequestBuilder {
+        self.request(method, path).bearer_auth(&tenant.key)
+    }
+
+    /// An Advanced Messaging request with the tenant's key.
+    pub fn engage(&self, method: Method, path: &str, tenant: &Tenant) -> RequestBuilder {
+        self.request(method, &format!("/engage/advanced-messaging/v1{path}")).bearer_auth(&tenant.key)
+    }
+
+    /// Adds a Channel SDK source with `capabilities` (`{"objects", "options"}`).
+    pub async fn create_source(&self, tenant: &Tenant, capabilities: Value) -> TestSource {
+        let mut body = json!({"name": "Test source", "kind": "sdk"});
+        body.as_object_mut().unwrap().extend(capabilities.as_object().unwrap().clone());
+        let res = self.native(Method::POST, "/v1/sources", tenant).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 201, "creating a source");
+        let s: Value = res.json().await.unwrap();
+        TestSource { id: s["id"].as_str().unwrap().to_owned(), token: s["access_token"].as_str().unwrap().to_owned() }
+    }
+
+    /// Sends raw bytes to the Send API with the given signature header.
+    pub async fn push_raw(&self, source_id: &str, signature: Option<&str>, body: Vec<u8>) -> (u16, String) {
+        let mut req = self.request(Method::POST, &format!("/realtime/sdk/{source_id}")).header("Content-Type", "application/json").body(body);
+        if let Some(sig) = signature {
+            req = req.header("X-SMCCSDK-SIGNATURE", sig);
+        }
+        let res = req.send().await.unwrap();
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    /// Pushes `{"action", "params"}`, compact and signed with the source's token.
+    pub async fn push(&self, source: &TestSource, action: &str, params: Value) -> (u16, String) {
+        let body = serde_json::to_vec(&json!({"action": action, "params": params})).unwrap();
+        let sig = sign(&source.token, &body);
+        self.push_raw(&source.id, Some(&sig), body).await
+    }
+
+    /// The tenant's contents, newest first (one page of up to 100).
+    pub async fn contents(&self, tenant: &Tenant, query: &str) -> Vec<Value> {
+        let res = self.engage(Method::GET, &format!("/contents?perPage=100{query}"), tenant).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        res.json::<Value>().await.unwrap()["records"].as_array().unwrap().clone()
+    }
+
+    /// The tenant's event log, oldest first.
+    pub async fn events(&self, tenant: &Tenant) -> Vec<switchboard_domain::event::Event> {
+        let company = switchboard_domain::CompanyId::parse(&tenant.id).unwrap();
+        let mut r = self.engine.store().reader().await.unwrap();
+        switchboard_store::events::read_after(&mut r, &company, 0, 100_000).await.unwrap()
+    }
+}
+
+/// A `messages.create` params object.
+pub fn message(id: &str, thread: &str, body: &str) -> Value {
+    json!({"id": id, "author": {"id": "cust-1", "screenname": "Alice"}, "body": body, "thread_id": thread})
+}
+
 /// Checks a RingPlan problem body: its status and that its detail mentions `detail_part`.
 pub async fn assert_problem(res: reqwest::Response, status: u16, detail_part: &str) {
     assert_eq!(res.status().as_u16(), status, "status");

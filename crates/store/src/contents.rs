@@ -203,7 +203,7 @@ pub async fn list(c: &mut impl Conn, company: &CompanyId, source: Option<&Source
 
 /// Whether the thread has any content yet.
 pub async fn thread_has_contents(c: &mut impl Conn, thread: &switchboard_domain::ThreadId) -> Result<bool> {
-    let found: Option<i64> = run!(c, |c| sqlx::query_scalar("SELECT 1 FROM contents WHERE thread_id = $1 LIMIT 1")
+    let found: Option<String> = run!(c, |c| sqlx::query_scalar("SELECT id FROM contents WHERE thread_id = $1 LIMIT 1")
         .bind(thread.as_str())
         .fetch_optional(&mut *c)
         .await

@@ -1,10 +1,13 @@
 //! Black-box tests against the real server, each on SQLite and on PostgreSQL.
 
+mod advanced_messaging;
 mod auth;
 mod company;
 mod contacts;
 mod locations;
 mod ops;
+mod send_api;
+mod sources;
 mod tenancy;
 
 pub use reqwest::Method;

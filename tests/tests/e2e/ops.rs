@@ -49,6 +49,17 @@ e2e! {
             ("/company/locations", "post"),
             ("/company/locations/{location_id}", "patch"),
             ("/company/locations/{location_id}", "delete"),
+            ("/realtime/sdk/{source_id}", "post"),
+            ("/engage/advanced-messaging/v1/contents", "get"),
+            ("/engage/advanced-messaging/v1/contents", "post"),
+            ("/engage/advanced-messaging/v1/identities", "get"),
+            ("/engage/advanced-messaging/v1/identities/{identity_id}", "get"),
+            ("/v1/sources", "get"),
+            ("/v1/sources", "post"),
+            ("/v1/sources/{source_id}", "get"),
+            ("/v1/sources/{source_id}", "patch"),
+            ("/v1/sources/{source_id}", "delete"),
+            ("/v1/sources/{source_id}/rotate-token", "post"),
         ];
         for (path, method) in expected {
             assert!(doc["paths"][path][method].is_object(), "{method} {path} is not documented");

@@ -116,12 +116,14 @@ impl TestApp {
         res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
     }
 
+    /// Stops the server gracefully. A server that does not stop within a minute fails the
+    /// test rather than hang the suite.
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            let _ = task.await;
+            tokio::time::timeout(std::time::Duration::from_secs(60), task).await.expect("the server stops gracefully").expect("server task");
         }
     }
 }

@@ -93,11 +93,6 @@ impl Capabilities {
         self.options.iter().any(|o| o == option)
     }
 
-    /// Whether the collection is declared at all.
-    pub fn has_collection(&self, collection: &str) -> bool {
-        self.objects.contains_key(collection)
-    }
-
     pub fn declares(&self, collection: &str, operation: &str) -> bool {
         self.objects.get(collection).is_some_and(|ops| ops.iter().any(|o| o == operation))
     }

@@ -79,7 +79,7 @@ impl Engine {
     }
 }
 
-async fn insert_company(tx: &mut Tx, new: NewCompany) -> Result<CreatedCompany> {
+async fn insert_company(tx: &mut Tx<'_>, new: NewCompany) -> Result<CreatedCompany> {
     let now = Timestamp::now();
     let company = Company {
         id: CompanyId::new(),

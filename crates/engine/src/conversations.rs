@@ -148,12 +148,12 @@ struct Target {
     new_discussion: bool,
 }
 
-async fn live_source(tx: &mut Tx, actor: &Actor, id: &SourceId) -> Result<Source> {
+async fn live_source(tx: &mut Tx<'_>, actor: &Actor, id: &SourceId) -> Result<Source> {
     sources::get(tx, &actor.company_id, id).await?.ok_or_else(|| Error::invalid(format!("source {id} does not exist")))
 }
 
 /// A reply goes where its parent is, through the collection of its kind.
-async fn reply_target(tx: &mut Tx, actor: &Actor, parent: &ContentId, source_id: Option<&SourceId>) -> Result<Target> {
+async fn reply_target(tx: &mut Tx<'_>, actor: &Actor, parent: &ContentId, source_id: Option<&SourceId>) -> Result<Target> {
     let parent = contents::get(tx, &actor.company_id, parent).await?.ok_or_else(|| Error::invalid(format!("'inReplyToId' {parent} does not exist")))?;
     if parent.foreign_id.is_none() {
         return Err(Error::invalid("the content replied to is not synchronized with its source yet"));
@@ -175,7 +175,7 @@ async fn reply_target(tx: &mut Tx, actor: &Actor, parent: &ContentId, source_id:
 }
 
 /// A new discussion opens a thread where the source names threads, else a lone message.
-async fn discussion_target(tx: &mut Tx, actor: &Actor, source_id: &SourceId) -> Result<Target> {
+async fn discussion_target(tx: &mut Tx<'_>, actor: &Actor, source_id: &SourceId) -> Result<Target> {
     let source = live_source(tx, actor, source_id).await?;
     let caps = &source.capabilities;
     let kind = if !caps.unthreaded() && caps.declares("threads", "create") {

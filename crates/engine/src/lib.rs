@@ -20,13 +20,14 @@ pub use auth::Actor;
 pub struct Engine {
     store: Store,
     ingest: sdk::writer::IngestQueue,
+    source_cache: std::sync::Arc<sources::SourceCache>,
 }
 
 impl Engine {
     /// Builds the engine and starts its background writer; call within a Tokio runtime.
     pub fn new(store: Store) -> Self {
         let ingest = sdk::writer::IngestQueue::start(store.clone());
-        Self { store, ingest }
+        Self { store, ingest, source_cache: Default::default() }
     }
 
     pub fn store(&self) -> &Store {

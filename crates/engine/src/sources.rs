@@ -1,6 +1,8 @@
 //! Channels (sources): their administration, and the Send API's way in.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use switchboard_domain::event::NewEvent;
@@ -11,6 +13,33 @@ use switchboard_store::{events, sources};
 use crate::sdk::ingest::Outcome;
 use crate::sdk::objects;
 use crate::{Actor, Engine};
+
+/// How long the Send API trusts a source it read: a change made on another node (a rotated
+/// token, a deletion) takes effect here within this time; changes made here, at once.
+const CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// Sources the Send API looked up, since every call names one. Only sources that exist are
+/// kept, so the cache is bounded by the number of sources.
+#[derive(Default)]
+pub(crate) struct SourceCache {
+    entries: Mutex<HashMap<SourceId, (Arc<Source>, Instant)>>,
+}
+
+impl SourceCache {
+    fn get(&self, id: &SourceId) -> Option<Arc<Source>> {
+        let entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.get(id).filter(|(_, at)| at.elapsed() < CACHE_TTL).map(|(s, _)| s.clone())
+    }
+
+    fn put(&self, source: Arc<Source>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        entries.insert(source.id.clone(), (source, Instant::now()));
+    }
+
+    fn forget(&self, id: &SourceId) {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
+}
 
 /// What an administrator gives to add a source.
 #[derive(Debug, Clone)]
@@ -74,6 +103,7 @@ impl Engine {
         sources::update(&mut tx, &updated).await?;
         events::append(&mut tx, &actor.company_id, vec![NewEvent::new("source.updated", snapshot(&updated))]);
         tx.commit().await?;
+        self.source_cache.forget(id);
         Ok(updated)
     }
 
@@ -87,6 +117,7 @@ impl Engine {
         sources::update(&mut tx, &source).await?;
         events::append(&mut tx, &actor.company_id, vec![NewEvent::new("source.token_rotated", snapshot(&source))]);
         tx.commit().await?;
+        self.source_cache.forget(id);
         Ok(source)
     }
 
@@ -98,6 +129,7 @@ impl Engine {
         sources::delete(&mut tx, &actor.company_id, id).await?;
         events::append(&mut tx, &actor.company_id, vec![NewEvent::new("source.deleted", snapshot(&source))]);
         tx.commit().await?;
+        self.source_cache.forget(id);
         Ok(())
     }
 
@@ -105,8 +137,12 @@ impl Engine {
     /// so any company's source can be named here.
     pub async fn source_for_push(&self, id: &str) -> Result<Arc<Source>> {
         let id = SourceId::parse(id).map_err(|_| Error::NotFound(Resource::Source))?;
-        let source = sources::get_any_company(&mut self.store.reader().await?, &id).await?.ok_or(Error::NotFound(Resource::Source))?;
-        Ok(Arc::new(source))
+        if let Some(source) = self.source_cache.get(&id) {
+            return Ok(source);
+        }
+        let source = Arc::new(sources::get_any_company(&mut self.store.reader().await?, &id).await?.ok_or(Error::NotFound(Resource::Source))?);
+        self.source_cache.put(source.clone());
+        Ok(source)
     }
 
     /// A Send API call, already authenticated for `source`: validated, then committed (with

@@ -81,7 +81,7 @@ impl Engine {
     }
 }
 
-async fn ensure_email_free(tx: &mut Tx, user: &User) -> Result<()> {
+async fn ensure_email_free(tx: &mut Tx<'_>, user: &User) -> Result<()> {
     if let Some(email) = &user.email
         && users::email_taken(tx, &user.company_id, email, Some(&user.id)).await?
     {

@@ -19,7 +19,7 @@ pub struct NewApiKey<'a> {
     pub name: &'a str,
 }
 
-pub async fn insert(tx: &mut Tx, k: &NewApiKey<'_>) -> Result<()> {
+pub async fn insert(tx: &mut Tx<'_>, k: &NewApiKey<'_>) -> Result<()> {
     let hash = hash_key(k.key);
     run!(tx, |c| sqlx::query("INSERT INTO api_keys (id, company_id, key_hash, prefix, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(k.id.as_str())

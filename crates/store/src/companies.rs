@@ -27,7 +27,7 @@ impl Row {
 }
 
 /// Inserts the company and its event counter.
-pub async fn insert(tx: &mut Tx, company: &Company) -> Result<()> {
+pub async fn insert(tx: &mut Tx<'_>, company: &Company) -> Result<()> {
     let profile = to_json(&company.profile)?;
     run!(tx, |c| {
         sqlx::query("INSERT INTO companies (id, name, status, profile, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -59,7 +59,7 @@ pub async fn get(c: &mut impl Conn, id: &CompanyId) -> Result<Option<Company>> {
 }
 
 /// Like [`get`], locking the row until the transaction ends.
-pub async fn get_for_update(tx: &mut Tx, id: &CompanyId) -> Result<Option<Company>> {
+pub async fn get_for_update(tx: &mut Tx<'_>, id: &CompanyId) -> Result<Option<Company>> {
     let sql = format!("SELECT id, name, status, profile, created_at, updated_at FROM companies WHERE id = $1{}", for_update(&tx.conn()));
     let row: Option<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(id.as_str())
@@ -69,7 +69,7 @@ pub async fn get_for_update(tx: &mut Tx, id: &CompanyId) -> Result<Option<Compan
     row.map(Row::into_company).transpose()
 }
 
-pub async fn update(tx: &mut Tx, company: &Company) -> Result<()> {
+pub async fn update(tx: &mut Tx<'_>, company: &Company) -> Result<()> {
     let profile = to_json(&company.profile)?;
     run!(tx, |c| sqlx::query("UPDATE companies SET name = $2, status = $3, profile = $4, updated_at = $5 WHERE id = $1")
         .bind(company.id.as_str())
@@ -94,7 +94,7 @@ pub async fn exists_any(c: &mut impl Conn) -> Result<bool> {
 
 /// Records that the first-start company was made. Returns false if another process did it
 /// first; the caller then rolls back.
-pub async fn claim_bootstrap(tx: &mut Tx, company_id: &CompanyId) -> Result<bool> {
+pub async fn claim_bootstrap(tx: &mut Tx<'_>, company_id: &CompanyId) -> Result<bool> {
     let done = run!(tx, |c| sqlx::query("INSERT INTO bootstrap (id, company_id, created_at) VALUES (1, $1, $2) ON CONFLICT (id) DO NOTHING")
         .bind(company_id.as_str())
         .bind(Timestamp::now().as_micros())

@@ -1,7 +1,7 @@
 use switchboard_domain::conversation::{BodyFormat, Content, ContentKind, Direction, Export, ExportStatus};
 use switchboard_domain::{CompanyId, ContentId, Error, Result, SourceId, Timestamp};
 
-use crate::{Conn, Keyset, Tx, db_err, from_json, parse_id, run, to_json};
+use crate::{Conn, Keyset, Tx, db_err, from_json, foreign_id_in_json_list, parse_id, run, to_json};
 
 const COLUMNS: &str = "id, company_id, source_id, thread_id, foreign_id, kind, direction, author_identity_id, recipient_identity_id, \
                        in_reply_to_id, body, format, attachments, structured_content, details, is_read, export_status, export_attempts, \
@@ -66,49 +66,74 @@ fn rows_into(rows: Vec<Row>) -> Result<Vec<Content>> {
     rows.into_iter().map(Row::into_content).collect()
 }
 
+/// Rows per multi-row INSERT: 21 parameters each, within both backends' limits.
+const INSERT_CHUNK: usize = 1000;
+
 /// Inserts the content unless the source already has one of its kind with its foreign id. True
 /// when inserted.
-pub async fn insert(tx: &mut Tx, x: &Content) -> Result<bool> {
-    let attachments = to_json(&x.attachments)?;
-    let structured = x.structured_content.as_ref().map(to_json).transpose()?;
-    let details = to_json(&x.details)?;
-    let export = x.export.as_ref();
-    let n = run!(tx, |c| sqlx::query(
-        "INSERT INTO contents (id, company_id, source_id, thread_id, foreign_id, kind, direction, author_identity_id, recipient_identity_id, \
-         in_reply_to_id, body, format, attachments, structured_content, details, is_read, export_status, export_attempts, export_error, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
-         ON CONFLICT (source_id, kind, foreign_id) DO NOTHING"
-    )
-    .bind(x.id.as_str())
-    .bind(x.company_id.as_str())
-    .bind(x.source_id.as_str())
-    .bind(x.thread_id.as_str())
-    .bind(x.foreign_id.as_deref())
-    .bind(x.kind.as_str())
-    .bind(x.direction.as_str())
-    .bind(x.author_identity_id.as_ref().map(|i| i.as_str()))
-    .bind(x.recipient_identity_id.as_ref().map(|i| i.as_str()))
-    .bind(x.in_reply_to_id.as_ref().map(|i| i.as_str()))
-    .bind(x.body.as_deref())
-    .bind(x.format.as_str())
-    .bind(&attachments)
-    .bind(structured.as_deref())
-    .bind(&details)
-    .bind(x.read)
-    .bind(export.map(|e| e.status.as_str()))
-    .bind(export.map_or(0, |e| e.attempts))
-    .bind(export.and_then(|e| e.last_error.as_deref()))
-    .bind(x.created_at.as_micros())
-    .bind(x.updated_at.as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected());
-    Ok(n == 1)
+pub async fn insert(tx: &mut Tx<'_>, x: &Content) -> Result<bool> {
+    Ok(insert_many(tx, std::slice::from_ref(x)).await?.len() == 1)
+}
+
+/// Inserts the contents in one statement per chunk, skipping those whose source already has
+/// one of that kind and foreign id; returns the ids of those inserted.
+pub async fn insert_many(tx: &mut Tx<'_>, xs: &[Content]) -> Result<Vec<ContentId>> {
+    let mut inserted = Vec::with_capacity(xs.len());
+    for chunk in xs.chunks(INSERT_CHUNK) {
+        struct Encoded {
+            attachments: String,
+            structured: Option<String>,
+            details: String,
+        }
+        let encoded = chunk
+            .iter()
+            .map(|x| Ok(Encoded { attachments: to_json(&x.attachments)?, structured: x.structured_content.as_ref().map(to_json).transpose()?, details: to_json(&x.details)? }))
+            .collect::<Result<Vec<_>>>()?;
+        let values: Vec<String> = (0..chunk.len()).map(|r| format!("({})", (1..=21).map(|k| format!("${}", r * 21 + k)).collect::<Vec<_>>().join(", "))).collect();
+        let sql = format!(
+            "INSERT INTO contents (id, company_id, source_id, thread_id, foreign_id, kind, direction, author_identity_id, recipient_identity_id, \
+             in_reply_to_id, body, format, attachments, structured_content, details, is_read, export_status, export_attempts, export_error, created_at, updated_at) \
+             VALUES {} ON CONFLICT (source_id, foreign_id, kind) DO NOTHING RETURNING id",
+            values.join(", ")
+        );
+        let ids: Vec<String> = run!(tx, |c| {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
+            for (x, e) in chunk.iter().zip(&encoded) {
+                let export = x.export.as_ref();
+                q = q
+                    .bind(x.id.as_str())
+                    .bind(x.company_id.as_str())
+                    .bind(x.source_id.as_str())
+                    .bind(x.thread_id.as_str())
+                    .bind(x.foreign_id.as_deref())
+                    .bind(x.kind.as_str())
+                    .bind(x.direction.as_str())
+                    .bind(x.author_identity_id.as_ref().map(|i| i.as_str()))
+                    .bind(x.recipient_identity_id.as_ref().map(|i| i.as_str()))
+                    .bind(x.in_reply_to_id.as_ref().map(|i| i.as_str()))
+                    .bind(x.body.as_deref())
+                    .bind(x.format.as_str())
+                    .bind(e.attachments.as_str())
+                    .bind(e.structured.as_deref())
+                    .bind(e.details.as_str())
+                    .bind(x.read)
+                    .bind(export.map(|e| e.status.as_str()))
+                    .bind(export.map_or(0, |e| e.attempts))
+                    .bind(export.and_then(|e| e.last_error.as_deref()))
+                    .bind(x.created_at.as_micros())
+                    .bind(x.updated_at.as_micros());
+            }
+            q.fetch_all(&mut *c).await.map_err(db_err)?
+        });
+        for id in ids {
+            inserted.push(parse_id(id)?);
+        }
+    }
+    Ok(inserted)
 }
 
 /// Rewrites what a re-import or an export may change.
-pub async fn update(tx: &mut Tx, x: &Content) -> Result<()> {
+pub async fn update(tx: &mut Tx<'_>, x: &Content) -> Result<()> {
     let attachments = to_json(&x.attachments)?;
     let structured = x.structured_content.as_ref().map(to_json).transpose()?;
     let details = to_json(&x.details)?;
@@ -136,29 +161,12 @@ pub async fn update(tx: &mut Tx, x: &Content) -> Result<()> {
     Ok(())
 }
 
-pub async fn get_by_foreign(c: &mut impl Conn, source: &SourceId, kind: ContentKind, foreign_id: &str) -> Result<Option<Content>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM contents WHERE source_id = $1 AND kind = $2 AND foreign_id = $3")))
-        .bind(source.as_str())
-        .bind(kind.as_str())
-        .bind(foreign_id)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
-    row.map(Row::into_content).transpose()
-}
-
-/// The content of the source with this foreign id, whatever its kind, preferring the kinds in
-/// `preference` order (connectors' collections may reuse ids).
-pub async fn find_by_foreign(c: &mut impl Conn, source: &SourceId, foreign_id: &str, preference: &[ContentKind]) -> Result<Option<Content>> {
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM contents WHERE source_id = $1 AND foreign_id = $2")))
-        .bind(source.as_str())
-        .bind(foreign_id)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?);
-    let mut found = rows_into(rows)?;
-    found.sort_by_key(|x| preference.iter().position(|k| *k == x.kind).unwrap_or(usize::MAX));
-    Ok(found.into_iter().next())
+/// The source's contents, of any kind, with these foreign ids.
+pub async fn get_many_by_foreign(c: &mut impl Conn, source: &SourceId, foreign_ids: &[&str]) -> Result<Vec<Content>> {
+    let sql = format!("SELECT {COLUMNS} FROM contents WHERE source_id = $1 AND {}", foreign_id_in_json_list(&c.conn()));
+    let list = to_json(&foreign_ids)?;
+    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(source.as_str()).bind(&list).fetch_all(&mut *c).await.map_err(db_err)?);
+    rows_into(rows)
 }
 
 pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &ContentId) -> Result<Option<Content>> {
@@ -199,14 +207,4 @@ pub async fn list(c: &mut impl Conn, company: &CompanyId, source: Option<&Source
         .map_err(db_err)?,
     });
     rows_into(rows)
-}
-
-/// Whether the thread has any content yet.
-pub async fn thread_has_contents(c: &mut impl Conn, thread: &switchboard_domain::ThreadId) -> Result<bool> {
-    let found: Option<String> = run!(c, |c| sqlx::query_scalar("SELECT id FROM contents WHERE thread_id = $1 LIMIT 1")
-        .bind(thread.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
-    Ok(found.is_some())
 }

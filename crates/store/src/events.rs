@@ -36,13 +36,13 @@ impl Row {
 
 /// Appends `events` to the company's log as part of `tx`: they are written, in order, when the
 /// transaction commits, and not at all if it does not.
-pub fn append(tx: &mut Tx, company: &CompanyId, events: Vec<NewEvent>) {
+pub fn append(tx: &mut Tx<'_>, company: &CompanyId, events: Vec<NewEvent>) {
     tx.push_events(company, events);
 }
 
 /// Writes the events held by a committing transaction: per company, one counter update for
 /// the whole run of events and multi-row inserts.
-pub(crate) async fn write(tx: &mut Tx, pending: Vec<(CompanyId, NewEvent)>) -> Result<()> {
+pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, NewEvent)>) -> Result<()> {
     let mut by_company: Vec<(CompanyId, Vec<NewEvent>)> = Vec::new();
     for (company, event) in pending {
         match by_company.iter_mut().find(|(c, _)| *c == company) {
@@ -50,6 +50,9 @@ pub(crate) async fn write(tx: &mut Tx, pending: Vec<(CompanyId, NewEvent)>) -> R
             None => by_company.push((company, vec![event])),
         }
     }
+    // Counter rows are taken in one order by every writer, so two transactions raising events
+    // for the same companies cannot deadlock on them.
+    by_company.sort_by(|a, b| a.0.cmp(&b.0));
     let now = Timestamp::now().as_micros();
     for (company, events) in by_company {
         let n = events.len() as i64;

@@ -1,7 +1,7 @@
 use switchboard_domain::conversation::Identity;
 use switchboard_domain::{CompanyId, IdentityId, Result, SourceId, Timestamp};
 
-use crate::{Conn, Keyset, Tx, db_err, from_json, parse_id, run, to_json};
+use crate::{Conn, Keyset, Tx, db_err, from_json, foreign_id_in_json_list, parse_id, run, to_json};
 
 const COLUMNS: &str = "id, company_id, source_id, foreign_id, profile, created_at, updated_at";
 
@@ -30,14 +30,12 @@ impl Row {
     }
 }
 
-pub async fn get_by_foreign(c: &mut impl Conn, source: &SourceId, foreign_id: &str) -> Result<Option<Identity>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM identities WHERE source_id = $1 AND foreign_id = $2")))
-        .bind(source.as_str())
-        .bind(foreign_id)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
-    row.map(Row::into_identity).transpose()
+/// The source's identities among these foreign ids (those that exist).
+pub async fn get_many_by_foreign(c: &mut impl Conn, source: &SourceId, foreign_ids: &[&str]) -> Result<Vec<Identity>> {
+    let sql = format!("SELECT {COLUMNS} FROM identities WHERE source_id = $1 AND {}", foreign_id_in_json_list(&c.conn()));
+    let list = to_json(&foreign_ids)?;
+    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(source.as_str()).bind(&list).fetch_all(&mut *c).await.map_err(db_err)?);
+    rows.into_iter().map(Row::into_identity).collect()
 }
 
 pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &IdentityId) -> Result<Option<Identity>> {
@@ -52,7 +50,7 @@ pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &IdentityId) -> Res
 
 /// Inserts the identity unless the source already has one with its foreign id (another node may
 /// have just imported it). True when inserted.
-pub async fn insert(tx: &mut Tx, i: &Identity) -> Result<bool> {
+pub async fn insert(tx: &mut Tx<'_>, i: &Identity) -> Result<bool> {
     let profile = to_json(&i.profile)?;
     let n = run!(tx, |c| sqlx::query("INSERT INTO identities (id, company_id, source_id, foreign_id, profile, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (source_id, foreign_id) DO NOTHING")
         .bind(i.id.as_str())
@@ -69,7 +67,7 @@ pub async fn insert(tx: &mut Tx, i: &Identity) -> Result<bool> {
     Ok(n == 1)
 }
 
-pub async fn update_profile(tx: &mut Tx, i: &Identity) -> Result<()> {
+pub async fn update_profile(tx: &mut Tx<'_>, i: &Identity) -> Result<()> {
     let profile = to_json(&i.profile)?;
     run!(tx, |c| sqlx::query("UPDATE identities SET profile = $2, updated_at = $3 WHERE id = $1")
         .bind(i.id.as_str())

@@ -51,7 +51,7 @@ pub struct Claimed {
     pub lease_until: Timestamp,
 }
 
-pub async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<JobId> {
+pub async fn enqueue(tx: &mut Tx<'_>, job: &NewJob) -> Result<JobId> {
     let id = JobId::new();
     let now = Timestamp::now().as_micros();
     run!(tx, |c| sqlx::query(
@@ -73,7 +73,7 @@ pub async fn enqueue(tx: &mut Tx, job: &NewJob) -> Result<JobId> {
 }
 
 /// Claims up to `limit` due jobs for `lease`, oldest `run_at` first, counting an attempt on each.
-pub async fn claim(tx: &mut Tx, lease: Duration, limit: i64) -> Result<Vec<Claimed>> {
+pub async fn claim(tx: &mut Tx<'_>, lease: Duration, limit: i64) -> Result<Vec<Claimed>> {
     let now = Timestamp::now();
     let lease_until = now.plus(lease);
     let token = switchboard_domain::new_id();
@@ -101,7 +101,7 @@ pub async fn claim(tx: &mut Tx, lease: Duration, limit: i64) -> Result<Vec<Claim
 }
 
 /// Marks the job done. False if the lease was lost to another worker.
-pub async fn complete(tx: &mut Tx, claimed: &Claimed) -> Result<bool> {
+pub async fn complete(tx: &mut Tx<'_>, claimed: &Claimed) -> Result<bool> {
     let n = run!(tx, |c| sqlx::query("UPDATE jobs SET status = 'done', lease_token = NULL, updated_at = $3 WHERE id = $1 AND lease_token = $2")
         .bind(claimed.job.id.as_str())
         .bind(&claimed.token)
@@ -116,7 +116,7 @@ pub async fn complete(tx: &mut Tx, claimed: &Claimed) -> Result<bool> {
 /// Records a failed attempt: the job runs again at `retry_at`, or is dead once its attempts are
 /// used up (or at once when `retry_at` is `None`). Returns the new status, `None` if the lease
 /// was lost.
-pub async fn fail(tx: &mut Tx, claimed: &Claimed, error: &str, retry_at: Option<Timestamp>) -> Result<Option<JobStatus>> {
+pub async fn fail(tx: &mut Tx<'_>, claimed: &Claimed, error: &str, retry_at: Option<Timestamp>) -> Result<Option<JobStatus>> {
     let now = Timestamp::now();
     let status: Option<String> = run!(tx, |c| sqlx::query_scalar(
         "UPDATE jobs SET status = CASE WHEN $3 = 0 OR attempts >= max_attempts THEN 'dead' ELSE 'pending' END, \
@@ -136,7 +136,7 @@ pub async fn fail(tx: &mut Tx, claimed: &Claimed, error: &str, retry_at: Option<
 }
 
 /// Hands a claimed job back untouched (graceful shutdown): due now, and the attempt not counted.
-pub async fn release(tx: &mut Tx, claimed: &Claimed) -> Result<bool> {
+pub async fn release(tx: &mut Tx<'_>, claimed: &Claimed) -> Result<bool> {
     let n = run!(tx, |c| sqlx::query(
         "UPDATE jobs SET run_at = $3, lease_token = NULL, attempts = attempts - 1, updated_at = $3 WHERE id = $1 AND lease_token = $2"
     )

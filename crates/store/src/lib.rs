@@ -9,7 +9,7 @@ use std::time::Duration;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
 pub use switchboard_domain::paging::Keyset;
 use switchboard_domain::event::NewEvent;
 use switchboard_domain::{CompanyId, Error, Result};
@@ -101,21 +101,29 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            // No ping before each use: a local file does not drop connections, and the ping
+            // would cost a round trip to SQLite's worker thread on every transaction and read.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
+                .test_before_acquire(false)
                 .acquire_timeout(opts.acquire_timeout)
                 .connect_with(base.clone().create_if_missing(true))
                 .await
                 .map_err(|e| Error::Unavailable(format!("cannot open sqlite database {path}: {e}")))?;
             let read = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
+                .test_before_acquire(false)
                 .acquire_timeout(opts.acquire_timeout)
                 .connect_with(base.read_only(true))
                 .await
                 .map_err(|e| Error::Unavailable(format!("cannot open sqlite database {path}: {e}")))?;
             Pools::Sqlite { write, read }
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            let options = PgConnectOptions::from_str(url).map_err(|e| Error::invalid(format!("invalid PostgreSQL URL: {e}")))?;
+            // Plan every execution with its parameters: a generic plan cached while a table was
+            // still empty (as on a new install) keeps scanning that table after it has grown.
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| Error::invalid(format!("invalid PostgreSQL URL: {e}")))?
+                .options([("plan_cache_mode", "force_custom_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections.max(2))
                 .acquire_timeout(opts.acquire_timeout)
@@ -149,12 +157,23 @@ impl Store {
 
     /// A transaction on the writer. On SQLite it starts IMMEDIATE so that a second process on
     /// the same file waits for the lock up front instead of failing at its first write.
-    pub async fn begin(&self) -> Result<Tx> {
+    pub async fn begin(&self) -> Result<Tx<'static>> {
         let inner = match &self.inner.pools {
             Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
             Pools::Postgres { pool } => TxInner::Postgres(pool.begin().await.map_err(db_err)?),
         };
         Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), store: self.clone() })
+    }
+
+    /// A connection of the writer pool held by one caller across several transactions, so that
+    /// a busy writer does not give it back (and wait for the pool's release check) between
+    /// transactions. Hold it briefly: on SQLite it is the only writer connection.
+    pub async fn hold_writer(&self) -> Result<HeldWriter> {
+        let conn = match &self.inner.pools {
+            Pools::Sqlite { write, .. } => HeldConn::Sqlite(write.acquire().await.map_err(db_err)?),
+            Pools::Postgres { pool } => HeldConn::Postgres(pool.acquire().await.map_err(db_err)?),
+        };
+        Ok(HeldWriter { conn, store: self.clone() })
     }
 
     /// A connection for reads outside a transaction.
@@ -206,50 +225,45 @@ pub trait Conn: Send {
     fn conn(&mut self) -> ConnRef<'_>;
 }
 
-enum TxInner {
-    Sqlite(sqlx::Transaction<'static, Sqlite>),
-    Postgres(sqlx::Transaction<'static, Postgres>),
+enum HeldConn {
+    Sqlite(PoolConnection<Sqlite>),
+    Postgres(PoolConnection<Postgres>),
 }
 
-/// A write transaction. Dropping it without [`Tx::commit`] rolls it back.
+/// See [`Store::hold_writer`]. Dropping it gives the connection back.
+pub struct HeldWriter {
+    conn: HeldConn,
+    store: Store,
+}
+
+impl HeldWriter {
+    pub async fn begin(&mut self) -> Result<Tx<'_>> {
+        let inner = match &mut self.conn {
+            HeldConn::Sqlite(c) => TxInner::Sqlite(c.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
+            HeldConn::Postgres(c) => TxInner::Postgres(c.begin().await.map_err(db_err)?),
+        };
+        Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), store: self.store.clone() })
+    }
+}
+
+enum TxInner<'c> {
+    Sqlite(sqlx::Transaction<'c, Sqlite>),
+    Postgres(sqlx::Transaction<'c, Postgres>),
+}
+
+/// A write transaction, on a pooled connection (`'static`) or a held one. Dropping it without
+/// [`Tx::commit`] rolls it back.
 ///
 /// Events appended in it are held until commit and then written together, so a transaction
 /// that raises many events (a batch of ingested messages) takes its company's counter once.
-pub struct Tx {
-    inner: TxInner,
+pub struct Tx<'c> {
+    inner: TxInner<'c>,
     pending_events: Vec<(CompanyId, NewEvent)>,
     committed: Vec<Committed>,
     store: Store,
 }
 
-/// A point a transaction can return to, undoing what came after (rows and pending events).
-#[must_use]
-pub struct Savepoint {
-    pending_events: usize,
-}
-
-impl Tx {
-    pub async fn savepoint(&mut self) -> Result<Savepoint> {
-        run!(self, |c| sqlx::query("SAVEPOINT sb_step").execute(&mut *c).await.map_err(db_err)?.rows_affected());
-        Ok(Savepoint { pending_events: self.pending_events.len() })
-    }
-
-    /// Keeps what was done since the savepoint.
-    pub async fn release(&mut self, _sp: Savepoint) -> Result<()> {
-        run!(self, |c| sqlx::query("RELEASE SAVEPOINT sb_step").execute(&mut *c).await.map_err(db_err)?.rows_affected());
-        Ok(())
-    }
-
-    /// Undoes what was done since the savepoint; the transaction stays usable.
-    pub async fn rollback_to(&mut self, sp: Savepoint) -> Result<()> {
-        run!(self, |c| {
-            sqlx::query("ROLLBACK TO SAVEPOINT sb_step").execute(&mut *c).await.map_err(db_err)?;
-            sqlx::query("RELEASE SAVEPOINT sb_step").execute(&mut *c).await.map_err(db_err)?.rows_affected()
-        });
-        self.pending_events.truncate(sp.pending_events);
-        Ok(())
-    }
-
+impl Tx<'_> {
     pub(crate) fn push_events(&mut self, company: &CompanyId, events: Vec<NewEvent>) {
         self.pending_events.extend(events.into_iter().map(|e| (company.clone(), e)));
     }
@@ -268,13 +282,6 @@ impl Tx {
         Ok(())
     }
 
-    pub fn backend(&self) -> Backend {
-        match self.inner {
-            TxInner::Sqlite(_) => Backend::Sqlite,
-            TxInner::Postgres(_) => Backend::Postgres,
-        }
-    }
-
     pub(crate) fn note_appended(&mut self, company_id: &CompanyId, last_seq: i64) {
         match self.committed.iter_mut().find(|c| &c.company_id == company_id) {
             Some(c) => c.last_seq = last_seq,
@@ -283,7 +290,7 @@ impl Tx {
     }
 }
 
-impl Conn for Tx {
+impl Conn for Tx<'_> {
     fn conn(&mut self) -> ConnRef<'_> {
         match &mut self.inner {
             TxInner::Sqlite(t) => ConnRef::Sqlite(t),
@@ -325,6 +332,16 @@ pub(crate) fn for_update(c: &ConnRef<'_>) -> &'static str {
     match c {
         ConnRef::Sqlite(_) => "",
         ConnRef::Postgres(_) => " FOR UPDATE",
+    }
+}
+
+/// `foreign_id` is one of the strings of the JSON array bound as `$2`: a list of any length
+/// under one statement text (so the statement cache is not flooded), written so that each
+/// backend probes the index for each string instead of scanning.
+pub(crate) fn foreign_id_in_json_list(c: &ConnRef<'_>) -> &'static str {
+    match c {
+        ConnRef::Sqlite(_) => "foreign_id IN (SELECT value FROM json_each($2))",
+        ConnRef::Postgres(_) => "foreign_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
     }
 }
 

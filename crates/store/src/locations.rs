@@ -26,7 +26,7 @@ impl Row {
     }
 }
 
-pub async fn insert(tx: &mut Tx, l: &Location) -> Result<()> {
+pub async fn insert(tx: &mut Tx<'_>, l: &Location) -> Result<()> {
     let details = to_json(&l.details)?;
     run!(tx, |c| sqlx::query("INSERT INTO locations (id, company_id, name, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(l.id.as_str())
@@ -42,7 +42,7 @@ pub async fn insert(tx: &mut Tx, l: &Location) -> Result<()> {
     Ok(())
 }
 
-pub async fn update(tx: &mut Tx, l: &Location) -> Result<()> {
+pub async fn update(tx: &mut Tx<'_>, l: &Location) -> Result<()> {
     let details = to_json(&l.details)?;
     run!(tx, |c| sqlx::query("UPDATE locations SET name = $3, details = $4, updated_at = $5 WHERE company_id = $1 AND id = $2")
         .bind(l.company_id.as_str())
@@ -68,7 +68,7 @@ pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &LocationId) -> Res
 }
 
 /// Like [`get`], locking the row until the transaction ends.
-pub async fn get_for_update(tx: &mut Tx, company: &CompanyId, id: &LocationId) -> Result<Option<Location>> {
+pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &LocationId) -> Result<Option<Location>> {
     let sql = format!("SELECT id, company_id, name, details, created_at, updated_at FROM locations WHERE company_id = $1 AND id = $2{}", for_update(&tx.conn()));
     let row: Option<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(company.as_str())
@@ -90,7 +90,7 @@ pub async fn list(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Location
 
 /// Locks the company's locations for the rest of the transaction (PostgreSQL) so that two
 /// concurrent deletes cannot both see "more than one left". SQLite has one writer already.
-pub async fn count_for_update(tx: &mut Tx, company: &CompanyId) -> Result<i64> {
+pub async fn count_for_update(tx: &mut Tx<'_>, company: &CompanyId) -> Result<i64> {
     match tx.conn() {
         crate::ConnRef::Sqlite(c) => sqlx::query_scalar("SELECT COUNT(*) FROM locations WHERE company_id = $1")
             .bind(company.as_str())
@@ -108,7 +108,7 @@ pub async fn count_for_update(tx: &mut Tx, company: &CompanyId) -> Result<i64> {
     }
 }
 
-pub async fn delete(tx: &mut Tx, company: &CompanyId, id: &LocationId) -> Result<bool> {
+pub async fn delete(tx: &mut Tx<'_>, company: &CompanyId, id: &LocationId) -> Result<bool> {
     let n = run!(tx, |c| sqlx::query("DELETE FROM locations WHERE company_id = $1 AND id = $2")
         .bind(company.as_str())
         .bind(id.as_str())

@@ -34,7 +34,7 @@ impl Row {
     }
 }
 
-pub async fn insert(tx: &mut Tx, s: &Source) -> Result<()> {
+pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     let capabilities = to_json(&s.capabilities)?;
     run!(tx, |c| sqlx::query(
         "INSERT INTO sources (id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
@@ -55,7 +55,7 @@ pub async fn insert(tx: &mut Tx, s: &Source) -> Result<()> {
     Ok(())
 }
 
-pub async fn update(tx: &mut Tx, s: &Source) -> Result<()> {
+pub async fn update(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     let capabilities = to_json(&s.capabilities)?;
     run!(tx, |c| sqlx::query(
         "UPDATE sources SET name = $3, base_uri = $4, access_token = $5, capabilities = $6, updated_at = $7 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
@@ -86,7 +86,7 @@ pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &SourceId) -> Resul
 }
 
 /// Like [`get`], locking the row until the transaction ends.
-pub async fn get_for_update(tx: &mut Tx, company: &CompanyId, id: &SourceId) -> Result<Option<Source>> {
+pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &SourceId) -> Result<Option<Source>> {
     let sql = format!("SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL{}", for_update(&tx.conn()));
     let row: Option<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(company.as_str())
@@ -118,7 +118,7 @@ pub async fn list(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Source>>
 }
 
 /// Marks the source deleted; its conversations stay.
-pub async fn delete(tx: &mut Tx, company: &CompanyId, id: &SourceId) -> Result<bool> {
+pub async fn delete(tx: &mut Tx<'_>, company: &CompanyId, id: &SourceId) -> Result<bool> {
     let n = run!(tx, |c| sqlx::query("UPDATE sources SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL")
         .bind(company.as_str())
         .bind(id.as_str())

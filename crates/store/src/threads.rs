@@ -1,7 +1,7 @@
 use switchboard_domain::conversation::Thread;
 use switchboard_domain::{Result, SourceId, ThreadId, Timestamp};
 
-use crate::{Conn, Tx, db_err, from_json, parse_id, run, to_json};
+use crate::{Conn, Tx, db_err, from_json, foreign_id_in_json_list, parse_id, run, to_json};
 
 const COLUMNS: &str = "id, company_id, source_id, foreign_id, title, details, created_at, updated_at";
 
@@ -32,14 +32,24 @@ impl Row {
     }
 }
 
-pub async fn get_by_foreign(c: &mut impl Conn, source: &SourceId, foreign_id: &str) -> Result<Option<Thread>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM threads WHERE source_id = $1 AND foreign_id = $2")))
-        .bind(source.as_str())
-        .bind(foreign_id)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
-    row.map(Row::into_thread).transpose()
+#[derive(sqlx::FromRow)]
+struct WithActivity {
+    #[sqlx(flatten)]
+    thread: Row,
+    has_contents: bool,
+}
+
+/// The source's threads among these foreign ids (those that exist), each with whether it has
+/// any content yet.
+pub async fn get_many_by_foreign_with_activity(c: &mut impl Conn, source: &SourceId, foreign_ids: &[&str]) -> Result<Vec<(Thread, bool)>> {
+    let sql = format!(
+        "SELECT {COLUMNS}, EXISTS (SELECT 1 FROM contents WHERE contents.thread_id = threads.id) AS has_contents \
+         FROM threads WHERE source_id = $1 AND {}",
+        foreign_id_in_json_list(&c.conn())
+    );
+    let list = to_json(&foreign_ids)?;
+    let rows: Vec<WithActivity> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(source.as_str()).bind(&list).fetch_all(&mut *c).await.map_err(db_err)?);
+    rows.into_iter().map(|r| r.thread.into_thread().map(|t| (t, r.has_contents))).collect()
 }
 
 pub async fn get(c: &mut impl Conn, id: &ThreadId) -> Result<Option<Thread>> {
@@ -52,7 +62,7 @@ pub async fn get(c: &mut impl Conn, id: &ThreadId) -> Result<Option<Thread>> {
 }
 
 /// Inserts the thread unless the source already has one with its foreign id. True when inserted.
-pub async fn insert(tx: &mut Tx, t: &Thread) -> Result<bool> {
+pub async fn insert(tx: &mut Tx<'_>, t: &Thread) -> Result<bool> {
     let details = to_json(&t.details)?;
     let n = run!(tx, |c| sqlx::query("INSERT INTO threads (id, company_id, source_id, foreign_id, title, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_id, foreign_id) DO NOTHING")
         .bind(t.id.as_str())
@@ -70,7 +80,7 @@ pub async fn insert(tx: &mut Tx, t: &Thread) -> Result<bool> {
     Ok(n == 1)
 }
 
-pub async fn update(tx: &mut Tx, t: &Thread) -> Result<()> {
+pub async fn update(tx: &mut Tx<'_>, t: &Thread) -> Result<()> {
     let details = to_json(&t.details)?;
     run!(tx, |c| sqlx::query("UPDATE threads SET title = $2, details = $3, updated_at = $4 WHERE id = $1")
         .bind(t.id.as_str())

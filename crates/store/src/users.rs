@@ -47,7 +47,7 @@ pub struct UserFilter {
     pub email: Option<String>,
 }
 
-pub async fn insert(tx: &mut Tx, user: &User) -> Result<()> {
+pub async fn insert(tx: &mut Tx<'_>, user: &User) -> Result<()> {
     let profile = to_json(&user.profile)?;
     run!(tx, |c| sqlx::query(
         "INSERT INTO users (id, company_id, role, first_name, last_name, email, email_norm, activated, profile, created_at, updated_at, last_enter) \
@@ -72,7 +72,7 @@ pub async fn insert(tx: &mut Tx, user: &User) -> Result<()> {
     Ok(())
 }
 
-pub async fn update(tx: &mut Tx, user: &User) -> Result<()> {
+pub async fn update(tx: &mut Tx<'_>, user: &User) -> Result<()> {
     let profile = to_json(&user.profile)?;
     run!(tx, |c| sqlx::query(
         "UPDATE users SET role = $3, first_name = $4, last_name = $5, email = $6, email_norm = $7, activated = $8, \
@@ -107,7 +107,7 @@ pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &UserId) -> Result<
 }
 
 /// Like [`get`], locking the row until the transaction ends.
-pub async fn get_for_update(tx: &mut Tx, company: &CompanyId, id: &UserId) -> Result<Option<User>> {
+pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &UserId) -> Result<Option<User>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE company_id = $1 AND id = $2{}", for_update(&tx.conn()));
     let row: Option<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(company.as_str())
@@ -174,7 +174,7 @@ pub async fn count(c: &mut impl Conn, company: &CompanyId) -> Result<i64> {
         .map_err(db_err))
 }
 
-pub async fn delete(tx: &mut Tx, company: &CompanyId, id: &UserId) -> Result<bool> {
+pub async fn delete(tx: &mut Tx<'_>, company: &CompanyId, id: &UserId) -> Result<bool> {
     let n = run!(tx, |c| sqlx::query("DELETE FROM users WHERE company_id = $1 AND id = $2")
         .bind(company.as_str())
         .bind(id.as_str())

@@ -84,21 +84,6 @@ store_test! {
         assert_eq!(log.iter().map(|e| (e.seq, e.kind.as_str())).collect::<Vec<_>>(), vec![(1, "kept")]);
     }
 
-    async fn rolling_back_to_a_savepoint_drops_the_events_appended_after_it(store: Store) {
-        let company = company(&store).await;
-        let mut tx = store.begin().await.unwrap();
-        events::append(&mut tx, &company, vec![NewEvent::new("before", json!({}))]);
-        let sp = tx.savepoint().await.unwrap();
-        events::append(&mut tx, &company, vec![NewEvent::new("undone", json!({}))]);
-        tx.rollback_to(sp).await.unwrap();
-        let sp = tx.savepoint().await.unwrap();
-        events::append(&mut tx, &company, vec![NewEvent::new("after", json!({}))]);
-        tx.release(sp).await.unwrap();
-        tx.commit().await.unwrap();
-        let log = events::read_after(&mut store.reader().await.unwrap(), &company, 0, 10).await.unwrap();
-        assert_eq!(log.iter().map(|e| (e.seq, e.kind.as_str())).collect::<Vec<_>>(), vec![(1, "before"), (2, "after")]);
-    }
-
     async fn a_large_batch_of_events_is_written_in_order(store: Store) {
         let company = company(&store).await;
         let mut tx = store.begin().await.unwrap();

@@ -134,8 +134,10 @@ e2e! {
     }
 
     async fn replies_need_a_source_that_accepts_them_and_an_allowed_parent(app: &TestApp) {
-        let read_only = app.create_source(&app.company, json!({"objects": {"messages": ["list"]}})).await;
+        let read_only = app.create_source(&app.company, json!({"objects": {"messages": ["create"]}})).await;
         app.push(&read_only, "messages.create", message("r1", "t", "can't answer me")).await;
+        let patch = app.native(Method::PATCH, &format!("/v1/sources/{}", read_only.id), &app.company).json(&json!({"objects": {"messages": ["list"]}})).send().await.unwrap();
+        assert_eq!(patch.status(), 200);
         let gated = app.create_source(&app.company, json!({"objects": {"messages": ["create", "reply"]}})).await;
         app.push(&gated, "messages.create", message("g1", "t", "no reply action on me")).await;
         let mut allowed = message("g2", "t", "reply allowed");

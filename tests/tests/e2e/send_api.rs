@@ -111,7 +111,7 @@ e2e! {
     }
 
     async fn an_undeclared_or_unknown_action_is_invalid(app: &TestApp) {
-        let limited = app.create_source(&app.company, json!({"objects": {"messages": ["create"]}, "options": []})).await;
+        let limited = app.create_source(&app.company, json!({"objects": {"messages": ["create"], "private_messages": ["list"]}, "options": []})).await;
         for action in ["private_messages.create", "threads.create", "status.mark_as_read", "typing.start", "messages.delete", "messages.list", "implementation.info", "launch.rockets"] {
             assert_eq!(app.push(&limited, action, json!({"id": "1", "thread_id": "t", "preview": "p"})).await, (422, "Invalid action".into()), "{action}");
         }
@@ -276,6 +276,16 @@ e2e! {
         assert_eq!(typing, vec!["typing.started", "typing.started", "typing.stopped", "typing.started"]);
     }
 
+    async fn creating_the_thread_between_two_typing_starts_does_not_reset_the_limit(app: &TestApp) {
+        let src = source(app).await;
+        let start = json!({"thread_id": "NEW", "preview": "x"});
+        assert_eq!(app.push(&src, "typing.start", start.clone()).await.0, 200);
+        assert_eq!(app.push(&src, "messages.create", message("m1", "NEW", "hi")).await.0, 200);
+        assert_eq!(app.push(&src, "typing.start", start.clone()).await.0, 429);
+        assert_eq!(app.push(&src, "typing.stop", json!({"in_reply_to_id": "m1"})).await.0, 200);
+        assert_eq!(app.push(&src, "typing.start", start).await.0, 200, "a stop named by a content of the thread resets it too");
+    }
+
     async fn typing_on_a_known_content_is_limited_on_its_thread(app: &TestApp) {
         let src = source(app).await;
         app.push(&src, "messages.create", message("m1", "t1", "hello")).await;
@@ -294,10 +304,10 @@ e2e! {
         assert_eq!(kinds(&log).iter().filter(|k| **k == "content.imported").count(), 60);
     }
 
-    async fn a_refused_push_undoes_only_itself_when_sharing_a_commit_with_others(app: &TestApp) {
+    async fn a_refused_push_leaves_no_trace_when_sharing_a_commit_with_others(app: &TestApp) {
         let src = source(app).await;
         let pushes = (0..40).map(|i| {
-            let mut m = message(&format!("g{i}"), "shared", "x");
+            let mut m = json!({"id": format!("g{i}"), "author": {"id": format!("author-{i}"), "screenname": "A"}, "body": "x", "thread_id": format!("thread-{i}")});
             if i % 2 == 1 {
                 m["in_reply_to_id"] = json!("missing");
             }
@@ -310,7 +320,14 @@ e2e! {
         let stored: Vec<String> = app.contents(&app.company, "").await.iter().map(|c| c["foreignId"].as_str().unwrap().to_owned()).collect();
         assert_eq!(stored.len(), 20);
         assert!(stored.iter().all(|f| f[1..].parse::<u32>().unwrap() % 2 == 0));
-        assert_eq!(kinds(&app.events(&app.company).await).iter().filter(|k| **k == "content.imported").count(), 20);
+        let log = app.events(&app.company).await;
+        for kind in ["content.imported", "identity.created", "thread.created"] {
+            assert_eq!(kinds(&log).iter().filter(|k| **k == kind).count(), 20, "{kind}");
+        }
+        let identities: Value = app.engage(Method::GET, "/identities?perPage=100", &app.company).send().await.unwrap().json().await.unwrap();
+        let authors: Vec<&str> = identities["records"].as_array().unwrap().iter().map(|i| i["foreignId"].as_str().unwrap()).collect();
+        assert_eq!(authors.len(), 20);
+        assert!(authors.iter().all(|a| a["author-".len()..].parse::<u32>().unwrap() % 2 == 0), "{authors:?}");
     }
 
     async fn one_companys_source_token_cannot_sign_for_another_companys_source(app: &TestApp) {

@@ -1,21 +1,32 @@
 //! Importing what a connector sends: the one code path behind the Send API and polling, so an
 //! item creates the same rows and events whichever way it arrives, and never twice.
+//!
+//! Commands are applied in a [`Batch`]: many share one transaction. Every command reads and
+//! checks what it needs before it writes anything, so a refused command leaves no trace and
+//! needs no savepoint. What the commands look up is read in bulk up front ([`Lookups`]), and
+//! their new contents are inserted together when the batch finishes, so a message that joins a
+//! known thread costs no statement of its own.
 
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde_json::json;
-use switchboard_domain::conversation::{Content, ContentKind, Direction, Identity, IdentityProfile, Thread, ThreadDetails};
+use switchboard_domain::conversation::{Content, ContentDetails, ContentKind, Direction, Identity, IdentityProfile, Thread, ThreadDetails};
 use switchboard_domain::event::NewEvent;
 use switchboard_domain::source::Source;
-use switchboard_domain::{ContentId, Error, IdentityId, Result, ThreadId, Timestamp};
+use switchboard_domain::{CompanyId, ContentId, Error, IdentityId, Result, SourceId, ThreadId, Timestamp};
 use switchboard_store::{Tx, contents, events, identities, threads, typing};
 
 use super::objects::{Command, InboundContent, InboundOpener, InboundThread, InboundUser, TypingTarget};
 use super::{invalid_resource, messages};
 use crate::snapshot;
 
-/// One `typing.start` per thread in this window (a `typing.stop` ends it early).
+/// One `typing.start` per conversation in this window (a `typing.stop` ends it early).
 pub const TYPING_WINDOW: Duration = Duration::from_secs(2);
+
+/// Kinds a foreign id given without its collection (`in_reply_to_id`, `status.mark_as_read`)
+/// is looked up as, in this order.
+const ANY_KIND: [ContentKind; 3] = [ContentKind::Message, ContentKind::PrivateMessage, ContentKind::ThreadOpener];
 
 /// How an item reached Switchboard; events carry it as `created_from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,19 +51,215 @@ pub enum Outcome {
     Unchanged,
 }
 
-/// Applies `command` for `source` inside `tx`, appending the events it raises.
-pub async fn apply(tx: &mut Tx, source: &Source, command: Command, origin: Origin) -> Result<Outcome> {
-    let mut ctx = Ctx { source, origin, now: Timestamp::now(), events: Vec::new() };
-    let outcome = match command {
-        Command::Content(c) => ctx.content(tx, *c).await?,
-        Command::Thread(t) => ctx.thread(tx, *t).await?,
-        Command::User(u) => ctx.identity(tx, &u).await?.1,
-        Command::MarkAsRead { foreign_id } => ctx.mark_as_read(tx, &foreign_id).await?,
-        Command::TypingStart { target, preview } => ctx.typing(tx, target, Some(preview)).await?,
-        Command::TypingStop { target } => ctx.typing(tx, target, None).await?,
-    };
-    events::append(tx, &source.company_id, ctx.events);
-    Ok(outcome)
+type Key = (SourceId, String);
+
+/// The rows one transaction's commands look up by foreign id, read in bulk before they run and
+/// kept current as they write (a later command sees what an earlier one created). Only valid
+/// for the transaction it was filled in.
+#[derive(Default)]
+struct Lookups {
+    identities: HashMap<Key, Option<Identity>>,
+    threads: HashMap<Key, Option<Thread>>,
+    /// Threads known to have contents: the next content of any other thread is its first.
+    active: HashSet<ThreadId>,
+    /// Every content with the foreign id, whatever its kind.
+    contents: HashMap<Key, Vec<Content>>,
+    /// New contents, inserted when the batch finishes.
+    pending: Vec<Content>,
+}
+
+impl Lookups {
+    /// Reads what `commands` will look up, a few queries per source.
+    async fn prefetch(tx: &mut Tx<'_>, commands: &[(&Source, &Command)]) -> Result<Self> {
+        /// Foreign ids to read for one source: identities, threads, contents.
+        #[derive(Default)]
+        struct Wanted<'a> {
+            ids: HashSet<&'a str>,
+            threads: HashSet<&'a str>,
+            contents: HashSet<&'a str>,
+        }
+        let mut wanted: HashMap<&SourceId, Wanted<'_>> = HashMap::new();
+        for (source, command) in commands {
+            let Wanted { ids, threads, contents } = wanted.entry(&source.id).or_default();
+            match command {
+                Command::Content(c) => {
+                    contents.insert(&c.foreign_id);
+                    ids.insert(&c.author.foreign_id);
+                    ids.extend(c.recipient.as_ref().map(|r| r.foreign_id.as_str()));
+                    threads.extend(c.thread_foreign_id.as_deref());
+                    contents.extend(c.in_reply_to.as_deref());
+                }
+                Command::Thread(t) => {
+                    threads.insert(&t.foreign_id);
+                    contents.insert(&t.foreign_id);
+                    ids.extend(t.opener.as_ref().map(|o| o.author.foreign_id.as_str()));
+                }
+                Command::User(u) => {
+                    ids.insert(&u.foreign_id);
+                }
+                Command::MarkAsRead { foreign_id } | Command::TypingStart { target: TypingTarget::InReplyTo(foreign_id), .. } | Command::TypingStop { target: TypingTarget::InReplyTo(foreign_id) } => {
+                    contents.insert(foreign_id);
+                }
+                Command::TypingStart { target: TypingTarget::Thread(f), .. } | Command::TypingStop { target: TypingTarget::Thread(f) } => {
+                    threads.insert(f);
+                }
+            }
+        }
+        let mut l = Lookups::default();
+        for (source, Wanted { ids, threads, contents }) in wanted {
+            let key = |f: &str| (source.clone(), f.to_owned());
+            let ids: Vec<&str> = ids.into_iter().collect();
+            if !ids.is_empty() {
+                l.identities.extend(ids.iter().map(|f| (key(f), None)));
+                for i in identities::get_many_by_foreign(tx, source, &ids).await? {
+                    l.identities.insert(key(&i.foreign_id), Some(i));
+                }
+            }
+            let threads: Vec<&str> = threads.into_iter().collect();
+            if !threads.is_empty() {
+                l.threads.extend(threads.iter().map(|f| (key(f), None)));
+                for (t, has_contents) in threads::get_many_by_foreign_with_activity(tx, source, &threads).await? {
+                    if has_contents {
+                        l.active.insert(t.id.clone());
+                    }
+                    if let Some(f) = t.foreign_id.clone() {
+                        l.threads.insert(key(&f), Some(t));
+                    }
+                }
+            }
+            let contents: Vec<&str> = contents.into_iter().collect();
+            if !contents.is_empty() {
+                l.contents.extend(contents.iter().map(|f| (key(f), Vec::new())));
+                for c in contents::get_many_by_foreign(tx, source, &contents).await? {
+                    if let Some(f) = c.foreign_id.clone() {
+                        l.contents.entry(key(&f)).or_default().push(c);
+                    }
+                }
+            }
+        }
+        Ok(l)
+    }
+
+    async fn identity(&mut self, tx: &mut Tx<'_>, source: &SourceId, foreign_id: &str) -> Result<Option<Identity>> {
+        let key = (source.clone(), foreign_id.to_owned());
+        if let Some(known) = self.identities.get(&key) {
+            return Ok(known.clone());
+        }
+        let found = identities::get_many_by_foreign(tx, source, &[foreign_id]).await?.pop();
+        self.identities.insert(key, found.clone());
+        Ok(found)
+    }
+
+    async fn thread(&mut self, tx: &mut Tx<'_>, source: &SourceId, foreign_id: &str) -> Result<Option<Thread>> {
+        let key = (source.clone(), foreign_id.to_owned());
+        if let Some(known) = self.threads.get(&key) {
+            return Ok(known.clone());
+        }
+        let found = threads::get_many_by_foreign_with_activity(tx, source, &[foreign_id]).await?.pop();
+        if let Some((t, true)) = &found {
+            self.active.insert(t.id.clone());
+        }
+        let found = found.map(|(t, _)| t);
+        self.threads.insert(key, found.clone());
+        Ok(found)
+    }
+
+    /// The content with this foreign id, preferring the kinds in `preference` order
+    /// (connectors' collections may reuse ids).
+    async fn content(&mut self, tx: &mut Tx<'_>, source: &SourceId, foreign_id: &str, preference: &[ContentKind]) -> Result<Option<Content>> {
+        let key = (source.clone(), foreign_id.to_owned());
+        if !self.contents.contains_key(&key) {
+            let found = contents::get_many_by_foreign(tx, source, &[foreign_id]).await?;
+            self.contents.insert(key.clone(), found);
+        }
+        let mut found = self.contents.get(&key).cloned().unwrap_or_default();
+        found.sort_by_key(|c| preference.iter().position(|k| *k == c.kind).unwrap_or(usize::MAX));
+        Ok(found.into_iter().next())
+    }
+
+    fn saw_identity(&mut self, i: &Identity) {
+        self.identities.insert((i.source_id.clone(), i.foreign_id.clone()), Some(i.clone()));
+    }
+
+    fn saw_thread(&mut self, t: &Thread) {
+        if let Some(f) = &t.foreign_id {
+            self.threads.insert((t.source_id.clone(), f.clone()), Some(t.clone()));
+        }
+    }
+
+    fn queue_insert(&mut self, c: Content) {
+        self.saw_content(&c);
+        self.pending.push(c);
+    }
+
+    /// Writes a changed content: in place if it is still waiting for the batch's insert.
+    async fn update_content(&mut self, tx: &mut Tx<'_>, c: &Content) -> Result<()> {
+        match self.pending.iter_mut().find(|p| p.id == c.id) {
+            Some(p) => *p = c.clone(),
+            None => contents::update(tx, c).await?,
+        }
+        self.saw_content(c);
+        Ok(())
+    }
+
+    fn saw_content(&mut self, c: &Content) {
+        self.active.insert(c.thread_id.clone());
+        if let Some(f) = &c.foreign_id {
+            let same = self.contents.entry((c.source_id.clone(), f.clone())).or_default();
+            same.retain(|x| x.kind != c.kind);
+            same.push(c.clone());
+        }
+    }
+}
+
+/// Commands applied together in one transaction. Nothing reaches the transaction's event log
+/// until [`Batch::finish`], which also inserts the batch's new contents.
+pub struct Batch<'t, 'c> {
+    tx: &'t mut Tx<'c>,
+    lookups: Lookups,
+    events: Vec<(CompanyId, Vec<NewEvent>)>,
+}
+
+impl<'t, 'c> Batch<'t, 'c> {
+    /// Starts a batch for `commands`, reading in bulk what they will look up.
+    pub async fn begin(tx: &'t mut Tx<'c>, commands: &[(&Source, &Command)]) -> Result<Self> {
+        let lookups = Lookups::prefetch(tx, commands).await?;
+        Ok(Self { tx, lookups, events: Vec::new() })
+    }
+
+    /// Applies `command` for `source`. A refused command (a validation error) has changed
+    /// nothing; any other error leaves the transaction unusable.
+    pub async fn apply(&mut self, source: &Source, command: Command, origin: Origin) -> Result<Outcome> {
+        let mut ctx = Ctx { source, origin, now: Timestamp::now(), events: Vec::new(), lookups: &mut self.lookups };
+        let tx = &mut *self.tx;
+        let outcome = match command {
+            Command::Content(c) => ctx.content(tx, *c).await?,
+            Command::Thread(t) => ctx.thread(tx, *t).await?,
+            Command::User(u) => {
+                let existing = ctx.lookups.identity(tx, &source.id, &u.foreign_id).await?;
+                ctx.save_identity(tx, &u, existing).await?.1
+            }
+            Command::MarkAsRead { foreign_id } => ctx.mark_as_read(tx, &foreign_id).await?,
+            Command::TypingStart { target, preview } => ctx.typing(tx, target, Some(preview)).await?,
+            Command::TypingStop { target } => ctx.typing(tx, target, None).await?,
+        };
+        self.events.push((source.company_id.clone(), ctx.events));
+        Ok(outcome)
+    }
+
+    /// Inserts the new contents and appends the events. If another writer imported one of the
+    /// contents meanwhile, this fails with a conflict and the batch must be applied again, in a
+    /// new transaction, where the lookups will see it.
+    pub async fn finish(self) -> Result<()> {
+        let inserted = contents::insert_many(self.tx, &self.lookups.pending).await?;
+        if inserted.len() != self.lookups.pending.len() {
+            return Err(Error::Conflict("a content of this batch was imported concurrently".into()));
+        }
+        for (company, events) in self.events {
+            events::append(self.tx, &company, events);
+        }
+        Ok(())
+    }
 }
 
 struct Ctx<'a> {
@@ -60,19 +267,23 @@ struct Ctx<'a> {
     origin: Origin,
     now: Timestamp,
     events: Vec<NewEvent>,
+    lookups: &'a mut Lookups,
 }
 
 impl Ctx<'_> {
-    async fn identity(&mut self, tx: &mut Tx, user: &InboundUser) -> Result<(Identity, Outcome)> {
+    /// Creates the identity, or brings `existing` up to date with what this import says.
+    async fn save_identity(&mut self, tx: &mut Tx<'_>, user: &InboundUser, existing: Option<Identity>) -> Result<(Identity, Outcome)> {
+        let mut existing = existing;
         for _ in 0..2 {
-            if let Some(mut existing) = identities::get_by_foreign(tx, &self.source.id, &user.foreign_id).await? {
-                if !user.merge_into(&mut existing.profile) {
-                    return Ok((existing, Outcome::Unchanged));
+            if let Some(mut identity) = existing.take() {
+                if !user.merge_into(&mut identity.profile) {
+                    return Ok((identity, Outcome::Unchanged));
                 }
-                existing.updated_at = self.now;
-                identities::update_profile(tx, &existing).await?;
-                self.events.push(NewEvent::new("identity.updated", snapshot::identity(&existing)));
-                return Ok((existing, Outcome::Updated));
+                identity.updated_at = self.now;
+                identities::update_profile(tx, &identity).await?;
+                self.lookups.saw_identity(&identity);
+                self.events.push(NewEvent::new("identity.updated", snapshot::identity(&identity)));
+                return Ok((identity, Outcome::Updated));
             }
             let mut profile = IdentityProfile::default();
             user.merge_into(&mut profile);
@@ -86,15 +297,17 @@ impl Ctx<'_> {
                 updated_at: self.now,
             };
             if identities::insert(tx, &identity).await? {
+                self.lookups.saw_identity(&identity);
                 self.events.push(NewEvent::new("identity.created", snapshot::identity(&identity)));
                 return Ok((identity, Outcome::Created));
             }
             // Another node imported it between our read and our insert: merge into theirs.
+            existing = identities::get_many_by_foreign(tx, &self.source.id, &[&user.foreign_id]).await?.pop();
         }
         Err(Error::Internal(format!("identity {} could not be read back", user.foreign_id)))
     }
 
-    async fn new_thread(&mut self, tx: &mut Tx, foreign_id: Option<String>, title: Option<String>, details: ThreadDetails) -> Result<Option<Thread>> {
+    async fn insert_thread(&mut self, tx: &mut Tx<'_>, foreign_id: Option<String>, title: Option<String>, details: ThreadDetails) -> Result<Option<Thread>> {
         let thread = Thread {
             id: ThreadId::new(),
             company_id: self.source.company_id.clone(),
@@ -106,6 +319,7 @@ impl Ctx<'_> {
             updated_at: self.now,
         };
         if threads::insert(tx, &thread).await? {
+            self.lookups.saw_thread(&thread);
             self.events.push(NewEvent::new("thread.created", snapshot::thread(&thread)));
             Ok(Some(thread))
         } else {
@@ -113,46 +327,63 @@ impl Ctx<'_> {
         }
     }
 
-    /// The thread with this foreign id, created if new. True when this call created it.
-    async fn thread_by_foreign(&mut self, tx: &mut Tx, foreign_id: &str) -> Result<(Thread, bool)> {
-        for _ in 0..2 {
-            if let Some(t) = threads::get_by_foreign(tx, &self.source.id, foreign_id).await? {
-                return Ok((t, false));
-            }
-            if let Some(t) = self.new_thread(tx, Some(foreign_id.to_owned()), None, ThreadDetails::default()).await? {
-                return Ok((t, true));
-            }
+    /// The thread with this foreign id, created if new, and whether the next content is its
+    /// first.
+    async fn named_thread(&mut self, tx: &mut Tx<'_>, foreign_id: &str) -> Result<(ThreadId, bool)> {
+        if let Some(t) = self.lookups.thread(tx, &self.source.id, foreign_id).await? {
+            return Ok((t.id.clone(), !self.lookups.active.contains(&t.id)));
         }
-        Err(Error::Internal(format!("thread {foreign_id} could not be read back")))
+        if let Some(t) = self.insert_thread(tx, Some(foreign_id.to_owned()), None, ThreadDetails::default()).await? {
+            return Ok((t.id, true));
+        }
+        // Another node created it between our read and our insert.
+        let raced = threads::get_many_by_foreign_with_activity(tx, &self.source.id, &[foreign_id]).await?.pop();
+        let (t, has_contents) = raced.ok_or_else(|| Error::Internal(format!("thread {foreign_id} could not be read back")))?;
+        self.lookups.saw_thread(&t);
+        Ok((t.id, !has_contents))
     }
 
-    async fn content(&mut self, tx: &mut Tx, c: InboundContent) -> Result<Outcome> {
-        let (author, _) = self.identity(tx, &c.author).await?;
-        if c.structured_content.is_some() && !author.profile.puppetizable {
-            return Err(Error::invalid(messages::AUTHOR_NOT_PUPPETIZABLE));
-        }
-        let recipient = match &c.recipient {
-            Some(r) => Some(self.identity(tx, r).await?.0),
-            None => None,
-        };
-        let parent = match &c.in_reply_to {
-            Some(foreign) => Some(
-                contents::find_by_foreign(tx, &self.source.id, foreign, &[c.kind, ContentKind::Message, ContentKind::ThreadOpener, ContentKind::PrivateMessage])
-                    .await?
-                    .ok_or_else(|| invalid_resource(format!("'in_reply_to_id' {foreign} is not a known content of this source")))?,
-            ),
-            None => None,
-        };
-        let (thread_id, new_thread) = match (&c.thread_foreign_id, &parent) {
-            (Some(foreign), _) => {
-                let (t, created) = self.thread_by_foreign(tx, foreign).await?;
-                (t.id, created)
+    async fn content(&mut self, tx: &mut Tx<'_>, c: InboundContent) -> Result<Outcome> {
+        // Read and check everything first.
+        let author = self.lookups.identity(tx, &self.source.id, &c.author.foreign_id).await?;
+        if c.structured_content.is_some() {
+            let mut profile = author.as_ref().map(|a| a.profile.clone()).unwrap_or_default();
+            c.author.merge_into(&mut profile);
+            if !profile.puppetizable {
+                return Err(Error::invalid(messages::AUTHOR_NOT_PUPPETIZABLE));
             }
+        }
+        let parent = match &c.in_reply_to {
+            Some(foreign) => {
+                let mut kinds = vec![c.kind];
+                kinds.extend(ANY_KIND.iter().filter(|k| **k != c.kind));
+                Some(
+                    self.lookups
+                        .content(tx, &self.source.id, foreign, &kinds)
+                        .await?
+                        .ok_or_else(|| invalid_resource(format!("'in_reply_to_id' {foreign} is not a known content of this source")))?,
+                )
+            }
+            None => None,
+        };
+        let recipient = match &c.recipient {
+            Some(r) => Some((r, self.lookups.identity(tx, &self.source.id, &r.foreign_id).await?)),
+            None => None,
+        };
+
+        // Then write.
+        let (author, _) = self.save_identity(tx, &c.author, author).await?;
+        let recipient = match recipient {
+            Some((r, existing)) => Some(self.save_identity(tx, r, existing).await?.0),
+            None => None,
+        };
+        let (thread_id, first_in_thread) = match (&c.thread_foreign_id, &parent) {
+            (Some(foreign), _) => self.named_thread(tx, foreign).await?,
             // Unthreaded sources and private messages: a reply joins its parent's conversation,
             // anything else starts one the channel does not name.
             (None, Some(p)) => (p.thread_id.clone(), false),
             (None, None) => {
-                let t = self.new_thread(tx, None, None, ThreadDetails::default()).await?.ok_or_else(|| Error::Internal("unnamed thread collided".into()))?;
+                let t = self.insert_thread(tx, None, None, ThreadDetails::default()).await?.ok_or_else(|| Error::Internal("an unnamed thread collided".into()))?;
                 (t.id, true)
             }
         };
@@ -177,67 +408,73 @@ impl Ctx<'_> {
             created_at: self.now,
             updated_at: self.now,
         };
-        self.store_content(tx, content, new_thread).await
+        self.save_content(tx, content, first_in_thread).await
     }
 
-    /// Inserts a new content, or brings an already imported one up to date.
-    async fn store_content(&mut self, tx: &mut Tx, content: Content, new_thread: bool) -> Result<Outcome> {
-        let foreign_id = content.foreign_id.clone().unwrap_or_default();
-        for _ in 0..2 {
-            if let Some(existing) = contents::get_by_foreign(tx, &self.source.id, content.kind, &foreign_id).await? {
-                let mut updated = existing.clone();
-                updated.body.clone_from(&content.body);
-                updated.format = content.format;
-                updated.attachments.clone_from(&content.attachments);
-                updated.structured_content.clone_from(&content.structured_content);
-                updated.details = switchboard_domain::conversation::ContentDetails {
-                    author_user_id: existing.details.author_user_id.clone(),
-                    sender_name: existing.details.sender_name.clone(),
-                    ..content.details.clone()
-                };
-                if updated == existing {
-                    return Ok(Outcome::Unchanged);
-                }
-                updated.updated_at = self.now;
-                contents::update(tx, &updated).await?;
-                self.events.push(NewEvent::new("content.updated", snapshot::content(&updated, self.origin.as_str(), false)));
-                return Ok(Outcome::Updated);
-            }
-            let first_in_thread = new_thread || !contents::thread_has_contents(tx, &content.thread_id).await?;
-            if contents::insert(tx, &content).await? {
+    /// Queues a new content for the batch's insert, or brings an already imported one up to
+    /// date.
+    async fn save_content(&mut self, tx: &mut Tx<'_>, content: Content, first_in_thread: bool) -> Result<Outcome> {
+        let foreign_id = content.foreign_id.as_deref().unwrap_or_default();
+        let existing = match self.lookups.content(tx, &self.source.id, foreign_id, &[content.kind]).await? {
+            Some(c) if c.kind == content.kind => c,
+            _ => {
                 self.events.push(NewEvent::new("content.imported", snapshot::content(&content, self.origin.as_str(), first_in_thread)));
+                self.lookups.queue_insert(content);
                 return Ok(Outcome::Created);
             }
+        };
+        let updated = Content {
+            body: content.body,
+            format: content.format,
+            attachments: content.attachments,
+            structured_content: content.structured_content,
+            details: ContentDetails { author_user_id: existing.details.author_user_id.clone(), sender_name: existing.details.sender_name.clone(), ..content.details },
+            ..existing.clone()
+        };
+        if updated == existing {
+            return Ok(Outcome::Unchanged);
         }
-        Err(Error::Internal(format!("content {foreign_id} could not be read back")))
+        let updated = Content { updated_at: self.now, ..updated };
+        self.lookups.update_content(tx, &updated).await?;
+        self.events.push(NewEvent::new("content.updated", snapshot::content(&updated, self.origin.as_str(), false)));
+        Ok(Outcome::Updated)
     }
 
-    async fn thread(&mut self, tx: &mut Tx, t: InboundThread) -> Result<Outcome> {
-        let (thread, mut outcome) = match threads::get_by_foreign(tx, &self.source.id, &t.foreign_id).await? {
-            Some(mut existing) => {
-                let before = existing.clone();
+    async fn thread(&mut self, tx: &mut Tx<'_>, t: InboundThread) -> Result<Outcome> {
+        let existing = self.lookups.thread(tx, &self.source.id, &t.foreign_id).await?;
+        let author = match &t.opener {
+            Some(o) => Some(self.lookups.identity(tx, &self.source.id, &o.author.foreign_id).await?),
+            None => None,
+        };
+        let (thread, mut outcome) = match existing {
+            Some(mut thread) => {
+                let before = thread.clone();
                 if t.title.is_some() {
-                    existing.title.clone_from(&t.title);
+                    thread.title.clone_from(&t.title);
                 }
                 if t.details != ThreadDetails::default() {
-                    existing.details = t.details.clone();
+                    thread.details = t.details.clone();
                 }
-                if existing == before {
-                    (existing, Outcome::Unchanged)
+                if thread == before {
+                    (thread, Outcome::Unchanged)
                 } else {
-                    existing.updated_at = self.now;
-                    threads::update(tx, &existing).await?;
-                    self.events.push(NewEvent::new("thread.updated", snapshot::thread(&existing)));
-                    (existing, Outcome::Updated)
+                    thread.updated_at = self.now;
+                    threads::update(tx, &thread).await?;
+                    self.lookups.saw_thread(&thread);
+                    self.events.push(NewEvent::new("thread.updated", snapshot::thread(&thread)));
+                    (thread, Outcome::Updated)
                 }
             }
-            None => match self.new_thread(tx, Some(t.foreign_id.clone()), t.title.clone(), t.details.clone()).await? {
+            None => match self.insert_thread(tx, Some(t.foreign_id.clone()), t.title.clone(), t.details.clone()).await? {
                 Some(created) => (created, Outcome::Created),
-                None => self.thread_by_foreign(tx, &t.foreign_id).await.map(|(th, _)| (th, Outcome::Unchanged))?,
+                None => {
+                    let raced = threads::get_many_by_foreign_with_activity(tx, &self.source.id, &[&t.foreign_id]).await?.pop();
+                    (raced.ok_or_else(|| Error::Internal(format!("thread {} could not be read back", t.foreign_id)))?.0, Outcome::Unchanged)
+                }
             },
         };
-        if let Some(opener) = t.opener {
-            let opened = self.opener(tx, &thread, t.foreign_id, opener).await?;
+        if let (Some(opener), Some(author)) = (t.opener, author) {
+            let opened = self.opener(tx, &thread, t.foreign_id, opener, author).await?;
             if outcome == Outcome::Unchanged {
                 outcome = opened;
             }
@@ -245,8 +482,8 @@ impl Ctx<'_> {
         Ok(outcome)
     }
 
-    async fn opener(&mut self, tx: &mut Tx, thread: &Thread, foreign_id: String, o: InboundOpener) -> Result<Outcome> {
-        let (author, _) = self.identity(tx, &o.author).await?;
+    async fn opener(&mut self, tx: &mut Tx<'_>, thread: &Thread, foreign_id: String, o: InboundOpener, author: Option<Identity>) -> Result<Outcome> {
+        let (author, _) = self.save_identity(tx, &o.author, author).await?;
         let content = Content {
             id: ContentId::new(),
             company_id: self.source.company_id.clone(),
@@ -268,11 +505,13 @@ impl Ctx<'_> {
             created_at: self.now,
             updated_at: self.now,
         };
-        self.store_content(tx, content, true).await
+        self.save_content(tx, content, true).await
     }
 
-    async fn mark_as_read(&mut self, tx: &mut Tx, foreign_id: &str) -> Result<Outcome> {
-        let mut content = contents::find_by_foreign(tx, &self.source.id, foreign_id, &[ContentKind::Message, ContentKind::PrivateMessage, ContentKind::ThreadOpener])
+    async fn mark_as_read(&mut self, tx: &mut Tx<'_>, foreign_id: &str) -> Result<Outcome> {
+        let mut content = self
+            .lookups
+            .content(tx, &self.source.id, foreign_id, &ANY_KIND)
             .await?
             .ok_or_else(|| invalid_resource(format!("'id' {foreign_id} is not a known content of this source")))?;
         if content.read {
@@ -280,7 +519,7 @@ impl Ctx<'_> {
         }
         content.read = true;
         content.updated_at = self.now;
-        contents::update(tx, &content).await?;
+        self.lookups.update_content(tx, &content).await?;
         self.events.push(NewEvent::new(
             "content.read",
             json!({"id": content.id, "source_id": content.source_id, "thread_id": content.thread_id, "foreign_id": content.foreign_id}),
@@ -288,24 +527,30 @@ impl Ctx<'_> {
         Ok(Outcome::Updated)
     }
 
-    /// Typing is not stored, only announced; starts are rate limited per conversation.
-    async fn typing(&mut self, tx: &mut Tx, target: TypingTarget, preview: Option<String>) -> Result<Outcome> {
-        let (thread, thread_foreign_id, in_reply_to) = match &target {
-            TypingTarget::Thread(f) => (threads::get_by_foreign(tx, &self.source.id, f).await?.map(|t| t.id), Some(f.clone()), None),
-            TypingTarget::InReplyTo(f) => (
-                contents::find_by_foreign(tx, &self.source.id, f, &[ContentKind::Message, ContentKind::PrivateMessage, ContentKind::ThreadOpener]).await?.map(|c| c.thread_id),
-                None,
-                Some(f.clone()),
-            ),
+    /// Typing is not stored, only announced; starts are rate limited per conversation. A
+    /// conversation the channel names is keyed by that name whether or not it exists yet, so
+    /// creating it between two starts does not reset the limit.
+    async fn typing(&mut self, tx: &mut Tx<'_>, target: TypingTarget, preview: Option<String>) -> Result<Outcome> {
+        let (key, thread_id, thread_foreign_id, in_reply_to) = match target {
+            TypingTarget::Thread(f) => {
+                let known = self.lookups.thread(tx, &self.source.id, &f).await?;
+                (format!("thread:{f}"), known.map(|t| t.id), Some(f), None)
+            }
+            TypingTarget::InReplyTo(f) => {
+                let thread = match self.lookups.content(tx, &self.source.id, &f, &ANY_KIND).await? {
+                    Some(c) => threads::get(tx, &c.thread_id).await?,
+                    None => None,
+                };
+                match thread {
+                    Some(t) => {
+                        let key = t.foreign_id.as_ref().map_or_else(|| format!("id:{}", t.id), |tf| format!("thread:{tf}"));
+                        (key, Some(t.id), t.foreign_id, Some(f))
+                    }
+                    None => (format!("reply:{f}"), None, None, Some(f)),
+                }
+            }
         };
-        // The conversation a known thread or content belongs to; otherwise what the connector
-        // named (a conversation can show typing before its first message).
-        let key = match (&thread, &target) {
-            (Some(id), _) => id.to_string(),
-            (None, TypingTarget::Thread(f)) => format!("thread:{f}"),
-            (None, TypingTarget::InReplyTo(f)) => format!("reply:{f}"),
-        };
-        let payload = json!({"source_id": self.source.id, "thread_id": thread, "thread_foreign_id": thread_foreign_id, "in_reply_to_id": in_reply_to, "preview": preview});
+        let payload = json!({"source_id": self.source.id, "thread_id": thread_id, "thread_foreign_id": thread_foreign_id, "in_reply_to_id": in_reply_to, "preview": preview});
         match preview {
             Some(_) => {
                 if !typing::try_start(tx, &self.source.id, &key, self.now, TYPING_WINDOW).await? {

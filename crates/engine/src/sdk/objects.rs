@@ -119,9 +119,10 @@ pub enum Command {
 pub fn parse_action(action: &str, params: &Map<String, Value>, caps: &Capabilities) -> Result<Command> {
     let invalid_action = || Error::invalid(messages::INVALID_ACTION);
     match action {
-        "messages.create" if caps.has_collection("messages") => parse_item("messages", params, caps),
-        "private_messages.create" if caps.has_collection("private_messages") => parse_item("private_messages", params, caps),
-        "threads.create" if caps.has_collection("threads") && !caps.unthreaded() => parse_item("threads", params, caps),
+        "messages.create" if caps.declares("messages", "create") => parse_item("messages", params, caps),
+        "private_messages.create" if caps.declares("private_messages", "create") => parse_item("private_messages", params, caps),
+        "threads.create" if caps.declares("threads", "create") && !caps.unthreaded() => parse_item("threads", params, caps),
+        // `implementation.info` declares no operations for users, so any source may push them.
         "users.create" => parse_user(params, "").map(|u| Command::User(Box::new(u))),
         "status.mark_as_read" if caps.declares("status", "mark_as_read") => {
             Ok(Command::MarkAsRead { foreign_id: required_id(params, "id")? })
@@ -435,7 +436,7 @@ mod tests {
 
     #[test]
     fn undeclared_or_unknown_actions_are_invalid() {
-        let c = caps(&[("messages", &["create"])], &[]);
+        let c = caps(&[("messages", &["create"]), ("private_messages", &["list"])], &[]);
         for action in ["private_messages.create", "threads.create", "status.mark_as_read", "typing.start", "messages.delete", "nonsense", ""] {
             assert_eq!(parse_action(action, &obj(json!({"id": "1"})), &c).unwrap_err().to_string(), "Invalid action", "{action}");
         }

@@ -1,22 +1,37 @@
 //! Group commit for pushed items. Each Send API call must be committed before it is answered;
 //! committing each alone would make throughput one fsync per message. Calls are queued to a
-//! writer that applies everything waiting into one transaction (a savepoint per call, so a bad
-//! call undoes only itself), commits once, and only then answers every caller.
+//! writer that applies everything waiting in one transaction, commits once, and only then
+//! answers every caller.
+//!
+//! A refused call writes nothing (see `ingest`), so it only gets its refusal. A storage failure
+//! may leave the transaction half-written: the batch is then abandoned and tried again whole in
+//! a new transaction (PostgreSQL may abort one of two concurrent writers to break a deadlock).
+//!
+//! While calls keep coming, a writer keeps its database connection from one batch to the next,
+//! for at most [`HOLD`], so that it does not wait on the pool between batches; other writers
+//! get the connection as soon as the queue is empty or the hold ends.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use switchboard_domain::source::Source;
 use switchboard_domain::{Error, Result};
-use switchboard_store::Store;
-use tokio::sync::{mpsc, oneshot};
+use switchboard_store::{Backend, HeldWriter, Store};
+use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::ingest::{self, Origin, Outcome};
+use super::ingest::{Batch, Origin, Outcome};
 use super::objects::Command;
 
 /// Most calls applied in one transaction.
 const MAX_BATCH: usize = 256;
 /// Calls waiting beyond this make callers wait for room (backpressure).
 const QUEUE: usize = 4096;
+/// Tries of a batch whose transaction failed.
+const TRIES: usize = 3;
+/// Concurrent writers on PostgreSQL, which runs transactions in parallel; SQLite has one.
+const POSTGRES_WRITERS: usize = 2;
+/// Longest a writer keeps its connection across batches.
+const HOLD: Duration = Duration::from_millis(20);
 
 struct Request {
     source: Arc<Source>,
@@ -30,10 +45,17 @@ pub(crate) struct IngestQueue {
 }
 
 impl IngestQueue {
-    /// Starts the writer task; it stops when every handle is dropped, after the queue drains.
+    /// Starts the writer tasks; they stop when every handle is dropped, after the queue drains.
     pub(crate) fn start(store: Store) -> Self {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(run(store, rx));
+        let rx = Arc::new(Mutex::new(rx));
+        let writers = match store.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => POSTGRES_WRITERS,
+        };
+        for _ in 0..writers {
+            tokio::spawn(run(store.clone(), rx.clone()));
+        }
         Self { tx }
     }
 
@@ -45,55 +67,68 @@ impl IngestQueue {
     }
 }
 
-async fn run(store: Store, mut rx: mpsc::Receiver<Request>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let answers = apply_batch(&store, std::mem::take(&mut batch)).await;
-        for (reply, answer) in answers {
-            let _ = reply.send(answer);
+async fn run(store: Store, rx: Arc<Mutex<mpsc::Receiver<Request>>>) {
+    let mut held: Option<(HeldWriter, Instant)> = None;
+    loop {
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        if rx.lock().await.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
+        let answers = apply_with_retries(&store, &mut held, &batch).await;
+        for (r, answer) in batch.into_iter().zip(answers) {
+            let _ = r.reply.send(answer);
+        }
+        // Keep the connection only for more work already waiting. Never wait for the queue
+        // while holding it: another writer may be waiting on the queue for new calls, and the
+        // connection would be held until one came (blocking, among others, shutdown).
+        let more_waiting = rx.try_lock().is_ok_and(|rx| !rx.is_empty());
+        if !more_waiting || held.as_ref().is_some_and(|(_, since)| since.elapsed() >= HOLD) {
+            held = None;
         }
     }
 }
 
-type Answer = (oneshot::Sender<Result<Outcome>>, Result<Outcome>);
+async fn apply_with_retries(store: &Store, held: &mut Option<(HeldWriter, Instant)>, batch: &[Request]) -> Vec<Result<Outcome>> {
+    let mut last = Error::Internal("no attempt".into());
+    for attempt in 1..=TRIES {
+        let result = match held {
+            Some((writer, _)) => apply_batch(writer, batch).await,
+            None => match store.hold_writer().await {
+                Ok(writer) => apply_batch(&mut held.insert((writer, Instant::now())).0, batch).await,
+                Err(e) => Err(e),
+            },
+        };
+        match result {
+            Ok(answers) => return answers,
+            Err(e) => {
+                tracing::warn!(error = %e, attempt, size = batch.len(), "ingest batch failed");
+                // The connection may be what failed: take a fresh one for the next try.
+                *held = None;
+                last = e;
+            }
+        }
+    }
+    batch.iter().map(|_| Err(last.clone())).collect()
+}
 
-async fn apply_batch(store: &Store, batch: Vec<Request>) -> Vec<Answer> {
-    let mut tx = match store.begin().await {
-        Ok(tx) => tx,
-        Err(e) => return batch.into_iter().map(|r| (r.reply, Err(e.clone()))).collect(),
-    };
+/// Whether `e` says something about the call alone (nothing was written), rather than about
+/// the transaction.
+fn refuses_only_the_call(e: &Error) -> bool {
+    matches!(e, Error::Invalid(_) | Error::RateLimited(_) | Error::NotFound(_) | Error::Forbidden(_) | Error::Unauthenticated)
+}
+
+async fn apply_batch(writer: &mut HeldWriter, batch: &[Request]) -> Result<Vec<Result<Outcome>>> {
+    let mut tx = writer.begin().await?;
+    let commands: Vec<(&Source, &Command)> = batch.iter().map(|r| (r.source.as_ref(), &r.command)).collect();
+    let mut session = Batch::begin(&mut tx, &commands).await?;
     let mut answers = Vec::with_capacity(batch.len());
     for r in batch {
-        let result: Result<Result<Outcome>> = async {
-            let sp = tx.savepoint().await?;
-            match ingest::apply(&mut tx, &r.source, r.command, Origin::SendApi).await {
-                Ok(outcome) => {
-                    tx.release(sp).await?;
-                    Ok(Ok(outcome))
-                }
-                Err(e) => {
-                    tx.rollback_to(sp).await?;
-                    Ok(Err(e))
-                }
-            }
-        }
-        .await;
-        match result {
-            Ok(answer) => answers.push((r.reply, answer)),
-            // The transaction itself failed: nothing of this batch will be committed.
-            Err(e) => {
-                answers.push((r.reply, Err(e.clone())));
-                return fail_all(answers, e);
-            }
+        match session.apply(&r.source, r.command.clone(), Origin::SendApi).await {
+            Err(e) if !refuses_only_the_call(&e) => return Err(e),
+            answer => answers.push(answer),
         }
     }
-    match tx.commit().await {
-        Ok(()) => answers,
-        Err(e) => fail_all(answers, e),
-    }
-}
-
-/// Nothing was committed: every call of the batch fails, whatever it would have answered.
-fn fail_all(answers: Vec<Answer>, e: Error) -> Vec<Answer> {
-    answers.into_iter().map(|(reply, _)| (reply, Err(e.clone()))).collect()
+    session.finish().await?;
+    tx.commit().await?;
+    Ok(answers)
 }

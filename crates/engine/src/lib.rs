@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod companies;
 pub mod conversations;
+pub mod jobs;
 pub mod locations;
 pub mod sdk;
 pub mod sources;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use switchboard_domain::job::{Job, JobStatus, NewJob};
 use switchboard_domain::{Error, JobId, Result, Timestamp};
 
-use crate::{Conn, ConnRef, Tx, db_err, from_json, parse_id, run};
+use crate::{Conn, ConnRef, Tx, db_err, from_json, parse_id, run, to_json};
 
 const COLUMNS: &str = "id, company_id, kind, payload, status, run_at, attempts, max_attempts, lease_token, last_error";
 
@@ -69,26 +69,33 @@ pub async fn enqueue(tx: &mut Tx<'_>, job: &NewJob) -> Result<JobId> {
     .await
     .map_err(db_err)?
     .rows_affected());
+    tx.note_queued_job();
     Ok(id)
 }
 
-/// Claims up to `limit` due jobs for `lease`, oldest `run_at` first, counting an attempt on each.
-pub async fn claim(tx: &mut Tx<'_>, lease: Duration, limit: i64) -> Result<Vec<Claimed>> {
+/// Claims up to `limit` due jobs of the given kinds for `lease`, oldest `run_at` first,
+/// counting an attempt on each. A node claims only the kinds it can run.
+pub async fn claim(tx: &mut Tx<'_>, kinds: &[&str], lease: Duration, limit: i64) -> Result<Vec<Claimed>> {
     let now = Timestamp::now();
     let lease_until = now.plus(lease);
     let token = switchboard_domain::new_id();
     let due = match tx.conn() {
-        ConnRef::Sqlite(_) => "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 ORDER BY run_at LIMIT $4",
-        ConnRef::Postgres(_) => "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED",
+        ConnRef::Sqlite(_) => "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 AND kind IN (SELECT value FROM json_each($5)) ORDER BY run_at LIMIT $4",
+        ConnRef::Postgres(_) => {
+            "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 AND kind = ANY (ARRAY(SELECT jsonb_array_elements_text($5::jsonb))) \
+             ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED"
+        }
     };
     let sql = format!(
         "UPDATE jobs SET run_at = $1, lease_token = $2, attempts = attempts + 1, updated_at = $3 WHERE id IN ({due}) RETURNING {COLUMNS}"
     );
+    let kinds = to_json(&kinds)?;
     let rows: Vec<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(lease_until.as_micros())
         .bind(&token)
         .bind(now.as_micros())
         .bind(limit)
+        .bind(&kinds)
         .fetch_all(&mut *c)
         .await
         .map_err(db_err)?);

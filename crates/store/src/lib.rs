@@ -74,8 +74,11 @@ pub struct Committed {
 }
 
 struct Inner {
+    url: String,
     pools: Pools,
     committed: broadcast::Sender<Committed>,
+    /// Woken when a transaction that queued jobs commits, so local workers start at once.
+    jobs_queued: tokio::sync::Notify,
 }
 
 #[derive(Clone)]
@@ -135,7 +138,12 @@ impl Store {
             return Err(Error::invalid("the database URL must start with sqlite:// or postgres://"));
         };
         let (committed, _) = broadcast::channel(4096);
-        Ok(Self { inner: Arc::new(Inner { pools, committed }) })
+        Ok(Self { inner: Arc::new(Inner { url: url.to_owned(), pools, committed, jobs_queued: tokio::sync::Notify::new() }) })
+    }
+
+    /// The URL this store was opened with. It may hold a password: never log it.
+    pub fn url(&self) -> &str {
+        &self.inner.url
     }
 
     pub fn backend(&self) -> Backend {
@@ -162,7 +170,7 @@ impl Store {
             Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
             Pools::Postgres { pool } => TxInner::Postgres(pool.begin().await.map_err(db_err)?),
         };
-        Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), store: self.clone() })
+        Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), queued_jobs: false, store: self.clone() })
     }
 
     /// A connection of the writer pool held by one caller across several transactions, so that
@@ -188,6 +196,13 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         let mut r = self.reader().await?;
         run!(&mut r, |c| sqlx::query("SELECT 1").execute(&mut *c).await.map(|_| ()).map_err(db_err))
+    }
+
+    /// Resolves when a transaction of this process that queued jobs commits (other nodes' jobs
+    /// are found by polling). `enable()` it before looking for work, so that a commit in between
+    /// is not missed.
+    pub fn jobs_queued(&self) -> tokio::sync::futures::Notified<'_> {
+        self.inner.jobs_queued.notified()
     }
 
     /// Notices of committed event-log appends, in commit order for each company.
@@ -242,7 +257,7 @@ impl HeldWriter {
             HeldConn::Sqlite(c) => TxInner::Sqlite(c.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
             HeldConn::Postgres(c) => TxInner::Postgres(c.begin().await.map_err(db_err)?),
         };
-        Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), store: self.store.clone() })
+        Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), queued_jobs: false, store: self.store.clone() })
     }
 }
 
@@ -260,6 +275,7 @@ pub struct Tx<'c> {
     inner: TxInner<'c>,
     pending_events: Vec<(CompanyId, NewEvent)>,
     committed: Vec<Committed>,
+    queued_jobs: bool,
     store: Store,
 }
 
@@ -279,7 +295,14 @@ impl Tx<'_> {
             // Nobody listening is fine: the log is the truth and readers catch up from it.
             let _ = self.store.inner.committed.send(notice);
         }
+        if self.queued_jobs {
+            self.store.inner.jobs_queued.notify_waiters();
+        }
         Ok(())
+    }
+
+    pub(crate) fn note_queued_job(&mut self) {
+        self.queued_jobs = true;
     }
 
     pub(crate) fn note_appended(&mut self, company_id: &CompanyId, last_seq: i64) {

@@ -17,7 +17,7 @@ async fn enqueue(store: &Store, job: NewJob) -> JobId {
 
 async fn claim(store: &Store, lease: Duration, limit: i64) -> Vec<jobs::Claimed> {
     let mut tx = store.begin().await.unwrap();
-    let claimed = jobs::claim(&mut tx, lease, limit).await.unwrap();
+    let claimed = jobs::claim(&mut tx, &["test", "later"], lease, limit).await.unwrap();
     tx.commit().await.unwrap();
     claimed
 }
@@ -36,6 +36,17 @@ store_test! {
         assert_eq!(first[0].job.attempts, 1);
         assert_eq!(first[0].job.payload, json!({"n": 1}));
         assert!(claim(&store, LEASE, 10).await.is_empty());
+    }
+
+    async fn only_jobs_of_the_given_kinds_are_claimed(store: Store) {
+        enqueue(&store, NewJob::new("other", json!({}))).await;
+        let mine = enqueue(&store, NewJob::new("test", json!({}))).await;
+        let mut tx = store.begin().await.unwrap();
+        let claimed = jobs::claim(&mut tx, &["test"], LEASE, 10).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(claimed.iter().map(|c| c.job.id.clone()).collect::<Vec<_>>(), vec![mine]);
+        let mut tx = store.begin().await.unwrap();
+        assert!(jobs::claim(&mut tx, &[], LEASE, 10).await.unwrap().is_empty());
     }
 
     async fn a_job_is_not_claimed_before_its_run_at(store: Store) {

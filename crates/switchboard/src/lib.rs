@@ -9,6 +9,7 @@ use anyhow::Context;
 use switchboard_api::AppState;
 use switchboard_engine::Engine;
 use switchboard_engine::companies::CreatedCompany;
+use switchboard_engine::jobs::{Runner, RunnerOptions};
 use switchboard_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
@@ -41,12 +42,18 @@ impl Server {
         Ok(Server { engine, addr, bootstrapped, listener })
     }
 
-    /// Serves until `shutdown` resolves, then finishes the requests in flight.
+    /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs
+    /// under way.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let handlers = self.engine.job_handlers();
+        let runner = (!handlers.is_empty()).then(|| Runner::start(self.engine.store().clone(), handlers, RunnerOptions::default()));
         let app = switchboard_api::app(AppState::new(self.engine.clone()));
         tracing::info!(addr = %self.addr, "serving");
-        axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("server error")?;
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("server error");
+        if let Some(runner) = runner {
+            runner.stop().await;
+        }
         self.engine.store().close().await;
-        Ok(())
+        served
     }
 }

@@ -115,7 +115,7 @@ e2e! {
         let event = app.events(&app.company).await.pop().unwrap();
         assert_eq!((event.kind.as_str(), event.payload["created_from"].as_str()), ("content.replied", Some("agent")));
         let mut tx = app.engine.store().begin().await.unwrap();
-        let jobs = switchboard_store::jobs::claim(&mut tx, std::time::Duration::from_secs(60), 10).await.unwrap();
+        let jobs = switchboard_store::jobs::claim(&mut tx, &["sdk.export"], std::time::Duration::from_secs(60), 10).await.unwrap();
         assert_eq!(jobs.len(), 1);
         assert_eq!((jobs[0].job.kind.as_str(), jobs[0].job.max_attempts), ("sdk.export", 3));
         assert_eq!(jobs[0].job.payload["content_id"], c["id"]);

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use switchboard_domain::Error;
 use utoipa::ToSchema;
 
 /// An error: `{"detail", "status", "title", "type"}`.
@@ -39,5 +40,25 @@ impl IntoResponse for Problem {
         let mut res = (status, Json(self)).into_response();
         res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         res
+    }
+}
+
+impl Problem {
+    /// The problem for a domain error, as both problem-speaking facades answer it; only what
+    /// they tell a caller who failed to authenticate differs.
+    pub fn from_error(e: Error, unauthenticated: &str) -> Self {
+        match e {
+            Error::Invalid(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
+            Error::NotFound(what) => Self::new(StatusCode::NOT_FOUND, format!("The requested {what} does not exist.")),
+            Error::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
+            Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, unauthenticated),
+            Error::RateLimited(msg) => Self::new(StatusCode::TOO_MANY_REQUESTS, msg),
+            Error::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
+            Error::Unavailable(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly."),
+            Error::Internal(msg) => {
+                tracing::error!(error = %msg, "internal error");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+            }
+        }
     }
 }

@@ -29,6 +29,16 @@ async fn status(store: &Store, id: &JobId) -> (JobStatus, i32) {
     (job.status, job.attempts)
 }
 
+/// Whether every job is done.
+async fn all_done(store: &Store, ids: &[JobId]) -> bool {
+    for id in ids {
+        if status(store, id).await.0 != JobStatus::Done {
+            return false;
+        }
+    }
+    true
+}
+
 /// Waits for `done` to hold. The deadline only stops a broken run from hanging the suite.
 async fn until<F: AsyncFn() -> bool>(what: &str, done: F) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -58,14 +68,7 @@ store_test! {
         let counts = Arc::new(Mutex::new(HashMap::new()));
         let runner = Runner::start(store.clone(), counting(counts.clone(), JobOutcome::Done), options());
         let ids = enqueue(&store, 20, 3).await;
-        until("all jobs are done", async || {
-            for id in &ids {
-                if status(&store, id).await.0 != JobStatus::Done {
-                    return false;
-                }
-            }
-            true
-        }).await;
+        until("all jobs are done", async || all_done(&store, &ids).await).await;
         runner.stop().await;
         let counts = counts.lock().unwrap();
         assert!(ids.iter().all(|id| counts[id] == 1), "{counts:?}");
@@ -109,14 +112,7 @@ store_test! {
         let a = Runner::start(store.clone(), only(slow(counts.clone())), options());
         let b = Runner::start(other.clone(), only(slow(counts.clone())), options());
         let ids = enqueue(&store, 120, 3).await;
-        until("all jobs are done", async || {
-            for id in &ids {
-                if status(&store, id).await.0 != JobStatus::Done {
-                    return false;
-                }
-            }
-            true
-        }).await;
+        until("all jobs are done", async || all_done(&store, &ids).await).await;
         a.stop().await;
         b.stop().await;
         let counts = counts.lock().unwrap();

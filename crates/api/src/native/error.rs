@@ -21,22 +21,7 @@ impl NativeError {
 /// The native mapping of every domain error.
 impl From<Error> for NativeError {
     fn from(e: Error) -> Self {
-        match e {
-            Error::Invalid(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
-            Error::NotFound(what) => Self::new(StatusCode::NOT_FOUND, format!("The requested {what} does not exist.")),
-            Error::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
-            Error::Unauthenticated => Self::new(
-                StatusCode::UNAUTHORIZED,
-                "Missing or invalid credentials: send 'Authorization: Bearer <company API key>' (and optionally 'X-User-Id').",
-            ),
-            Error::RateLimited(msg) => Self::new(StatusCode::TOO_MANY_REQUESTS, msg),
-            Error::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
-            Error::Unavailable(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly."),
-            Error::Internal(msg) => {
-                tracing::error!(error = %msg, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
-            }
-        }
+        Self(Problem::from_error(e, "Missing or invalid credentials: send 'Authorization: Bearer <company API key>' (and optionally 'X-User-Id')."))
     }
 }
 

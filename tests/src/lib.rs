@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use reqwest::{Method, RequestBuilder};
 use serde_json::json;
 use switchboard::Server;
-use switchboard::config::Config;
+use switchboard::config::{Config, SdkConfig};
 use switchboard_domain::company::NewCompany;
 use switchboard_domain::email::Email;
 use switchboard_engine::Engine;
@@ -17,6 +17,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use serde_json::Value;
+
+pub mod connector;
 
 /// A running server and what tests need to talk to it.
 pub struct TestApp {
@@ -65,7 +67,10 @@ impl Tenant {
 }
 
 pub async fn spawn_app(db: &TestDb) -> TestApp {
-    let config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, ..Config::default() };
+    // Connectors under test fail on purpose: retry them at once and time them out quickly; and
+    // sync only when a test asks (POST /v1/sources/{id}/sync), never on the schedule.
+    let sdk = SdkConfig { request_timeout_ms: 3_000, retry_delay_ms: 0, sync_interval_secs: 3600 };
+    let config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, sdk, ..Config::default() };
     let server = Server::build(&config).await.expect("server starts");
     let company = server.bootstrapped.clone().expect("a fresh database bootstraps a company");
     let (addr, engine) = (server.addr, server.engine.clone());

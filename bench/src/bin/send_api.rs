@@ -58,7 +58,7 @@ fn main() -> anyhow::Result<()> {
         };
         let actor = server.block_on(server.engine.authenticate(&server.company.api_key, &UserRef::Primary))?;
         let capabilities = Capabilities { objects: [("messages".to_owned(), vec!["create".to_owned()])].into(), ..Capabilities::default() };
-        let source = server.block_on(server.engine.create_source(&actor, NewSource { name: "bench".into(), kind: SourceKind::Sdk, base_uri: None, capabilities }))?;
+        let source = server.block_on(server.engine.create_source(&actor, NewSource { name: "bench".into(), kind: SourceKind::Sdk, base_uri: None, capabilities, settings: Default::default() }))?;
         let url = format!("http://{}/realtime/sdk/{}", server.addr, source.id);
         let text = "x".repeat(1000);
         let prepare = |prefix: &str, n: usize| -> Arc<Vec<(Vec<u8>, String)>> {

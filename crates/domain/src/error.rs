@@ -50,6 +50,7 @@ pub enum Resource {
     Identity,
     Thread,
     Content,
+    SyncRun,
 }
 
 impl fmt::Display for Resource {
@@ -62,6 +63,7 @@ impl fmt::Display for Resource {
             Resource::Identity => "identity",
             Resource::Thread => "thread",
             Resource::Content => "content",
+            Resource::SyncRun => "sync run",
         })
     }
 }

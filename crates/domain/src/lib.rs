@@ -12,6 +12,7 @@ pub mod job;
 pub mod location;
 pub mod paging;
 pub mod source;
+pub mod sync;
 pub mod time;
 pub mod user;
 

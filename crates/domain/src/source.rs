@@ -108,6 +108,52 @@ impl Capabilities {
     }
 }
 
+/// How Switchboard's requests to a connector are written and its answers checked. The official
+/// SDKs disagree on canonical JSON and on where signatures go (spec §2, §8), so each source says
+/// what its connector expects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SdkSettings {
+    pub json_escaping: JsonEscaping,
+    pub signature_in: SignatureIn,
+    pub response_signature: ResponseSignature,
+}
+
+/// How non-ASCII text is written in request bodies.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JsonEscaping {
+    /// Raw UTF-8, as JavaScript's `JSON.stringify` writes it (and the real platform sends).
+    #[default]
+    Utf8,
+    /// `\uXXXX` escapes, as Python's `json.dumps` writes it: the Python SDK verifies its own
+    /// re-serialisation, so only this form passes there.
+    Ascii,
+}
+
+/// Where a request's signature travels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureIn {
+    #[default]
+    Header,
+    /// `?signature=` (for proxies that strip headers).
+    Query,
+    Both,
+}
+
+/// What a connector's answer with a wrong or missing signature means.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResponseSignature {
+    /// Accepted, logged and counted: some official SDKs sign some answers wrongly.
+    #[default]
+    Lenient,
+    /// A failed attempt.
+    Strict,
+    Off,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Source {
     pub id: SourceId,
@@ -118,6 +164,7 @@ pub struct Source {
     pub base_uri: Option<String>,
     pub access_token: AccessToken,
     pub capabilities: Capabilities,
+    pub settings: SdkSettings,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -133,7 +133,14 @@ impl crate::Engine {
     /// The kinds of jobs this engine runs, and how. A node whose table is empty starts no
     /// workers.
     pub fn job_handlers(&self) -> Handlers {
-        Handlers::new()
+        let mut handlers = Handlers::new();
+        let e = self.clone();
+        handlers.insert(crate::sync::SYNC_JOB, Arc::new(move |job| Box::pin({ let e = e.clone(); async move { e.run_sync_job(job).await } })));
+        let e = self.clone();
+        handlers.insert(crate::conversations::EXPORT_JOB, Arc::new(move |job| Box::pin({ let e = e.clone(); async move { e.run_export_job(job).await } })));
+        let e = self.clone();
+        handlers.insert(crate::export::ACTION_JOB, Arc::new(move |job| Box::pin({ let e = e.clone(); async move { e.run_action_job(job).await } })));
+        handlers
     }
 }
 

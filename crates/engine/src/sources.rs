@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value, json};
 use switchboard_domain::event::NewEvent;
-use switchboard_domain::source::{AccessToken, Capabilities, Source, SourceKind};
+use switchboard_domain::source::{AccessToken, Capabilities, SdkSettings, Source, SourceKind};
 use switchboard_domain::{Error, Resource, Result, SourceId, Timestamp};
 use switchboard_store::{events, sources};
 
@@ -48,6 +48,7 @@ pub struct NewSource {
     pub kind: SourceKind,
     pub base_uri: Option<String>,
     pub capabilities: Capabilities,
+    pub settings: SdkSettings,
 }
 
 fn snapshot(s: &Source) -> Value {
@@ -66,12 +67,14 @@ impl Engine {
             base_uri: new.base_uri,
             access_token: AccessToken::generate(),
             capabilities: new.capabilities,
+            settings: new.settings,
             created_at: now,
             updated_at: now,
         };
         source.validate()?;
         let mut tx = self.store.begin().await?;
         sources::insert(&mut tx, &source).await?;
+        self.ensure_schedule(&mut tx, &source).await?;
         events::append(&mut tx, &actor.company_id, vec![NewEvent::new("source.created", snapshot(&source))]);
         tx.commit().await?;
         Ok(source)
@@ -101,6 +104,7 @@ impl Engine {
         updated.updated_at = Timestamp::now();
         updated.validate()?;
         sources::update(&mut tx, &updated).await?;
+        self.ensure_schedule(&mut tx, &updated).await?;
         events::append(&mut tx, &actor.company_id, vec![NewEvent::new("source.updated", snapshot(&updated))]);
         tx.commit().await?;
         self.source_cache.forget(id);
@@ -131,6 +135,23 @@ impl Engine {
         tx.commit().await?;
         self.source_cache.forget(id);
         Ok(())
+    }
+
+    /// Records what the connector declared in `implementation.info`, keeping any change an
+    /// administrator made meanwhile to the rest of the source.
+    pub(crate) async fn store_capabilities(&self, source: &Source, capabilities: Capabilities) -> Result<Source> {
+        let mut tx = self.store.begin().await?;
+        let mut current = sources::get_for_update(&mut tx, &source.company_id, &source.id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        if current.capabilities == capabilities {
+            return Ok(current);
+        }
+        current.capabilities = capabilities;
+        current.updated_at = Timestamp::now();
+        sources::update(&mut tx, &current).await?;
+        events::append(&mut tx, &source.company_id, vec![NewEvent::new("source.updated", snapshot(&current))]);
+        tx.commit().await?;
+        self.source_cache.forget(&source.id);
+        Ok(current)
     }
 
     /// The source a Send API call names. Its signature, not an API key, authenticates the call,

@@ -21,7 +21,7 @@ store_test! {
         let created = engine.create_company(NewCompany { name: "Acme".into(), email: None, first_name: None, last_name: None }).await.unwrap();
         let actor = engine.authenticate(&created.api_key, &UserRef::Primary).await.unwrap();
         let caps = Capabilities { objects: [("messages".to_owned(), vec!["create".to_owned()]), ("status".to_owned(), vec!["mark_as_read".to_owned()])].into(), ..Default::default() };
-        let source = engine.create_source(&actor, NewSource { name: "s".into(), kind: SourceKind::Sdk, base_uri: None, capabilities: caps.clone() }).await.unwrap();
+        let source = engine.create_source(&actor, NewSource { name: "s".into(), kind: SourceKind::Sdk, base_uri: None, capabilities: caps.clone(), settings: Default::default() }).await.unwrap();
 
         let msg = |body: &str| obj(json!({"id": "m1", "author": {"id": "a", "screenname": "A"}, "body": body, "thread_id": "t"}));
         let commands: Vec<Command> = vec![

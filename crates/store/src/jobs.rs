@@ -165,3 +165,13 @@ pub async fn get(c: &mut impl Conn, id: &JobId) -> Result<Option<Job>> {
         .map_err(db_err)?);
     row.map(|r| r.into_job().map(|(job, _)| job)).transpose()
 }
+
+/// Pending jobs of one kind, oldest first (for operators and tests).
+pub async fn list_pending(c: &mut impl Conn, kind: &str) -> Result<Vec<Job>> {
+    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND kind = $1 ORDER BY run_at")))
+        .bind(kind)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?);
+    rows.into_iter().map(|r| r.into_job().map(|(job, _)| job)).collect()
+}

@@ -23,6 +23,7 @@ pub mod identities;
 pub mod jobs;
 pub mod locations;
 pub mod sources;
+pub mod sync;
 pub mod threads;
 pub mod typing;
 pub mod users;

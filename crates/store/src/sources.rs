@@ -3,7 +3,7 @@ use switchboard_domain::{CompanyId, Result, SourceId, Timestamp};
 
 use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
 
-const COLUMNS: &str = "id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at";
+const COLUMNS: &str = "id, company_id, name, kind, base_uri, access_token, capabilities, sdk_settings, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -14,6 +14,7 @@ struct Row {
     base_uri: Option<String>,
     access_token: String,
     capabilities: String,
+    sdk_settings: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -28,6 +29,7 @@ impl Row {
             base_uri: self.base_uri,
             access_token: AccessToken::from_stored(self.access_token),
             capabilities: from_json(&self.capabilities)?,
+            settings: from_json(&self.sdk_settings)?,
             created_at: Timestamp::from_micros(self.created_at),
             updated_at: Timestamp::from_micros(self.updated_at),
         })
@@ -36,8 +38,9 @@ impl Row {
 
 pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     let capabilities = to_json(&s.capabilities)?;
+    let settings = to_json(&s.settings)?;
     run!(tx, |c| sqlx::query(
-        "INSERT INTO sources (id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO sources (id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at, sdk_settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )
     .bind(s.id.as_str())
     .bind(s.company_id.as_str())
@@ -48,6 +51,7 @@ pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     .bind(&capabilities)
     .bind(s.created_at.as_micros())
     .bind(s.updated_at.as_micros())
+    .bind(&settings)
     .execute(&mut *c)
     .await
     .map_err(db_err)?
@@ -57,8 +61,9 @@ pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
 
 pub async fn update(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     let capabilities = to_json(&s.capabilities)?;
+    let settings = to_json(&s.settings)?;
     run!(tx, |c| sqlx::query(
-        "UPDATE sources SET name = $3, base_uri = $4, access_token = $5, capabilities = $6, updated_at = $7 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
+        "UPDATE sources SET name = $3, base_uri = $4, access_token = $5, capabilities = $6, updated_at = $7, sdk_settings = $8 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
     )
     .bind(s.company_id.as_str())
     .bind(s.id.as_str())
@@ -67,6 +72,7 @@ pub async fn update(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     .bind(s.access_token.expose())
     .bind(&capabilities)
     .bind(s.updated_at.as_micros())
+    .bind(&settings)
     .execute(&mut *c)
     .await
     .map_err(db_err)?

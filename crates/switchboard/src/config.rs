@@ -26,6 +26,36 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A tracing filter, e.g. `info` or `switchboard=debug,info`.
     pub log_level: String,
+    /// Calls to Channel SDK connectors (polling and export).
+    pub sdk: SdkConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SdkConfig {
+    /// Longest wait for a connector's answer.
+    pub request_timeout_ms: u64,
+    /// Delay before a failed export or action is tried again.
+    pub retry_delay_ms: u64,
+    /// Time between syncs of a source that lists (three times this when it lists nothing).
+    pub sync_interval_secs: u64,
+}
+
+impl Default for SdkConfig {
+    fn default() -> Self {
+        Self { request_timeout_ms: 30_000, retry_delay_ms: 10_000, sync_interval_secs: 60 }
+    }
+}
+
+impl SdkConfig {
+    pub fn options(&self) -> switchboard_engine::sdk::client::SdkOptions {
+        use std::time::Duration;
+        switchboard_engine::sdk::client::SdkOptions {
+            request_timeout: Duration::from_millis(self.request_timeout_ms),
+            retry_delay: Duration::from_millis(self.retry_delay_ms),
+            sync_interval: Duration::from_secs(self.sync_interval_secs),
+        }
+    }
 }
 
 impl Default for Config {
@@ -36,6 +66,7 @@ impl Default for Config {
             database_max_connections: 16,
             log_format: LogFormat::Text,
             log_level: "info".into(),
+            sdk: SdkConfig::default(),
         }
     }
 }

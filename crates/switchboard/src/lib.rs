@@ -35,7 +35,7 @@ pub struct Server {
 impl Server {
     pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let store = open_store(config).await?;
-        let engine = Engine::new(store);
+        let engine = Engine::new(store).with_sdk_options(config.sdk.options());
         let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
         let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;

@@ -6,6 +6,7 @@ mod company;
 mod contacts;
 mod locations;
 mod ops;
+mod sdk_polling;
 mod send_api;
 mod sources;
 mod tenancy;

@@ -4,6 +4,7 @@
 //! (default: the company owner).
 
 mod auth;
+mod contents;
 mod error;
 mod sources;
 
@@ -21,6 +22,10 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sources::list_sources, sources::create_source))
         .routes(routes!(sources::get_source, sources::update_source, sources::delete_source))
         .routes(routes!(sources::rotate_token))
+        .routes(routes!(sources::start_sync))
+        .routes(routes!(sources::get_sync))
+        .routes(routes!(contents::get_content))
+        .routes(routes!(contents::perform_action))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

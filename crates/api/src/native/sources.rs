@@ -5,8 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use switchboard_domain::source::{Capabilities, KNOWN_OPTIONS, Source, SourceKind};
-use switchboard_domain::{Error, Resource, Result, SourceId};
+use switchboard_domain::source::{Capabilities, KNOWN_OPTIONS, SdkSettings, Source, SourceKind};
+use switchboard_domain::sync::SyncRun;
+use switchboard_domain::{Error, Resource, Result, SourceId, SyncRunId};
 use switchboard_engine::sources::NewSource;
 use utoipa::ToSchema;
 
@@ -47,6 +48,21 @@ pub(crate) struct SourceWire {
     created_at: Option<String>,
     #[schema(read_only)]
     updated_at: Option<String>,
+    /// How request bodies write non-ASCII text: `utf8` (default; JavaScript connectors) or
+    /// `ascii` (`\uXXXX` escapes; Python connectors, which verify `json.dumps` output).
+    #[schema(example = "utf8")]
+    json_escaping: Option<String>,
+    /// Where requests carry their signature: `header` (default), `query` or `both`.
+    #[schema(example = "header")]
+    signature_in: Option<String>,
+    /// What a connector's wrongly signed answer means: `lenient` (default: accepted, logged
+    /// and counted), `strict` (a failed attempt) or `off` (not checked).
+    #[schema(example = "lenient")]
+    response_signature: Option<String>,
+    /// The latest synchronisation run (`GET /v1/sources/{id}` only).
+    #[schema(read_only, value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_sync: Option<Value>,
     /// The shared secret that signs requests both ways: 64 alphanumeric characters.
     #[schema(read_only)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,7 +82,67 @@ impl SourceWire {
             send_api_path: Some(format!("/realtime/sdk/{}", s.id)),
             created_at: Some(s.created_at.to_rfc3339_micros()),
             updated_at: Some(s.updated_at.to_rfc3339_micros()),
+            json_escaping: Some(setting_name(s.settings.json_escaping)),
+            signature_in: Some(setting_name(s.settings.signature_in)),
+            response_signature: Some(setting_name(s.settings.response_signature)),
+            last_sync: None,
             access_token: with_token.then(|| s.access_token.expose().to_owned()),
+        }
+    }
+}
+
+fn setting_name<T: Serialize>(v: T) -> String {
+    to_value(&v).as_str().unwrap_or_default().to_owned()
+}
+
+/// Reads a setting by its wire name; `None` keeps `current`.
+fn setting<T: serde::de::DeserializeOwned>(field: &str, given: Option<String>, current: T, allowed: &str) -> Result<T> {
+    match given {
+        None => Ok(current),
+        Some(v) => serde_json::from_value(Value::String(v.clone())).map_err(|_| Error::invalid(format!("'{field}' must be one of {allowed}, got '{v}'"))),
+    }
+}
+
+fn settings(json_escaping: Option<String>, signature_in: Option<String>, response_signature: Option<String>, current: SdkSettings) -> Result<SdkSettings> {
+    Ok(SdkSettings {
+        json_escaping: setting("json_escaping", json_escaping, current.json_escaping, "utf8, ascii")?,
+        signature_in: setting("signature_in", signature_in, current.signature_in, "header, query, both")?,
+        response_signature: setting("response_signature", response_signature, current.response_signature, "lenient, strict, off")?,
+    })
+}
+
+/// A synchronisation run of a source.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct SyncRunWire {
+    #[schema(example = "6b021d147e06aad45d323bd8")]
+    id: String,
+    source_id: String,
+    /// `schedule` or `manual`.
+    trigger: &'static str,
+    /// `queued`, `running`, `succeeded` or `failed`.
+    status: &'static str,
+    /// Why the run failed.
+    error: Option<String>,
+    /// `pages`, `fetched`, `imported`, `skipped`, `signature_mismatches`.
+    #[schema(value_type = Object)]
+    counts: Value,
+    created_at: String,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+}
+
+impl From<&SyncRun> for SyncRunWire {
+    fn from(r: &SyncRun) -> Self {
+        SyncRunWire {
+            id: r.id.to_string(),
+            source_id: r.source_id.to_string(),
+            trigger: r.trigger.as_str(),
+            status: r.status.as_str(),
+            error: r.error.clone(),
+            counts: to_value(&r.counts),
+            created_at: r.created_at.to_rfc3339_micros(),
+            started_at: r.started_at.map(|t| t.to_rfc3339_micros()),
+            finished_at: r.finished_at.map(|t| t.to_rfc3339_micros()),
         }
     }
 }
@@ -84,6 +160,9 @@ pub(crate) struct NewSourceWire {
     base_uri: Option<String>,
     objects: Option<BTreeMap<String, Vec<String>>>,
     options: Option<Vec<String>>,
+    json_escaping: Option<String>,
+    signature_in: Option<String>,
+    response_signature: Option<String>,
 }
 
 fn capabilities(objects: Option<BTreeMap<String, Vec<String>>>, options: Option<Vec<String>>, locales: Option<Value>) -> Result<Capabilities> {
@@ -126,12 +205,18 @@ pub(crate) async fn list_sources(State(s): State<AppState>, Caller(actor): Calle
 pub(crate) async fn create_source(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<(StatusCode, Json<SourceWire>), NativeError> {
     actor.require_admin("add sources")?;
     let w: NewSourceWire = from_value(body).map_err(NativeError::bad_request)?;
-    let new = NewSource { name: w.name, kind: SourceKind::parse(&w.kind)?, base_uri: w.base_uri, capabilities: capabilities(w.objects, w.options, None)? };
+    let new = NewSource {
+        name: w.name,
+        kind: SourceKind::parse(&w.kind)?,
+        base_uri: w.base_uri,
+        capabilities: capabilities(w.objects, w.options, None)?,
+        settings: settings(w.json_escaping, w.signature_in, w.response_signature, SdkSettings::default())?,
+    };
     let source = s.engine.create_source(&actor, new).await?;
     Ok((StatusCode::CREATED, Json(SourceWire::new(&source, true))))
 }
 
-/// Get a source.
+/// Get a source, with its latest synchronisation run.
 #[utoipa::path(
     get, path = "/v1/sources/{source_id}", tag = "Native: Sources",
     security(("api_key" = [])),
@@ -139,7 +224,10 @@ pub(crate) async fn create_source(State(s): State<AppState>, Caller(actor): Call
     responses((status = 200, body = SourceWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn get_source(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<SourceWire>, NativeError> {
-    Ok(Json(SourceWire::new(&s.engine.source(&actor, &source_id(&id)?).await?, false)))
+    let id = source_id(&id)?;
+    let mut wire = SourceWire::new(&s.engine.source(&actor, &id).await?, false);
+    wire.last_sync = s.engine.last_sync(&actor, &id).await?.map(|r| to_value(&SyncRunWire::from(&r)));
+    Ok(Json(wire))
 }
 
 /// Partially update a source (JSON merge patch of `name`, `base_uri`, `objects`, `options`).
@@ -160,6 +248,7 @@ pub(crate) async fn update_source(State(s): State<AppState>, Caller(actor): Call
             current.name = w.name.ok_or_else(|| Error::invalid("'name' must not be empty"))?;
             current.base_uri = w.base_uri;
             current.capabilities = capabilities(w.objects, w.options, current.capabilities.locales.clone())?;
+            current.settings = settings(w.json_escaping, w.signature_in, w.response_signature, current.settings)?;
             Ok(current)
         })
         .await?;
@@ -188,4 +277,33 @@ pub(crate) async fn delete_source(State(s): State<AppState>, Caller(actor): Call
 )]
 pub(crate) async fn rotate_token(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<SourceWire>, NativeError> {
     Ok(Json(SourceWire::new(&s.engine.rotate_source_token(&actor, &source_id(&id)?).await?, true)))
+}
+
+/// Synchronise a source now: queue a run and answer with it. Poll
+/// `GET /v1/sources/{source_id}/syncs/{run_id}` for its outcome.
+#[utoipa::path(
+    post, path = "/v1/sources/{source_id}/sync", tag = "Native: Sources",
+    security(("api_key" = [])),
+    params(("source_id" = String, Path)),
+    responses(
+        (status = 202, description = "The queued run.", body = SyncRunWire),
+        (status = 400, description = "The source has no base URI.", body = Problem),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)
+    )
+)]
+pub(crate) async fn start_sync(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<(StatusCode, Json<SyncRunWire>), NativeError> {
+    let run = s.engine.start_sync(&actor, &source_id(&id)?).await?;
+    Ok((StatusCode::ACCEPTED, Json(SyncRunWire::from(&run))))
+}
+
+/// Get a synchronisation run of a source.
+#[utoipa::path(
+    get, path = "/v1/sources/{source_id}/syncs/{run_id}", tag = "Native: Sources",
+    security(("api_key" = [])),
+    params(("source_id" = String, Path), ("run_id" = String, Path)),
+    responses((status = 200, body = SyncRunWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+)]
+pub(crate) async fn get_sync(State(s): State<AppState>, Caller(actor): Caller, Path((id, run)): Path<(String, String)>) -> Result<Json<SyncRunWire>, NativeError> {
+    let run = SyncRunId::parse(&run).map_err(|_| Error::NotFound(Resource::SyncRun))?;
+    Ok(Json(SyncRunWire::from(&s.engine.sync_run(&actor, &source_id(&id)?, &run).await?)))
 }

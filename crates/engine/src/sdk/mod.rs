@@ -1,6 +1,7 @@
 //! The Channel SDK protocol (ex "SMCC SDK"): connectors' objects, signing, and importing what
 //! they send, whichever way it arrives (Send API push or polling).
 
+pub mod client;
 pub mod ingest;
 pub mod objects;
 pub mod signing;

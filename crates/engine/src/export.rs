@@ -1,0 +1,257 @@
+//! Agent work sent to connectors (spec §3.5, §4.5): outbound contents through
+//! `<collection>.create`, item actions (`delete`/`destroy`, `publish`, `unpublish`, custom
+//! ones), and `messaging.queuing_update`.
+//!
+//! Each export or action is a job with the documented budget of 3 attempts: the first says
+//! `retry: false`, later ones `retry: true`, all with the same `content_id`, so a connector can
+//! recognise an attempt whose answer was lost.
+
+use serde_json::{Map, Value, json};
+use switchboard_domain::conversation::{Content, ContentKind, ExportStatus};
+use switchboard_domain::event::NewEvent;
+use switchboard_domain::job::{Job, JobOutcome, NewJob};
+use switchboard_domain::source::Source;
+use switchboard_domain::{CompanyId, ContentId, Error, Resource, Result, Timestamp};
+use switchboard_store::{contents, events, identities, jobs, sources, threads};
+
+use crate::conversations::EXPORT_ATTEMPTS;
+use crate::sdk::client::CallError;
+use crate::sdk::objects;
+use crate::sync::item_params;
+use crate::{Actor, Engine, snapshot};
+
+pub const ACTION_JOB: &str = "sdk.action";
+/// Operations that are not per-item actions (spec §3.6); `reply` only gates the UI.
+const NOT_ACTIONS: [&str; 5] = ["create", "list", "show", "reply", "mark_as_read"];
+
+/// What `messaging.queuing_update` tells the connector about a waiting conversation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueuingUpdate {
+    /// Seconds.
+    pub estimated_wait_time: u64,
+    pub position: u64,
+    pub thread_id: Option<String>,
+    pub in_reply_to_id: Option<String>,
+}
+
+impl Engine {
+    /// Runs an `sdk.export` job: one attempt at sending an outbound content.
+    pub(crate) async fn run_export_job(&self, job: Job) -> JobOutcome {
+        match self.export(&job).await {
+            Ok(outcome) => outcome,
+            Err(e) => JobOutcome::Failed { error: e.to_string(), retry_in: self.connector.options.retry_delay },
+        }
+    }
+
+    async fn export(&self, job: &Job) -> Result<JobOutcome> {
+        let (company, content_id) = job_target(job)?;
+        let mut r = self.store.reader().await?;
+        let Some(content) = contents::get(&mut r, &company, &content_id).await? else { return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() }) };
+        if content.export.as_ref().is_none_or(|e| e.status != ExportStatus::Pending) {
+            // Exported or given up already (a job run again after a lost lease).
+            return Ok(JobOutcome::Done);
+        }
+        let Some(source) = sources::get(&mut r, &company, &content.source_id).await? else {
+            return self.export_failed(&company, &content_id, job.attempts, "the source was deleted".into(), true).await;
+        };
+        if source.base_uri.is_none() {
+            return self.export_failed(&company, &content_id, job.attempts, "the source has no 'base_uri' to export to".into(), true).await;
+        }
+        let params = create_params(&mut r, &source, &content, job.attempts > 1).await?;
+        drop(r);
+        let action = format!("{}.create", content.kind.collection());
+        let answer = match self.connector.call(&source, &action, Some(&params)).await {
+            Ok(reply) => match reply.body.as_object().map(|o| objects::id(o, "id")) {
+                Some(Ok(Some(id))) => Ok(id),
+                _ => Err(CallError::Unparsable("the answer has no 'id'".into())),
+            },
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(foreign_id) => self.exported(&company, &content_id, job.attempts, foreign_id).await,
+            Err(e) => {
+                let last = e.is_fatal() || job.attempts >= job.max_attempts.min(EXPORT_ATTEMPTS);
+                self.export_failed(&company, &content_id, job.attempts, format!("{action}: {e}"), last).await
+            }
+        }
+    }
+
+    async fn exported(&self, company: &CompanyId, id: &ContentId, attempts: i32, foreign_id: String) -> Result<JobOutcome> {
+        let mut tx = self.store.begin().await?;
+        let Some(mut content) = contents::get(&mut tx, company, id).await? else { return Ok(JobOutcome::Done) };
+        content.foreign_id = Some(foreign_id.clone());
+        content.export = Some(switchboard_domain::conversation::Export { status: ExportStatus::Exported, attempts, last_error: None });
+        content.updated_at = Timestamp::now();
+        contents::update(&mut tx, &content).await?;
+        // A new discussion's thread is known to the connector by its opener's id.
+        if content.kind == ContentKind::ThreadOpener
+            && let Some(mut thread) = threads::get(&mut tx, &content.thread_id).await?
+            && thread.foreign_id.is_none()
+        {
+            thread.foreign_id = Some(foreign_id);
+            thread.updated_at = content.updated_at;
+            threads::update(&mut tx, &thread).await?;
+        }
+        events::append(&mut tx, company, vec![NewEvent::new("content.exported", snapshot::content(&content, "agent", false))]);
+        tx.commit().await?;
+        Ok(JobOutcome::Done)
+    }
+
+    async fn export_failed(&self, company: &CompanyId, id: &ContentId, attempts: i32, error: String, last: bool) -> Result<JobOutcome> {
+        let mut tx = self.store.begin().await?;
+        let Some(mut content) = contents::get(&mut tx, company, id).await? else { return Ok(JobOutcome::Done) };
+        let status = if last { ExportStatus::Failed } else { ExportStatus::Pending };
+        content.export = Some(switchboard_domain::conversation::Export { status, attempts, last_error: Some(error.clone()) });
+        content.updated_at = Timestamp::now();
+        contents::update(&mut tx, &content).await?;
+        if last {
+            let mut payload = snapshot::content(&content, "agent", false);
+            payload["error"] = Value::String(error.clone());
+            events::append(&mut tx, company, vec![NewEvent::new("content.export_failed", payload)]);
+        }
+        tx.commit().await?;
+        Ok(if last { JobOutcome::Fatal { error } } else { JobOutcome::Failed { error, retry_in: self.connector.options.retry_delay } })
+    }
+
+    /// Queues `action` on a content (`POST /v1/contents/{id}/actions/{action}`). Allowed only
+    /// when the connector declares it for the collection and the item lists it.
+    pub async fn request_action(&self, actor: &Actor, content_id: &ContentId, action: &str, user_id: &str) -> Result<()> {
+        actor.require_admin("perform actions on contents")?;
+        if user_id.trim().is_empty() {
+            return Err(Error::invalid("'user_id' must not be empty"));
+        }
+        let mut tx = self.store.begin().await?;
+        let content = contents::get(&mut tx, &actor.company_id, content_id).await?.ok_or(Error::NotFound(Resource::Content))?;
+        let source = sources::get(&mut tx, &actor.company_id, &content.source_id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        let collection = content.kind.collection();
+        let declared = |a: &str| source.capabilities.declares(collection, a) && content.details.actions.iter().any(|x| x == a);
+        // `delete` and `destroy` are one action under two names: send the connector's.
+        let name = match action {
+            "delete" | "destroy" => ["delete", "destroy"].into_iter().find(|a| declared(a)),
+            a if NOT_ACTIONS.contains(&a) => None,
+            a => Some(a).filter(|a| declared(a)),
+        };
+        let Some(name) = name else {
+            return Err(Error::invalid(format!("'{action}' is not an action the source allows on this content (it must be declared for {collection} and in the content's actions)")));
+        };
+        if content.foreign_id.is_none() {
+            return Err(Error::invalid("the content is not synchronised with its source yet"));
+        }
+        let payload = json!({"content_id": content.id, "action": name, "user_id": user_id});
+        jobs::enqueue(&mut tx, &NewJob::new(ACTION_JOB, payload).for_company(actor.company_id.clone()).max_attempts(EXPORT_ATTEMPTS)).await?;
+        tx.commit().await
+    }
+
+    /// Runs an `sdk.action` job: one attempt at `<collection>.<action>`.
+    pub(crate) async fn run_action_job(&self, job: Job) -> JobOutcome {
+        match self.perform_action(&job).await {
+            Ok(outcome) => outcome,
+            Err(e) => JobOutcome::Failed { error: e.to_string(), retry_in: self.connector.options.retry_delay },
+        }
+    }
+
+    async fn perform_action(&self, job: &Job) -> Result<JobOutcome> {
+        let (company, content_id) = job_target(job)?;
+        let action = job.payload.get("action").and_then(Value::as_str).unwrap_or_default();
+        let user_id = job.payload.get("user_id").and_then(Value::as_str).unwrap_or_default();
+        let mut r = self.store.reader().await?;
+        let Some(content) = contents::get(&mut r, &company, &content_id).await? else { return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() }) };
+        let Some(source) = sources::get(&mut r, &company, &content.source_id).await? else { return Ok(JobOutcome::Fatal { error: "the source was deleted".into() }) };
+        drop(r);
+        let foreign_id = content.foreign_id.clone().unwrap_or_default();
+        let standard = matches!(action, "delete" | "destroy" | "publish" | "unpublish");
+        let params = item_params(&foreign_id, (!standard).then_some(("user_id", user_id)));
+        let name = format!("{}.{action}", content.kind.collection());
+        let result = self.connector.call(&source, &name, Some(&params)).await;
+        let last = result.as_ref().err().is_some_and(|e| e.is_fatal()) || job.attempts >= job.max_attempts;
+        let (kind, error) = match &result {
+            Ok(_) => ("content.action_performed", None),
+            Err(e) if last => ("content.action_failed", Some(format!("{name}: {e}"))),
+            Err(e) => return Ok(JobOutcome::Failed { error: format!("{name}: {e}"), retry_in: self.connector.options.retry_delay }),
+        };
+        let mut tx = self.store.begin().await?;
+        let mut payload = snapshot::content(&content, "agent", false);
+        payload["action"] = Value::String(action.to_owned());
+        payload["user_id"] = Value::String(user_id.to_owned());
+        if let Some(e) = &error {
+            payload["error"] = Value::String(e.clone());
+        }
+        events::append(&mut tx, &company, vec![NewEvent::new(kind, payload)]);
+        tx.commit().await?;
+        Ok(match error {
+            None => JobOutcome::Done,
+            Some(error) => JobOutcome::Fatal { error },
+        })
+    }
+
+    /// Tells the connector where a waiting conversation stands in its queue. Sent only when the
+    /// source declares `messaging.queuing_update`; returns whether it was delivered. A failure
+    /// is logged and otherwise ignored: it must never hold up routing or synchronisation.
+    pub async fn queuing_update(&self, source: &Source, update: &QueuingUpdate) -> bool {
+        if !source.capabilities.has_option("messaging.queuing_update") || source.base_uri.is_none() {
+            return false;
+        }
+        let mut params = Map::new();
+        params.insert("estimated_wait_time".into(), json!(update.estimated_wait_time));
+        params.insert("position".into(), json!(update.position));
+        if let Some(t) = &update.thread_id {
+            params.insert("thread_id".into(), json!(t));
+        }
+        if let Some(r) = &update.in_reply_to_id {
+            params.insert("in_reply_to_id".into(), json!(r));
+        }
+        match self.connector.call(source, "messaging.queuing_update", Some(&Value::Object(params))).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::warn!(source = %source.id, error = %e, "messaging.queuing_update was not delivered");
+                false
+            }
+        }
+    }
+}
+
+fn job_target(job: &Job) -> Result<(CompanyId, ContentId)> {
+    let company = job.company_id.clone().ok_or_else(|| Error::Internal("an export job without a company".into()))?;
+    let id = job.payload.get("content_id").and_then(Value::as_str).and_then(|s| ContentId::parse(s).ok()).ok_or_else(|| Error::Internal(format!("malformed job payload {}", job.payload)))?;
+    Ok((company, id))
+}
+
+/// The attributes of `<collection>.create` (spec §4.5), ids given as the connector's.
+async fn create_params(r: &mut impl switchboard_store::Conn, source: &Source, c: &Content, retry: bool) -> Result<Value> {
+    let mut p = Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() {
+            p.insert(k.to_owned(), v);
+        }
+    };
+    put("content_id", json!(c.id));
+    put("retry", json!(retry));
+    put("body", json!(c.body));
+    put("format", json!(c.format.as_str()));
+    put("created_at", json!(c.created_at.to_rfc3339_millis()));
+    put("updated_at", json!(c.updated_at.to_rfc3339_millis()));
+    put("sender_name", json!(c.details.sender_name));
+    if !c.attachments.is_empty() {
+        put("attachments", json!(c.attachments));
+    }
+    put("structured_content", json!(c.structured_content));
+    if let Some(author) = &c.author_identity_id {
+        put("author_id", json!(identities::get(r, &c.company_id, author).await?.map(|i| i.foreign_id)));
+    }
+    match c.kind {
+        ContentKind::ThreadOpener => put("title", json!(c.details.title)),
+        ContentKind::Message | ContentKind::PrivateMessage => {
+            if let Some(parent) = &c.in_reply_to_id {
+                put("in_reply_to_id", json!(contents::get(r, &c.company_id, parent).await?.and_then(|p| p.foreign_id)));
+            }
+            if c.kind == ContentKind::PrivateMessage {
+                if let Some(recipient) = &c.recipient_identity_id {
+                    put("recipient_id", json!(identities::get(r, &c.company_id, recipient).await?.map(|i| i.foreign_id)));
+                }
+            } else if !source.capabilities.unthreaded() {
+                put("thread_id", json!(threads::get(r, &c.thread_id).await?.and_then(|t| t.foreign_id)));
+            }
+        }
+    }
+    Ok(Value::Object(p))
+}

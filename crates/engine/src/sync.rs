@@ -1,0 +1,350 @@
+//! Polling synchronisation of Channel SDK sources (spec §3): every run asks the connector what
+//! it implements, then lists each collection from its `since_id` cursor and imports the items
+//! through the same [`Batch`] as the Send API, so an item arriving both ways is stored once.
+//!
+//! Each polled source has one scheduled `sdk.sync` job, which queues its successor before it
+//! runs. The `sync_schedules` row names the current one, and a job only carries on the schedule
+//! when it is that job: a job run again after a lost lease, or a second node scheduling the same
+//! source, never doubles the polling.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+use switchboard_domain::job::{Job, JobOutcome, JobStatus, NewJob};
+use switchboard_domain::source::{Capabilities, Source, SourceKind};
+use switchboard_domain::sync::{SyncCounts, SyncRun, SyncStatus, SyncTrigger};
+use switchboard_domain::{CompanyId, Error, Resource, Result, SourceId, SyncRunId, Timestamp};
+use switchboard_store::{Tx, jobs, sources, sync};
+
+use crate::sdk::client::CallError;
+use crate::sdk::ingest::{Batch, Origin, Outcome};
+use crate::sdk::objects::{self, Command};
+use crate::{Actor, Engine};
+
+pub const SYNC_JOB: &str = "sdk.sync";
+/// List pages fetched per collection in one run; the rest waits for the next run.
+pub const MAX_PAGES: usize = 20;
+/// Time between syncs of a source that implements no `list` (spec §3.1: about 3 minutes).
+const UNLISTED_INTERVAL_FACTOR: u32 = 3;
+/// Collections listed in a run, in the documented order.
+const LISTED: [&str; 3] = ["threads", "messages", "private_messages"];
+/// Tries of a page whose import raced with a Send API push of the same item.
+const PAGE_TRIES: usize = 3;
+
+impl Engine {
+    /// Queues a sync of the source now (`POST /v1/sources/{id}/sync`).
+    pub async fn start_sync(&self, actor: &Actor, source_id: &SourceId) -> Result<SyncRun> {
+        actor.require_admin("synchronise sources")?;
+        let mut tx = self.store.begin().await?;
+        let source = sources::get_for_update(&mut tx, &actor.company_id, source_id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        if source.base_uri.is_none() {
+            return Err(Error::invalid("the source has no 'base_uri': there is no connector to synchronise from"));
+        }
+        let run = new_run(&source, SyncTrigger::Manual, SyncStatus::Queued);
+        sync::insert_run(&mut tx, &run).await?;
+        jobs::enqueue(&mut tx, &NewJob::new(SYNC_JOB, json!({"run_id": run.id})).for_company(actor.company_id.clone()).max_attempts(1)).await?;
+        tx.commit().await?;
+        Ok(run)
+    }
+
+    pub async fn sync_run(&self, actor: &Actor, source_id: &SourceId, id: &SyncRunId) -> Result<SyncRun> {
+        actor.require_admin("synchronise sources")?;
+        sync::get_run(&mut self.store.reader().await?, &actor.company_id, id).await?.filter(|r| &r.source_id == source_id).ok_or(Error::NotFound(Resource::SyncRun))
+    }
+
+    /// The source's latest started run, if any.
+    pub async fn last_sync(&self, actor: &Actor, source_id: &SourceId) -> Result<Option<SyncRun>> {
+        actor.require_admin("manage sources")?;
+        sync::last_run(&mut self.store.reader().await?, &actor.company_id, source_id).await
+    }
+
+    /// Runs an `sdk.sync` job: a manual run (`run_id`) or the source's schedule (`source_id`).
+    pub(crate) async fn run_sync_job(&self, job: Job) -> JobOutcome {
+        let result = match (job.company_id.clone(), job.payload.get("run_id").and_then(Value::as_str), job.payload.get("source_id").and_then(Value::as_str)) {
+            (Some(company), Some(run), _) => self.manual_sync(&company, run).await,
+            (Some(company), None, Some(source)) => self.scheduled_sync(&company, source, &job).await,
+            _ => Err(Error::Internal(format!("malformed sync job payload {}", job.payload))),
+        };
+        match result {
+            Ok(()) => JobOutcome::Done,
+            // A run's own failures are recorded on the run; this is the store failing, and the
+            // schedule must not end because of it.
+            Err(e) => JobOutcome::Failed { error: e.to_string(), retry_in: self.connector.options.retry_delay },
+        }
+    }
+
+    async fn manual_sync(&self, company: &CompanyId, run_id: &str) -> Result<()> {
+        let id = SyncRunId::parse(run_id).map_err(|_| Error::Internal(format!("malformed run id {run_id}")))?;
+        let mut tx = self.store.begin().await?;
+        let Some(mut run) = sync::get_run(&mut tx, company, &id).await? else { return Ok(()) };
+        if run.status != SyncStatus::Queued {
+            return Ok(());
+        }
+        let Some(source) = sources::get(&mut tx, company, &run.source_id).await? else {
+            finish(&mut run, Err("the source was deleted".into()));
+            sync::update_run(&mut tx, &run).await?;
+            return tx.commit().await;
+        };
+        run.status = SyncStatus::Running;
+        run.started_at = Some(Timestamp::now());
+        sync::update_run(&mut tx, &run).await?;
+        tx.commit().await?;
+        self.perform(source, run).await
+    }
+
+    async fn scheduled_sync(&self, company: &CompanyId, source_id: &str, job: &Job) -> Result<()> {
+        let source_id = SourceId::parse(source_id).map_err(|_| Error::Internal(format!("malformed source id {source_id}")))?;
+        let mut tx = self.store.begin().await?;
+        // The schedule ends with the source or its connector; adding a base URI again starts a
+        // new one.
+        let Some(source) = sources::get(&mut tx, company, &source_id).await?.filter(|s| s.base_uri.is_some()) else { return Ok(()) };
+        let next = NewJob::new(SYNC_JOB, json!({"source_id": source.id})).for_company(company.clone()).max_attempts(3).run_at(Timestamp::now().plus(self.sync_interval(&source.capabilities)));
+        let next_id = jobs::enqueue(&mut tx, &next).await?;
+        if !sync::pass_schedule(&mut tx, &source.id, &job.id, &next_id).await? {
+            // Not the scheduled job (any more): dropping the transaction drops `next` too.
+            return Ok(());
+        }
+        let run = new_run(&source, SyncTrigger::Schedule, SyncStatus::Running);
+        sync::insert_run(&mut tx, &run).await?;
+        tx.commit().await?;
+        self.perform(source, run).await
+    }
+
+    fn sync_interval(&self, caps: &Capabilities) -> Duration {
+        let base = self.connector.options.sync_interval;
+        let lists = LISTED.iter().any(|c| caps.declares(c, "list"));
+        if lists { base } else { base * UNLISTED_INTERVAL_FACTOR }
+    }
+
+    /// Runs a started run to its end and records the outcome on it.
+    async fn perform(&self, source: Source, mut run: SyncRun) -> Result<()> {
+        let outcome = self.synchronise(source, &mut run.counts).await;
+        if let Err(e) = &outcome {
+            tracing::warn!(source = %run.source_id, run = %run.id, error = %e, "sync run failed");
+        }
+        finish(&mut run, outcome);
+        let mut tx = self.store.begin().await?;
+        sync::update_run(&mut tx, &run).await?;
+        tx.commit().await
+    }
+
+    async fn synchronise(&self, source: Source, counts: &mut SyncCounts) -> std::result::Result<(), String> {
+        let info = self.connector.call(&source, "implementation.info", None).await.map_err(|e| format!("implementation.info failed: {e}"))?;
+        counts.signature_mismatches += u64::from(info.signature_mismatch);
+        let caps = parse_info(&info.body).map_err(|e| format!("malformed implementation.info answer: {e}"))?;
+        let source = self.store_capabilities(&source, caps).await.map_err(|e| e.to_string())?;
+        let caps = source.capabilities.clone();
+        for collection in LISTED {
+            if !caps.declares(collection, "list") || (collection == "threads" && caps.unthreaded()) {
+                continue;
+            }
+            self.list_collection(&source, collection, counts).await.map_err(|e| format!("{collection}.list failed: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Lists a collection page by page from its cursor, importing each page and then moving the
+    /// cursor past it in the same transaction.
+    async fn list_collection(&self, source: &Source, collection: &str, counts: &mut SyncCounts) -> std::result::Result<(), String> {
+        let action = format!("{collection}.list");
+        for _ in 0..MAX_PAGES {
+            let since = sync::cursor(&mut self.store.reader().await.map_err(|e| e.to_string())?, &source.id, collection).await.map_err(|e| e.to_string())?;
+            let params = match &since {
+                Some(s) => json!({"since_id": s}),
+                None => json!({}),
+            };
+            let reply = self.connector.call(source, &action, Some(&params)).await.map_err(|e: CallError| e.to_string())?;
+            counts.signature_mismatches += u64::from(reply.signature_mismatch);
+            let items = match reply.body {
+                Value::Array(items) => items,
+                Value::Null => Vec::new(),
+                other => return Err(format!("the answer must be a JSON array, got {}", kind_of(&other))),
+            };
+            if items.is_empty() {
+                return Ok(());
+            }
+            counts.pages += 1;
+            counts.fetched += items.len() as u64;
+            // Newest first: the first item with an id is where the next page starts.
+            let newest = items.iter().find_map(|i| i.as_object().and_then(|o| objects::id(o, "id").ok().flatten()));
+            let mut commands = Vec::with_capacity(items.len());
+            for item in &items {
+                match item.as_object().map(|o| objects::parse_item(collection, o, &source.capabilities)) {
+                    Some(Ok(command)) => commands.push(command),
+                    _ => counts.skipped += 1,
+                }
+            }
+            let (imported, refused) = self.import_page(source, collection, &commands, newest.as_deref()).await.map_err(|e| e.to_string())?;
+            counts.imported += imported;
+            counts.skipped += refused;
+            // A connector that ignores since_id answers the same page again.
+            if newest.is_none() || newest == since {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Imports a page's items and advances the cursor, all in one transaction. Returns how
+    /// many items were new and how many were refused.
+    async fn import_page(&self, source: &Source, collection: &str, commands: &[Command], newest: Option<&str>) -> Result<(u64, u64)> {
+        let mut last = Error::Internal("no attempt".into());
+        for _ in 0..PAGE_TRIES {
+            let mut tx = self.store.begin().await?;
+            match import_in(&mut tx, source, commands).await {
+                Ok(counts) => {
+                    if let Some(id) = newest {
+                        sync::set_cursor(&mut tx, &source.id, collection, id).await?;
+                    }
+                    tx.commit().await?;
+                    return Ok(counts);
+                }
+                // The same item was pushed through the Send API meanwhile: the next try sees it.
+                Err(e @ Error::Conflict(_)) => last = e,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last)
+    }
+
+    /// Makes sure a polled source has a scheduled sync job. Called wherever a source may have
+    /// gained a base URI.
+    pub(crate) async fn ensure_schedule(&self, tx: &mut Tx<'_>, source: &Source) -> Result<()> {
+        if source.kind != SourceKind::Sdk || source.base_uri.is_none() {
+            return Ok(());
+        }
+        if let Some(current) = sync::scheduled_job_for_update(tx, &source.id).await?
+            && jobs::get(tx, &current).await?.is_some_and(|j| j.status == JobStatus::Pending)
+        {
+            return Ok(());
+        }
+        // The first run waits one interval too: `POST /v1/sources/{id}/sync` is the way to
+        // synchronise at once, and a run started by each save would race with it.
+        let first = NewJob::new(SYNC_JOB, json!({"source_id": source.id}))
+            .for_company(source.company_id.clone())
+            .max_attempts(3)
+            .run_at(Timestamp::now().plus(self.sync_interval(&source.capabilities)));
+        let job = jobs::enqueue(tx, &first).await?;
+        sync::set_scheduled_job(tx, &source.company_id, &source.id, &job).await
+    }
+}
+
+async fn import_in(tx: &mut Tx<'_>, source: &Source, commands: &[Command]) -> Result<(u64, u64)> {
+    let pairs: Vec<(&Source, &Command)> = commands.iter().map(|c| (source, c)).collect();
+    let mut batch = Batch::begin(tx, &pairs).await?;
+    let (mut imported, mut refused) = (0, 0);
+    for command in commands {
+        match batch.apply(source, command.clone(), Origin::Synchronizer).await {
+            Ok(Outcome::Created) => imported += 1,
+            Ok(_) => {}
+            // Refused items (an unknown in_reply_to_id, invalid structured content) changed
+            // nothing and are skipped like items missing a field.
+            Err(Error::Invalid(_) | Error::NotFound(_) | Error::RateLimited(_)) => refused += 1,
+            Err(e) => return Err(e),
+        }
+    }
+    batch.finish().await?;
+    Ok((imported, refused))
+}
+
+fn new_run(source: &Source, trigger: SyncTrigger, status: SyncStatus) -> SyncRun {
+    let now = Timestamp::now();
+    SyncRun {
+        id: SyncRunId::new(),
+        company_id: source.company_id.clone(),
+        source_id: source.id.clone(),
+        trigger,
+        status,
+        error: None,
+        counts: SyncCounts::default(),
+        created_at: now,
+        started_at: (status == SyncStatus::Running).then_some(now),
+        finished_at: None,
+    }
+}
+
+fn finish(run: &mut SyncRun, outcome: std::result::Result<(), String>) {
+    run.finished_at = Some(Timestamp::now());
+    match outcome {
+        Ok(()) => run.status = SyncStatus::Succeeded,
+        Err(e) => {
+            run.status = SyncStatus::Failed;
+            run.error = Some(e);
+        }
+    }
+}
+
+fn kind_of(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Reads an `implementation.info` answer (spec §3.2): `objects` maps collections to operation
+/// names; `options` is a list of names; `locales` is an optional map of label maps.
+pub fn parse_info(body: &Value) -> std::result::Result<Capabilities, String> {
+    let obj = body.as_object().ok_or_else(|| format!("expected a JSON object, got {}", kind_of(body)))?;
+    let objects = match obj.get("objects") {
+        Some(Value::Object(m)) => m.iter().map(|(collection, ops)| Ok((collection.clone(), strings(ops, &format!("objects.{collection}"))?))).collect::<std::result::Result<_, String>>()?,
+        Some(Value::Null) | None => return Err("'objects' is missing".into()),
+        Some(other) => return Err(format!("'objects' must be an object, got {}", kind_of(other))),
+    };
+    let options = match obj.get("options") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => strings(v, "options")?,
+    };
+    let locales = match obj.get("locales") {
+        None | Some(Value::Null) => None,
+        Some(v @ Value::Object(m)) if m.values().all(Value::is_object) => Some(v.clone()),
+        Some(_) => return Err("'locales' must map languages to objects of labels".into()),
+    };
+    Ok(Capabilities { objects, options, locales })
+}
+
+fn strings(v: &Value, field: &str) -> std::result::Result<Vec<String>, String> {
+    let list = v.as_array().ok_or_else(|| format!("'{field}' must be an array of strings, got {}", kind_of(v)))?;
+    list.iter().map(|s| s.as_str().map(str::to_owned).ok_or_else(|| format!("'{field}' must be an array of strings"))).collect()
+}
+
+/// The params of a request about one item (`id`, plus `user_id` for custom actions).
+pub(crate) fn item_params(foreign_id: &str, extra: Option<(&str, &str)>) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), Value::String(foreign_id.to_owned()));
+    if let Some((k, v)) = extra {
+        m.insert(k.into(), Value::String(v.to_owned()));
+    }
+    Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_implementation_info_shape_parses() {
+        let caps = parse_info(&json!({
+            "objects": {"messages": ["create", "list", "spam"], "status": ["mark_as_read"]},
+            "options": ["messages.no_title"],
+            "locales": {"default": {"spam": "Spam"}, "fr": {"spam": "Pourriel"}}
+        }))
+        .unwrap();
+        assert!(caps.declares("messages", "spam"));
+        assert!(caps.has_option("messages.no_title"));
+        assert_eq!(caps.locales.unwrap()["fr"]["spam"], "Pourriel");
+    }
+
+    #[test]
+    fn malformed_implementation_info_answers_say_what_is_wrong() {
+        assert!(parse_info(&json!([])).unwrap_err().contains("object"));
+        assert!(parse_info(&json!({})).unwrap_err().contains("'objects' is missing"));
+        assert!(parse_info(&json!({"objects": ["messages"]})).unwrap_err().contains("'objects' must be an object"));
+        assert!(parse_info(&json!({"objects": {"messages": "create"}})).unwrap_err().contains("objects.messages"));
+        assert!(parse_info(&json!({"objects": {}, "options": "x"})).unwrap_err().contains("options"));
+        assert!(parse_info(&json!({"objects": {}, "locales": {"fr": 1}})).unwrap_err().contains("locales"));
+    }
+}

@@ -51,7 +51,14 @@ def _start(database_url, workdir):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={"PATH": os.environ.get("PATH", "")},
+        # Connectors under test fail on purpose: retry them at once and time them out after
+        # 3 s; and sync only when a test asks, never on the schedule.
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "SWITCHBOARD_SDK__RETRY_DELAY_MS": "0",
+            "SWITCHBOARD_SDK__REQUEST_TIMEOUT_MS": "3000",
+            "SWITCHBOARD_SDK__SYNC_INTERVAL_SECS": "3600",
+        },
     )
     # The first start prints its company and key on stdout before it logs "serving".
     first = proc.stdout.readline()

@@ -40,6 +40,11 @@ impl Engine {
         self
     }
 
+    /// Connector answers accepted with a wrong or missing signature since start.
+    pub fn sdk_signature_mismatches(&self) -> u64 {
+        self.connector.signature_mismatches.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -207,6 +207,19 @@ impl Engine {
         Err(last)
     }
 
+    /// Makes sure every polled source has its scheduled sync (at start-up: sources saved
+    /// before polling existed, or whose schedule was lost). Nodes starting together may both
+    /// schedule a source; the schedule row keeps one job and the other drops out.
+    pub async fn schedule_polled_sources(&self) -> Result<()> {
+        let polled = sources::list_polled(&mut self.store.reader().await?).await?;
+        for source in polled {
+            let mut tx = self.store.begin().await?;
+            self.ensure_schedule(&mut tx, &source).await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
     /// Makes sure a polled source has a scheduled sync job. Called wherever a source may have
     /// gained a base URI.
     pub(crate) async fn ensure_schedule(&self, tx: &mut Tx<'_>, source: &Source) -> Result<()> {

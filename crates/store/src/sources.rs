@@ -135,3 +135,12 @@ pub async fn delete(tx: &mut Tx<'_>, company: &CompanyId, id: &SourceId) -> Resu
         .rows_affected());
     Ok(n == 1)
 }
+
+/// Every live source, of any company, that has a connector to poll.
+pub async fn list_polled(c: &mut impl Conn) -> Result<Vec<Source>> {
+    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sources WHERE kind = 'sdk' AND base_uri IS NOT NULL AND deleted_at IS NULL ORDER BY id")))
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?);
+    rows.into_iter().map(Row::into_source).collect()
+}

@@ -37,6 +37,7 @@ impl Server {
         let store = open_store(config).await?;
         let engine = Engine::new(store).with_sdk_options(config.sdk.options());
         let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
+        engine.schedule_polled_sources().await.context("cannot schedule the polling of sources")?;
         let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
         Ok(Server { engine, addr, bootstrapped, listener })

@@ -151,6 +151,8 @@ e2e! {
         let run = sync(app, &app.company, &lenient).await;
         assert_eq!(run["status"], "succeeded");
         assert_eq!(run["counts"]["signature_mismatches"], 1);
+        let metrics = app.request(Method::GET, "/metrics").send().await.unwrap().text().await.unwrap();
+        assert!(metrics.contains("sdk_response_signature_mismatches_total 1\n"), "{metrics}");
 
         let (strict, strict_conn) = connected(app, &app.company, info(), json!({"response_signature": "strict"})).await;
         strict_conn.script("implementation.info", vec![Reply::Raw(200, info().to_string(), None)]);
@@ -327,8 +329,11 @@ e2e! {
             let res = app.native(Method::PATCH, &path, &app.company).json(&json!({"name": name})).send().await.unwrap();
             assert_eq!(res.status(), 200);
         }
-        let scheduled = scheduled_syncs(app, &source.id).await;
-        assert_eq!(scheduled, 1, "saving a source again does not schedule it twice");
+        assert_eq!(scheduled_syncs(app, &source.id).await, 1, "saving a source again does not schedule it twice");
+        // As every node does at start-up.
+        app.engine.schedule_polled_sources().await.unwrap();
+        app.engine.schedule_polled_sources().await.unwrap();
+        assert_eq!(scheduled_syncs(app, &source.id).await, 1, "starting again does not schedule it twice");
         let plain = app.create_source(&app.company, json!({})).await;
         assert_eq!(scheduled_syncs(app, &plain.id).await, 0, "a source without a base URI is not polled");
     }

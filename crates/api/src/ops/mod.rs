@@ -39,8 +39,13 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     }
 }
 
-/// Prometheus text exposition: requests by route and status, and request latency.
+/// Prometheus text exposition: requests by route and status, request latency, and connector
+/// answers with bad signatures.
 #[utoipa::path(get, path = "/metrics", tag = "Operations", responses((status = 200, content_type = "text/plain", body = String)))]
 async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], state.metrics.render())
+    let mut text = state.metrics.render();
+    text.push_str("# HELP sdk_response_signature_mismatches_total Connector answers accepted with a wrong or missing signature (lenient sources).\n");
+    text.push_str("# TYPE sdk_response_signature_mismatches_total counter\n");
+    text.push_str(&format!("sdk_response_signature_mismatches_total {}\n", state.engine.sdk_signature_mismatches()));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

@@ -128,6 +128,9 @@ fn target_url(base: &str, signature: &str, settings: &SdkSettings) -> Result<req
 pub struct Connector {
     http: reqwest::Client,
     pub options: SdkOptions,
+    /// Answers accepted although their signature did not verify (lenient sources), since
+    /// start: exported as a metric, so that a connector signing wrongly gets noticed.
+    pub signature_mismatches: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Connector {
@@ -138,7 +141,7 @@ impl Connector {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("the HTTP client builds");
-        Self { http, options }
+        Self { http, options, signature_mismatches: Default::default() }
     }
 
     /// Sends `action` to the source's connector and checks the answer.
@@ -173,6 +176,7 @@ impl Connector {
             _ => !verified,
         };
         if signature_mismatch {
+            self.signature_mismatches.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             tracing::warn!(source = %source.id, action, "a connector's answer has a wrong or missing signature; accepted (lenient source)");
         }
         let body = parsed?;

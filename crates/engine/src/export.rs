@@ -17,7 +17,7 @@ use switchboard_store::{contents, events, identities, jobs, sources, threads};
 use crate::conversations::EXPORT_ATTEMPTS;
 use crate::sdk::client::CallError;
 use crate::sdk::objects;
-use crate::sync::item_params;
+use crate::sync::{import_in, item_params};
 use crate::{Actor, Engine, snapshot};
 
 pub const ACTION_JOB: &str = "sdk.action";
@@ -164,6 +164,9 @@ impl Engine {
         let name = format!("{}.{action}", content.kind.collection());
         let result = self.connector.call(&source, &name, Some(&params)).await;
         let last = result.as_ref().err().is_some_and(|e| e.is_fatal()) || job.attempts >= job.max_attempts;
+        if let Ok(reply) = &result {
+            self.import_action_answer(&source, content.kind.collection(), &reply.body).await;
+        }
         let (kind, error) = match &result {
             Ok(_) => ("content.action_performed", None),
             Err(e) if last => ("content.action_failed", Some(format!("{name}: {e}"))),
@@ -182,6 +185,21 @@ impl Engine {
             None => JobOutcome::Done,
             Some(error) => JobOutcome::Fatal { error },
         })
+    }
+
+    /// An action's answer is the whole item as it now is (new `actions`, a changed body…):
+    /// imported like a listed item. Answers that are not a full item (`{"id"}` only) change
+    /// nothing, and a failure here does not undo the action the connector performed.
+    async fn import_action_answer(&self, source: &Source, collection: &str, answer: &Value) {
+        let Some(Ok(command)) = answer.as_object().map(|o| objects::parse_item(collection, o, &source.capabilities)) else { return };
+        let imported = async {
+            let mut tx = self.store.begin().await?;
+            import_in(&mut tx, source, &[command]).await?;
+            tx.commit().await
+        };
+        if let Err(e) = imported.await {
+            tracing::warn!(source = %source.id, error = %e, "cannot import an action's answer");
+        }
     }
 
     /// Tells the connector where a waiting conversation stands in its queue. Sent only when the

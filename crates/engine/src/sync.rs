@@ -77,6 +77,12 @@ impl Engine {
         let id = SyncRunId::parse(run_id).map_err(|_| Error::Internal(format!("malformed run id {run_id}")))?;
         let mut tx = self.store.begin().await?;
         let Some(mut run) = sync::get_run(&mut tx, company, &id).await? else { return Ok(()) };
+        if run.status == SyncStatus::Running {
+            // Claimed again after its lease ran out: the node running it stopped mid-run.
+            finish(&mut run, Err("the run was interrupted (its node stopped before it finished)".into()));
+            sync::update_run(&mut tx, &run).await?;
+            return tx.commit().await;
+        }
         if run.status != SyncStatus::Queued {
             return Ok(());
         }
@@ -111,9 +117,7 @@ impl Engine {
     }
 
     fn sync_interval(&self, caps: &Capabilities) -> Duration {
-        let base = self.connector.options.sync_interval;
-        let lists = LISTED.iter().any(|c| caps.declares(c, "list"));
-        if lists { base } else { base * UNLISTED_INTERVAL_FACTOR }
+        interval(self.connector.options.sync_interval, caps)
     }
 
     /// Runs a started run to its end and records the outcome on it.
@@ -242,7 +246,8 @@ impl Engine {
     }
 }
 
-async fn import_in(tx: &mut Tx<'_>, source: &Source, commands: &[Command]) -> Result<(u64, u64)> {
+/// Imports items as the Send API does; returns how many were new and how many refused.
+pub(crate) async fn import_in(tx: &mut Tx<'_>, source: &Source, commands: &[Command]) -> Result<(u64, u64)> {
     let pairs: Vec<(&Source, &Command)> = commands.iter().map(|c| (source, c)).collect();
     let mut batch = Batch::begin(tx, &pairs).await?;
     let (mut imported, mut refused) = (0, 0);
@@ -258,6 +263,12 @@ async fn import_in(tx: &mut Tx<'_>, source: &Source, commands: &[Command]) -> Re
     }
     batch.finish().await?;
     Ok((imported, refused))
+}
+
+/// Time to the next scheduled run: `base`, or three times it for a connector that lists
+/// nothing (spec §3.1: about 1 minute, 3 minutes without `list`).
+fn interval(base: Duration, caps: &Capabilities) -> Duration {
+    if LISTED.iter().any(|c| caps.declares(c, "list")) { base } else { base * UNLISTED_INTERVAL_FACTOR }
 }
 
 fn new_run(source: &Source, trigger: SyncTrigger, status: SyncStatus) -> SyncRun {
@@ -349,6 +360,15 @@ mod tests {
         assert!(caps.declares("messages", "spam"));
         assert!(caps.has_option("messages.no_title"));
         assert_eq!(caps.locales.unwrap()["fr"]["spam"], "Pourriel");
+    }
+
+    #[test]
+    fn connectors_that_list_nothing_are_polled_three_times_less_often() {
+        let base = Duration::from_secs(60);
+        let caps = |objects: Value| parse_info(&json!({"objects": objects})).unwrap();
+        assert_eq!(interval(base, &caps(json!({"messages": ["list", "create"]}))), base);
+        assert_eq!(interval(base, &caps(json!({"private_messages": ["list"]}))), base);
+        assert_eq!(interval(base, &caps(json!({"messages": ["create", "show"]}))), Duration::from_secs(180));
     }
 
     #[test]

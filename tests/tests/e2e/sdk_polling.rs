@@ -229,6 +229,28 @@ e2e! {
         assert_eq!(sync(app, &app.company, &source).await["counts"]["imported"], 0);
     }
 
+    async fn private_replies_and_new_discussions_use_their_own_collections(app: &TestApp) {
+        let info = json!({"objects": {"messages": ["create", "list"], "private_messages": ["create", "list"], "threads": ["create", "list"]}, "options": []});
+        let (source, connector) = connected(app, &app.company, info, json!({})).await;
+        connector.set_items("private_messages", vec![json!({"id": "pm1", "author": {"id": "cust-1", "screenname": "Alice"}, "recipient": {"id": "brand", "screenname": "Brand"}, "body": "psst"})]);
+        assert_eq!(sync(app, &app.company, &source).await["counts"]["imported"], 1);
+        let parent = by_foreign_id(&app.contents(&app.company, "").await, "pm1")["id"].clone();
+        let res = app.engage(Method::POST, "/contents", &app.company).json(&json!({"body": "Sure", "inReplyToId": parent})).send().await.unwrap();
+        let private = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        assert_eq!(export_settled(app, &private).await["export_status"], "exported");
+        let p = &connector.received("private_messages.create")[0].params;
+        assert_eq!((p["recipient_id"].as_str(), p["in_reply_to_id"].as_str(), p["body"].as_str()), (Some("cust-1"), Some("pm1"), Some("Sure")));
+        assert!(p.get("thread_id").is_none(), "{p}");
+
+        let res = app.engage(Method::POST, "/contents", &app.company).json(&json!({"body": "News", "sourceId": source.id})).send().await.unwrap();
+        let opener = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let c = export_settled(app, &opener).await;
+        assert_eq!((c["export_status"].as_str(), c["kind"].as_str()), (Some("exported"), Some("thread")), "{c}");
+        let p = &connector.received("threads.create")[0].params;
+        assert_eq!((p["body"].as_str(), p["content_id"].as_str(), p["retry"].as_bool()), (Some("News"), Some(opener.as_str()), Some(false)));
+        assert!(p.get("thread_id").is_none() && p.get("in_reply_to_id").is_none(), "{p}");
+    }
+
     async fn a_fatal_resource_error_stops_the_export_at_once(app: &TestApp) {
         let (source, connector) = connected(app, &app.company, info(), json!({})).await;
         connector.script("messages.create", vec![Reply::Json(422, json!({"error": {"fatal": true, "message": "Thread locked"}}))]);
@@ -272,6 +294,10 @@ e2e! {
         assert_problem(act(&m1, "list").await.unwrap(), 400, "not an action").await;
         let res = app.native(Method::POST, &format!("/v1/contents/{m1}/actions/spam"), &app.company).json(&json!({})).send().await.unwrap();
         assert_problem(res, 400, "user_id").await;
+        // The connector answers with the item as it now is: its new actions are taken in.
+        let mut spammed = message("m1", "t1", "spam?");
+        spammed["actions"] = json!(["unspam", "destroy"]);
+        connector.script("messages.spam", vec![Reply::Json(200, spammed)]);
         assert_eq!(act(&m1, "spam").await.unwrap().status(), 202);
         // `delete` reaches a connector that declared `destroy` under its own name.
         assert_eq!(act(&m1, "delete").await.unwrap().status(), 202);
@@ -284,6 +310,8 @@ e2e! {
         assert_eq!(spam.len(), 1);
         assert_eq!(spam[0].params, json!({"id": "m1", "user_id": "agent-7"}));
         assert_eq!(connector.received("messages.destroy")[0].params, json!({"id": "m1"}));
+        let c: Value = app.native(Method::GET, &format!("/v1/contents/{m1}"), &app.company).send().await.unwrap().json().await.unwrap();
+        assert_eq!(c["actions"], json!(["unspam", "destroy"]), "{c}");
     }
 
     async fn queuing_updates_go_only_to_sources_that_declare_them(app: &TestApp) {

@@ -79,12 +79,18 @@ impl Engine {
     async fn exported(&self, company: &CompanyId, id: &ContentId, attempts: i32, foreign_id: String) -> Result<JobOutcome> {
         let mut tx = self.store.begin().await?;
         let Some(mut content) = contents::get(&mut tx, company, id).await? else { return Ok(JobOutcome::Done) };
-        content.foreign_id = Some(foreign_id.clone());
-        content.export = Some(switchboard_domain::conversation::Export { status: ExportStatus::Exported, attempts, last_error: None });
+        // A list may have imported the connector's copy before this answer was recorded: the
+        // foreign id is then taken, and this content stays without one rather than fail.
+        let taken = contents::get_many_by_foreign(&mut tx, &content.source_id, &[foreign_id.as_str()]).await?.into_iter().find(|c| c.kind == content.kind && c.id != content.id);
+        let note = taken.as_ref().map(|other| format!("exported, but the connector's id '{foreign_id}' already belongs to content {}", other.id));
+        content.foreign_id = taken.is_none().then(|| foreign_id.clone());
+        content.export = Some(switchboard_domain::conversation::Export { status: ExportStatus::Exported, attempts, last_error: note });
         content.updated_at = Timestamp::now();
         contents::update(&mut tx, &content).await?;
         // A new discussion's thread is known to the connector by its opener's id.
         if content.kind == ContentKind::ThreadOpener
+            && taken.is_none()
+            && threads::get_many_by_foreign_with_activity(&mut tx, &content.source_id, &[foreign_id.as_str()]).await?.is_empty()
             && let Some(mut thread) = threads::get(&mut tx, &content.thread_id).await?
             && thread.foreign_id.is_none()
         {

@@ -251,6 +251,22 @@ e2e! {
         assert!(p.get("thread_id").is_none() && p.get("in_reply_to_id").is_none(), "{p}");
     }
 
+    async fn an_export_whose_id_was_imported_meanwhile_keeps_both_contents(app: &TestApp) {
+        let (source, connector) = connected(app, &app.company, info(), json!({})).await;
+        connector.set_items("messages", vec![message("m1", "t1", "Help")]);
+        assert_eq!(sync(app, &app.company, &source).await["status"], "succeeded");
+        // The connector's answer names an item Switchboard already has.
+        connector.script("messages.create", vec![Reply::Json(200, json!({"id": "m1"}))]);
+        let parent = by_foreign_id(&app.contents(&app.company, "").await, "m1")["id"].clone();
+        let res = app.engage(Method::POST, "/contents", &app.company).json(&json!({"body": "Hi", "inReplyToId": parent})).send().await.unwrap();
+        let reply = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let c = export_settled(app, &reply).await;
+        assert_eq!((c["export_status"].as_str(), c["export_attempts"].as_i64()), (Some("exported"), Some(1)), "{c}");
+        assert!(c["foreign_id"].is_null());
+        assert!(c["export_error"].as_str().unwrap().contains("already belongs to content"), "{c}");
+        assert_eq!(connector.received("messages.create").len(), 1);
+    }
+
     async fn a_fatal_resource_error_stops_the_export_at_once(app: &TestApp) {
         let (source, connector) = connected(app, &app.company, info(), json!({})).await;
         connector.script("messages.create", vec![Reply::Json(422, json!({"error": {"fatal": true, "message": "Thread locked"}}))]);

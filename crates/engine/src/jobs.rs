@@ -134,13 +134,20 @@ impl crate::Engine {
     /// workers.
     pub fn job_handlers(&self) -> Handlers {
         let mut handlers = Handlers::new();
-        let e = self.clone();
-        handlers.insert(crate::sync::SYNC_JOB, Arc::new(move |job| Box::pin({ let e = e.clone(); async move { e.run_sync_job(job).await } })));
-        let e = self.clone();
-        handlers.insert(crate::conversations::EXPORT_JOB, Arc::new(move |job| Box::pin({ let e = e.clone(); async move { e.run_export_job(job).await } })));
-        let e = self.clone();
-        handlers.insert(crate::export::ACTION_JOB, Arc::new(move |job| Box::pin({ let e = e.clone(); async move { e.run_action_job(job).await } })));
+        handlers.insert(crate::sync::SYNC_JOB, self.handler(|e, job| async move { e.run_sync_job(job).await }));
+        handlers.insert(crate::conversations::EXPORT_JOB, self.handler(|e, job| async move { e.run_export_job(job).await }));
+        handlers.insert(crate::export::ACTION_JOB, self.handler(|e, job| async move { e.run_action_job(job).await }));
         handlers
+    }
+
+    /// A handler running `run` with its own handle on this engine.
+    fn handler<F, Fut>(&self, run: F) -> Handler
+    where
+        F: Fn(crate::Engine, Job) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = JobOutcome> + Send + 'static,
+    {
+        let engine = self.clone();
+        Arc::new(move |job| Box::pin(run(engine.clone(), job)))
     }
 }
 

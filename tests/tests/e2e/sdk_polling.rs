@@ -104,6 +104,16 @@ e2e! {
         assert_eq!(imported, 8);
     }
 
+    async fn an_unthreaded_connector_is_never_asked_for_threads(app: &TestApp) {
+        let info = json!({"objects": {"messages": ["create", "list"], "threads": ["list"]}, "options": ["messages.unthreaded"]});
+        let (source, connector) = connected(app, &app.company, info, json!({"options": ["messages.unthreaded"]})).await;
+        connector.set_items("messages", vec![json!({"id": "m1", "author": {"id": "cust-1", "screenname": "Alice"}, "body": "no thread"})]);
+        let run = sync(app, &app.company, &source).await;
+        assert_eq!((run["status"].as_str(), run["counts"]["imported"].as_u64()), (Some("succeeded"), Some(1)), "{run}");
+        assert!(connector.received("threads.list").is_empty());
+        assert_eq!(connector.received("messages.list").len(), 2, "a page, then an empty one");
+    }
+
     async fn the_source_shows_its_last_run_and_what_the_connector_declared(app: &TestApp) {
         let (source, connector) = connected(app, &app.company, info(), json!({})).await;
         connector.set_items("messages", vec![message("m1", "t1", "a"), json!({"id": "m0", "body": "no author", "thread_id": "t1"})]);

@@ -17,7 +17,7 @@ use switchboard_store::{contents, events, identities, jobs, sources, threads};
 use crate::conversations::EXPORT_ATTEMPTS;
 use crate::sdk::client::CallError;
 use crate::sdk::objects;
-use crate::sync::{import_in, item_params};
+use crate::sync::import_in;
 use crate::{Actor, Engine, snapshot};
 
 pub const ACTION_JOB: &str = "sdk.action";
@@ -238,6 +238,16 @@ fn job_target(job: &Job) -> Result<(CompanyId, ContentId)> {
     let company = job.company_id.clone().ok_or_else(|| Error::Internal("an export job without a company".into()))?;
     let id = job.payload.get("content_id").and_then(Value::as_str).and_then(|s| ContentId::parse(s).ok()).ok_or_else(|| Error::Internal(format!("malformed job payload {}", job.payload)))?;
     Ok((company, id))
+}
+
+/// The params of a request about one item (`id`, plus `user_id` for custom actions).
+fn item_params(foreign_id: &str, extra: Option<(&str, &str)>) -> Value {
+    let mut m = Map::new();
+    m.insert("id".into(), Value::String(foreign_id.to_owned()));
+    if let Some((k, v)) = extra {
+        m.insert(k.into(), Value::String(v.to_owned()));
+    }
+    Value::Object(m)
 }
 
 /// The attributes of `<collection>.create` (spec §4.5), ids given as the connector's.

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use switchboard_domain::job::{Job, JobOutcome, JobStatus, NewJob};
 use switchboard_domain::source::{Capabilities, Source, SourceKind};
 use switchboard_domain::sync::{SyncCounts, SyncRun, SyncStatus, SyncTrigger};
@@ -333,16 +333,6 @@ pub fn parse_info(body: &Value) -> std::result::Result<Capabilities, String> {
 fn strings(v: &Value, field: &str) -> std::result::Result<Vec<String>, String> {
     let list = v.as_array().ok_or_else(|| format!("'{field}' must be an array of strings, got {}", kind_of(v)))?;
     list.iter().map(|s| s.as_str().map(str::to_owned).ok_or_else(|| format!("'{field}' must be an array of strings"))).collect()
-}
-
-/// The params of a request about one item (`id`, plus `user_id` for custom actions).
-pub(crate) fn item_params(foreign_id: &str, extra: Option<(&str, &str)>) -> Value {
-    let mut m = Map::new();
-    m.insert("id".into(), Value::String(foreign_id.to_owned()));
-    if let Some((k, v)) = extra {
-        m.insert(k.into(), Value::String(v.to_owned()));
-    }
-    Value::Object(m)
 }
 
 #[cfg(test)]

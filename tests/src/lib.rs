@@ -67,10 +67,16 @@ impl Tenant {
 }
 
 pub async fn spawn_app(db: &TestDb) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// [`spawn_app`] with the test's own changes to the configuration.
+pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) -> TestApp {
     // Connectors under test fail on purpose: retry them at once and time them out quickly; and
     // sync only when a test asks (POST /v1/sources/{id}/sync), never on the schedule.
     let sdk = SdkConfig { request_timeout_ms: 10_000, retry_delay_ms: 0, sync_interval_secs: 3600 };
-    let config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, sdk, ..Config::default() };
+    let mut config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, sdk, ..Config::default() };
+    configure(&mut config);
     let server = Server::build(&config).await.expect("server starts");
     let company = server.bootstrapped.clone().expect("a fresh database bootstraps a company");
     let (addr, engine) = (server.addr, server.engine.clone());

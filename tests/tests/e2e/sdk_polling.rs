@@ -399,3 +399,35 @@ async fn scheduled_syncs(app: &TestApp, source_id: &str) -> usize {
     let jobs = switchboard_store::jobs::list_pending(&mut r, "sdk.sync").await.unwrap();
     jobs.into_iter().filter(|j| j.payload["source_id"] == source_id).count()
 }
+
+/// The schedule itself, on a server that syncs every second: a polled source is synced without
+/// being asked, again and again, each run from the cursor the last one left.
+async fn scheduled_syncs_keep_coming(backend: switchboard_tests::Backend) {
+    switchboard_store::testing::with_db(backend, |db| async move {
+        let app = switchboard_tests::spawn_app_with(&db, |c| c.sdk.sync_interval_secs = 1).await;
+        let (source, connector) = connected(&app, &app.company, info(), json!({})).await;
+        connector.set_items("messages", vec![message("m1", "t1", "scheduled")]);
+        let path = format!("/v1/sources/{}", source.id);
+        let first = eventually(&app, &app.company, &path, |s| s["last_sync"]["status"] == "succeeded").await;
+        assert_eq!(first["last_sync"]["trigger"], "schedule");
+        assert_eq!(first["last_sync"]["counts"]["imported"], 1);
+        let first_id = first["last_sync"]["id"].clone();
+        let second = eventually(&app, &app.company, &path, |s| s["last_sync"]["id"] != first_id && s["last_sync"]["status"] == "succeeded").await;
+        assert_eq!(second["last_sync"]["trigger"], "schedule");
+        assert_eq!(second["last_sync"]["counts"]["imported"], 0);
+        assert_eq!(connector.received("messages.list")[1].params["since_id"], "m1");
+        app.stop().await;
+        db
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_polled_source_is_synced_on_its_schedule_sqlite() {
+    scheduled_syncs_keep_coming(switchboard_tests::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_polled_source_is_synced_on_its_schedule_postgres() {
+    scheduled_syncs_keep_coming(switchboard_tests::Backend::Postgres).await;
+}

@@ -30,6 +30,8 @@ const UNLISTED_INTERVAL_FACTOR: u32 = 3;
 const LISTED: [&str; 3] = ["threads", "messages", "private_messages"];
 /// Tries of a page whose import raced with a Send API push of the same item.
 const PAGE_TRIES: usize = 3;
+/// How long sync runs are kept.
+const RUN_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Engine {
     /// Queues a sync of the source now (`POST /v1/sources/{id}/sync`).
@@ -112,6 +114,8 @@ impl Engine {
         }
         let run = new_run(&source, SyncTrigger::Schedule, SyncStatus::Running);
         sync::insert_run(&mut tx, &run).await?;
+        // A run a minute per source adds up: keep a week of history.
+        sync::prune_runs(&mut tx, &source.id, run.created_at.minus(RUN_RETENTION)).await?;
         tx.commit().await?;
         self.perform(source, run).await
     }

@@ -164,3 +164,14 @@ pub async fn pass_schedule(tx: &mut Tx<'_>, source: &SourceId, current: &JobId, 
         .rows_affected());
     Ok(n == 1)
 }
+
+/// Deletes the source's runs created before `before`.
+pub async fn prune_runs(tx: &mut Tx<'_>, source: &SourceId, before: Timestamp) -> Result<u64> {
+    run!(tx, |c| sqlx::query("DELETE FROM sync_runs WHERE source_id = $1 AND created_at < $2")
+        .bind(source.as_str())
+        .bind(before.as_micros())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)
+        .map(|r| r.rows_affected()))
+}

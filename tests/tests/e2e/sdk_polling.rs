@@ -401,20 +401,42 @@ async fn scheduled_syncs(app: &TestApp, source_id: &str) -> usize {
 }
 
 /// The schedule itself, on a server that syncs every second: a polled source is synced without
-/// being asked, again and again, each run from the cursor the last one left.
+/// being asked, again and again, each run from the cursor the last one left; old runs pruned.
 async fn scheduled_syncs_keep_coming(backend: switchboard_tests::Backend) {
     switchboard_store::testing::with_db(backend, |db| async move {
         let app = switchboard_tests::spawn_app_with(&db, |c| c.sdk.sync_interval_secs = 1).await;
         let (source, connector) = connected(&app, &app.company, info(), json!({})).await;
         connector.set_items("messages", vec![message("m1", "t1", "scheduled")]);
+        // A run from last month, which the schedule's pruning removes.
+        let old = {
+            use switchboard_domain::sync::*;
+            let created = switchboard_domain::Timestamp::now().minus(Duration::from_secs(30 * 24 * 3600));
+            let run = SyncRun {
+                id: switchboard_domain::SyncRunId::new(),
+                company_id: switchboard_domain::CompanyId::parse(&app.company.id).unwrap(),
+                source_id: switchboard_domain::SourceId::parse(&source.id).unwrap(),
+                trigger: SyncTrigger::Manual,
+                status: SyncStatus::Succeeded,
+                error: None,
+                counts: SyncCounts::default(),
+                created_at: created,
+                started_at: Some(created),
+                finished_at: Some(created),
+            };
+            let mut tx = app.engine.store().begin().await.unwrap();
+            switchboard_store::sync::insert_run(&mut tx, &run).await.unwrap();
+            tx.commit().await.unwrap();
+            format!("/v1/sources/{}/syncs/{}", source.id, run.id)
+        };
+        assert_eq!(app.native(Method::GET, &old, &app.company).send().await.unwrap().status(), 200);
         let path = format!("/v1/sources/{}", source.id);
-        let first = eventually(&app, &app.company, &path, |s| s["last_sync"]["status"] == "succeeded").await;
-        assert_eq!(first["last_sync"]["trigger"], "schedule");
+        let first = eventually(&app, &app.company, &path, |s| s["last_sync"]["trigger"] == "schedule" && s["last_sync"]["status"] == "succeeded").await;
         assert_eq!(first["last_sync"]["counts"]["imported"], 1);
         let first_id = first["last_sync"]["id"].clone();
         let second = eventually(&app, &app.company, &path, |s| s["last_sync"]["id"] != first_id && s["last_sync"]["status"] == "succeeded").await;
         assert_eq!(second["last_sync"]["trigger"], "schedule");
         assert_eq!(second["last_sync"]["counts"]["imported"], 0);
+        assert_eq!(app.native(Method::GET, &old, &app.company).send().await.unwrap().status(), 404, "runs older than a week are pruned");
         assert_eq!(connector.received("messages.list")[1].params["since_id"], "m1");
         app.stop().await;
         db

@@ -38,7 +38,7 @@ pub struct Received {
 }
 
 #[derive(Default)]
-struct State_ {
+struct Inner {
     token: String,
     info: Value,
     /// Items of each collection, newest first.
@@ -52,13 +52,13 @@ struct State_ {
 #[derive(Clone)]
 pub struct FakeConnector {
     pub addr: SocketAddr,
-    state: Arc<Mutex<State_>>,
+    state: Arc<Mutex<Inner>>,
 }
 
 impl FakeConnector {
     /// Starts a connector that declares `info` and signs with `token`.
     pub async fn start(token: &str, info: Value) -> Self {
-        let state = Arc::new(Mutex::new(State_ { token: token.into(), info, page_size: 100, ..State_::default() }));
+        let state = Arc::new(Mutex::new(Inner { token: token.into(), info, page_size: 100, ..Inner::default() }));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let app = axum::Router::new().route("/", axum::routing::post(handle)).with_state(state.clone());
@@ -94,7 +94,7 @@ impl FakeConnector {
     }
 }
 
-async fn handle(State(state): State<Arc<Mutex<State_>>>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(State(state): State<Arc<Mutex<Inner>>>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let action = parsed["action"].as_str().unwrap_or_default().to_owned();
     let params = parsed.get("params").cloned().unwrap_or(Value::Null);
@@ -132,7 +132,7 @@ async fn handle(State(state): State<Arc<Mutex<State_>>>, RawQuery(query): RawQue
     }
 }
 
-fn default_reply(s: &mut State_, action: &str, params: &Value) -> Reply {
+fn default_reply(s: &mut Inner, action: &str, params: &Value) -> Reply {
     if action == "implementation.info" {
         return Reply::Json(200, s.info.clone());
     }

@@ -30,6 +30,10 @@ const UNLISTED_INTERVAL_FACTOR: u32 = 3;
 const LISTED: [&str; 3] = ["threads", "messages", "private_messages"];
 /// Tries of a page whose import raced with a Send API push of the same item.
 const PAGE_TRIES: usize = 3;
+/// After this long a run asks for no more pages (the next run goes on from the cursors), so
+/// that a run with a slow connector ends well within its job's lease, 120 s: past the lease,
+/// another worker would take the job for abandoned.
+const RUN_BUDGET: Duration = Duration::from_secs(60);
 /// How long sync runs are kept.
 const RUN_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
@@ -137,6 +141,7 @@ impl Engine {
     }
 
     async fn synchronise(&self, source: Source, counts: &mut SyncCounts) -> std::result::Result<(), String> {
+        let deadline = std::time::Instant::now() + RUN_BUDGET;
         let info = self.connector.call(&source, "implementation.info", None).await.map_err(|e| format!("implementation.info failed: {e}"))?;
         counts.signature_mismatches += u64::from(info.signature_mismatch);
         let caps = parse_info(&info.body).map_err(|e| format!("malformed implementation.info answer: {e}"))?;
@@ -146,16 +151,19 @@ impl Engine {
             if !caps.declares(collection, "list") || (collection == "threads" && caps.unthreaded()) {
                 continue;
             }
-            self.list_collection(&source, collection, counts).await.map_err(|e| format!("{collection}.list failed: {e}"))?;
+            self.list_collection(&source, collection, counts, deadline).await.map_err(|e| format!("{collection}.list failed: {e}"))?;
         }
         Ok(())
     }
 
     /// Lists a collection page by page from its cursor, importing each page and then moving the
     /// cursor past it in the same transaction.
-    async fn list_collection(&self, source: &Source, collection: &str, counts: &mut SyncCounts) -> std::result::Result<(), String> {
+    async fn list_collection(&self, source: &Source, collection: &str, counts: &mut SyncCounts, deadline: std::time::Instant) -> std::result::Result<(), String> {
         let action = format!("{collection}.list");
         for _ in 0..MAX_PAGES {
+            if std::time::Instant::now() >= deadline {
+                return Ok(());
+            }
             let since = sync::cursor(&mut self.store.reader().await.map_err(|e| e.to_string())?, &source.id, collection).await.map_err(|e| e.to_string())?;
             let params = match &since {
                 Some(s) => json!({"since_id": s}),

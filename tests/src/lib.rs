@@ -1,12 +1,14 @@
 //! `spawn_app()`: the real Switchboard server, as the binary builds it, on a random port over a
 //! fresh database; and [`e2e!`], which declares each test once per storage backend.
 
+pub mod receiver;
+
 use std::net::SocketAddr;
 
 use reqwest::{Method, RequestBuilder};
 use serde_json::json;
 use switchboard::Server;
-use switchboard::config::Config;
+use switchboard::config::{Config, WebhooksConfig};
 use switchboard_domain::company::NewCompany;
 use switchboard_domain::email::Email;
 use switchboard_engine::Engine;
@@ -64,8 +66,13 @@ impl Tenant {
     }
 }
 
+/// Webhook settings for tests: receivers on loopback, and retries within a second.
+pub fn test_webhooks() -> WebhooksConfig {
+    WebhooksConfig { allow_private_targets: true, timeout_ms: 2000, retry_base_ms: 100, retry_max_ms: 500, ..WebhooksConfig::default() }
+}
+
 pub async fn spawn_app(db: &TestDb) -> TestApp {
-    let config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, ..Config::default() };
+    let config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, webhooks: test_webhooks(), ..Config::default() };
     let server = Server::build(&config).await.expect("server starts");
     let company = server.bootstrapped.clone().expect("a fresh database bootstraps a company");
     let (addr, engine) = (server.addr, server.engine.clone());

@@ -50,6 +50,8 @@ pub enum Resource {
     Identity,
     Thread,
     Content,
+    Webhook,
+    WebhookDelivery,
 }
 
 impl fmt::Display for Resource {
@@ -62,6 +64,8 @@ impl fmt::Display for Resource {
             Resource::Identity => "identity",
             Resource::Thread => "thread",
             Resource::Content => "content",
+            Resource::Webhook => "webhook",
+            Resource::WebhookDelivery => "webhook delivery",
         })
     }
 }

@@ -14,6 +14,7 @@ pub mod paging;
 pub mod source;
 pub mod time;
 pub mod user;
+pub mod webhook;
 
 pub use error::{Error, Resource, Result};
 pub use id::*;

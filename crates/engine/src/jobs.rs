@@ -133,7 +133,13 @@ impl crate::Engine {
     /// The kinds of jobs this engine runs, and how. A node whose table is empty starts no
     /// workers.
     pub fn job_handlers(&self) -> Handlers {
-        Handlers::new()
+        let mut handlers = Handlers::new();
+        let engine = self.clone();
+        handlers.insert(crate::webhooks::DELIVER_JOB, Arc::new(move |job| {
+            let engine = engine.clone();
+            Box::pin(async move { engine.run_delivery(job).await })
+        }));
+        handlers
     }
 }
 

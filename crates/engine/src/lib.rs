@@ -9,10 +9,14 @@ pub mod locations;
 pub mod sdk;
 pub mod sources;
 pub mod users;
+pub mod webhooks;
 
 mod snapshot;
 
-use switchboard_store::Store;
+use std::sync::Arc;
+
+use switchboard_store::{Committed, Store};
+use tokio::sync::broadcast;
 
 pub use auth::Actor;
 
@@ -22,13 +26,28 @@ pub struct Engine {
     store: Store,
     ingest: sdk::writer::IngestQueue,
     source_cache: std::sync::Arc<sources::SourceCache>,
+    webhooks: Arc<webhooks::Webhooks>,
+    /// Commits made by other nodes (PostgreSQL NOTIFY).
+    remote_commits: broadcast::Sender<Committed>,
 }
 
 impl Engine {
     /// Builds the engine and starts its background writer; call within a Tokio runtime.
     pub fn new(store: Store) -> Self {
         let ingest = sdk::writer::IngestQueue::start(store.clone());
-        Self { store, ingest, source_cache: Default::default() }
+        let remote_commits = switchboard_store::notify::relay(&store);
+        Self { store, ingest, source_cache: Default::default(), webhooks: webhooks::Webhooks::new(Default::default()), remote_commits }
+    }
+
+    /// Replaces the default webhook delivery settings.
+    pub fn with_webhook_options(mut self, options: webhooks::WebhookOptions) -> Self {
+        self.webhooks = webhooks::Webhooks::new(options);
+        self
+    }
+
+    /// Wakes on commits made by other nodes; local ones are [`Store::subscribe_committed`].
+    pub fn wakeups(&self) -> broadcast::Receiver<Committed> {
+        self.remote_commits.subscribe()
     }
 
     pub fn store(&self) -> &Store {

@@ -26,6 +26,49 @@ pub struct Config {
     pub log_format: LogFormat,
     /// A tracing filter, e.g. `info` or `switchboard=debug,info`.
     pub log_level: String,
+    pub webhooks: WebhooksConfig,
+}
+
+/// Outbound webhook deliveries (`[webhooks]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhooksConfig {
+    /// Let endpoints target loopback and private addresses (tests, on-premises receivers).
+    pub allow_private_targets: bool,
+    /// An attempt not answered within this many milliseconds has failed.
+    pub timeout_ms: u64,
+    /// The wait after the first failed attempt; it doubles per attempt up to `retry_max_ms`.
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    /// How long a failing delivery is retried before it is dead.
+    pub retry_for_secs: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        let d = switchboard_engine::webhooks::WebhookOptions::default();
+        Self {
+            allow_private_targets: d.allow_private_targets,
+            timeout_ms: d.timeout.as_millis() as u64,
+            retry_base_ms: d.retry_base.as_millis() as u64,
+            retry_max_ms: d.retry_max.as_millis() as u64,
+            retry_for_secs: d.retry_for.as_secs(),
+        }
+    }
+}
+
+impl WebhooksConfig {
+    pub fn options(&self) -> switchboard_engine::webhooks::WebhookOptions {
+        use std::time::Duration;
+        switchboard_engine::webhooks::WebhookOptions {
+            allow_private_targets: self.allow_private_targets,
+            timeout: Duration::from_millis(self.timeout_ms),
+            retry_base: Duration::from_millis(self.retry_base_ms),
+            retry_max: Duration::from_millis(self.retry_max_ms),
+            retry_for: Duration::from_secs(self.retry_for_secs),
+            ..Default::default()
+        }
+    }
 }
 
 impl Default for Config {
@@ -36,6 +79,7 @@ impl Default for Config {
             database_max_connections: 16,
             log_format: LogFormat::Text,
             log_level: "info".into(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -226,6 +270,19 @@ mod tests {
         std::fs::write(&secret, "postgres://u:secret@db/sb\n").unwrap();
         let c = Config::load(&Overrides::default(), env(&[("SWITCHBOARD_DATABASE_URL_FILE", secret.to_str().unwrap())])).unwrap().config;
         assert_eq!(c.database_url, "postgres://u:secret@db/sb");
+    }
+
+    #[test]
+    fn webhook_settings_are_nested_keys_and_environment_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[webhooks]\nretry_base_ms = 50\n").unwrap();
+        let o = Overrides { config_file: Some(file), ..Default::default() };
+        let loaded = Config::load(&o, env(&[("SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")])).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert!(loaded.config.webhooks.allow_private_targets);
+        assert_eq!(loaded.config.webhooks.options().retry_base, std::time::Duration::from_millis(50));
+        assert!(!Config::default().webhooks.allow_private_targets);
     }
 
     #[test]

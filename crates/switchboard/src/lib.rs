@@ -10,6 +10,7 @@ use switchboard_api::AppState;
 use switchboard_engine::Engine;
 use switchboard_engine::companies::CreatedCompany;
 use switchboard_engine::jobs::{Runner, RunnerOptions};
+use switchboard_engine::webhooks::Dispatcher;
 use switchboard_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
@@ -35,7 +36,7 @@ pub struct Server {
 impl Server {
     pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let store = open_store(config).await?;
-        let engine = Engine::new(store);
+        let engine = Engine::new(store).with_webhook_options(config.webhooks.options());
         let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
         let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
@@ -47,9 +48,11 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let handlers = self.engine.job_handlers();
         let runner = (!handlers.is_empty()).then(|| Runner::start(self.engine.store().clone(), handlers, RunnerOptions::default()));
+        let dispatcher = Dispatcher::start(self.engine.clone());
         let app = switchboard_api::app(AppState::new(self.engine.clone()));
         tracing::info!(addr = %self.addr, "serving");
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("server error");
+        dispatcher.stop().await;
         if let Some(runner) = runner {
             runner.stop().await;
         }

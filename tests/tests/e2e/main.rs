@@ -9,6 +9,7 @@ mod ops;
 mod send_api;
 mod sources;
 mod tenancy;
+mod webhooks;
 
 pub use reqwest::Method;
 pub use serde_json::{Value, json};

@@ -6,6 +6,7 @@
 mod auth;
 mod error;
 mod sources;
+mod webhooks;
 
 use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
@@ -21,6 +22,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sources::list_sources, sources::create_source))
         .routes(routes!(sources::get_source, sources::update_source, sources::delete_source))
         .routes(routes!(sources::rotate_token))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::redeliver))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

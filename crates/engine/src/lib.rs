@@ -6,6 +6,7 @@ pub mod companies;
 pub mod conversations;
 pub mod jobs;
 pub mod locations;
+pub mod realtime;
 pub mod sdk;
 pub mod sources;
 pub mod users;
@@ -29,6 +30,8 @@ pub struct Engine {
     webhooks: Arc<webhooks::Webhooks>,
     /// Commits made by other nodes (PostgreSQL NOTIFY).
     remote_commits: broadcast::Sender<Committed>,
+    /// Set when the server shuts down, to end live streams (they would hold it open forever).
+    closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
 
 impl Engine {
@@ -36,13 +39,19 @@ impl Engine {
     pub fn new(store: Store) -> Self {
         let ingest = sdk::writer::IngestQueue::start(store.clone());
         let remote_commits = switchboard_store::notify::relay(&store);
-        Self { store, ingest, source_cache: Default::default(), webhooks: webhooks::Webhooks::new(Default::default()), remote_commits }
+        Self { store, ingest, source_cache: Default::default(), webhooks: webhooks::Webhooks::new(Default::default()), remote_commits, closing: Arc::new(tokio::sync::watch::channel(false).0) }
     }
 
     /// Replaces the default webhook delivery settings.
     pub fn with_webhook_options(mut self, options: webhooks::WebhookOptions) -> Self {
         self.webhooks = webhooks::Webhooks::new(options);
         self
+    }
+
+    /// Ends every live event stream (socket.io, SSE): the server is shutting down, and clients
+    /// will resume from their last seq elsewhere.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
     }
 
     /// Wakes on commits made by other nodes; local ones are [`Store::subscribe_committed`].

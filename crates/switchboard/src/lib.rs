@@ -51,6 +51,11 @@ impl Server {
         let dispatcher = Dispatcher::start(self.engine.clone());
         let app = switchboard_api::app(AppState::new(self.engine.clone()));
         tracing::info!(addr = %self.addr, "serving");
+        let engine = self.engine.clone();
+        let shutdown = async move {
+            shutdown.await;
+            engine.close_streams();
+        };
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("server error");
         dispatcher.stop().await;
         if let Some(runner) = runner {

@@ -4,6 +4,7 @@ mod advanced_messaging;
 mod auth;
 mod company;
 mod contacts;
+mod events;
 mod locations;
 mod ops;
 mod send_api;

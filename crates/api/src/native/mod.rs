@@ -5,6 +5,7 @@
 
 mod auth;
 mod error;
+mod events;
 mod sources;
 mod webhooks;
 
@@ -27,6 +28,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::rotate_secret))
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::redeliver))
+        .routes(routes!(events::stream_events))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

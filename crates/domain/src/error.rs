@@ -52,6 +52,7 @@ pub enum Resource {
     Content,
     Webhook,
     WebhookDelivery,
+    Callback,
 }
 
 impl fmt::Display for Resource {
@@ -66,6 +67,7 @@ impl fmt::Display for Resource {
             Resource::Content => "content",
             Resource::Webhook => "webhook",
             Resource::WebhookDelivery => "webhook delivery",
+            Resource::Callback => "webhook event",
         })
     }
 }

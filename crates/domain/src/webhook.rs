@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use base64::Engine as _;
 use rand::RngCore;
 
-use crate::{CompanyId, Error, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
+use crate::{CallbackId, CompanyId, Error, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
 
 /// Which event types an endpoint receives: an exact type (`content.imported`), a family
 /// (`content.*`), or everything (`*`).
@@ -251,6 +251,27 @@ pub struct WebhookDelivery {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub delivered_at: Option<Timestamp>,
+}
+
+/// The event types a RingPlan webhook subscription may name.
+pub const RINGPLAN_EVENT_TYPES: [&str; 4] = ["dial.action.started", "dial.action.completed", "call.action.hangup", "texting.message.inbound"];
+
+/// A RingPlan webhook subscription: one event type sent to the company's callback URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub id: CallbackId,
+    pub company_id: CompanyId,
+    pub event_type: String,
+}
+
+impl Callback {
+    pub fn parse_type(s: &str) -> Result<&'static str> {
+        RINGPLAN_EVENT_TYPES
+            .iter()
+            .find(|t| **t == s)
+            .copied()
+            .ok_or_else(|| Error::invalid(format!("'type' must be one of {}, got '{s}'", RINGPLAN_EVENT_TYPES.join(", "))))
+    }
 }
 
 #[cfg(test)]

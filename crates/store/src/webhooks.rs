@@ -1,7 +1,7 @@
 //! Webhook endpoints, the dispatcher's per-company cursor over the event log, and deliveries.
 
-use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint};
-use switchboard_domain::{CompanyId, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
+use switchboard_domain::webhook::{Callback, DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint};
+use switchboard_domain::{CallbackId, CompanyId, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
 
 use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
 
@@ -338,4 +338,74 @@ pub async fn kill_pending(tx: &mut Tx<'_>, company: &CompanyId, endpoint: &Webho
     .map_err(db_err)?
     .rows_affected());
     Ok(n)
+}
+
+/// The endpoint that is the company's RingPlan callback URL, if one was set.
+pub async fn ringplan_endpoint(c: &mut impl Conn, company: &CompanyId) -> Result<Option<WebhookEndpointId>> {
+    let id: Option<String> = run!(c, |c| sqlx::query_scalar("SELECT endpoint_id FROM ringplan_callback_urls WHERE company_id = $1")
+        .bind(company.as_str())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?);
+    id.map(parse_id).transpose()
+}
+
+pub async fn set_ringplan_endpoint(tx: &mut Tx<'_>, company: &CompanyId, endpoint: &WebhookEndpointId) -> Result<()> {
+    run!(tx, |c| sqlx::query(
+        "INSERT INTO ringplan_callback_urls (company_id, endpoint_id) VALUES ($1, $2) ON CONFLICT (company_id) DO UPDATE SET endpoint_id = EXCLUDED.endpoint_id"
+    )
+    .bind(company.as_str())
+    .bind(endpoint.as_str())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct CallbackRow {
+    id: String,
+    company_id: String,
+    event_type: String,
+}
+
+impl CallbackRow {
+    fn into_callback(self) -> Result<Callback> {
+        Ok(Callback { id: parse_id(self.id)?, company_id: parse_id(self.company_id)?, event_type: self.event_type })
+    }
+}
+
+/// The company's RingPlan subscriptions, oldest first.
+pub async fn list_callbacks(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Callback>> {
+    let rows: Vec<CallbackRow> = run!(c, |c| sqlx::query_as("SELECT id, company_id, event_type FROM ringplan_callbacks WHERE company_id = $1 ORDER BY id")
+        .bind(company.as_str())
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?);
+    rows.into_iter().map(CallbackRow::into_callback).collect()
+}
+
+pub async fn insert_callback(tx: &mut Tx<'_>, cb: &Callback) -> Result<()> {
+    run!(tx, |c| sqlx::query("INSERT INTO ringplan_callbacks (id, company_id, event_type, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(cb.id.as_str())
+        .bind(cb.company_id.as_str())
+        .bind(&cb.event_type)
+        .bind(Timestamp::now().as_micros())
+        .execute(&mut *c)
+        .await
+        .map_err(db_err)?
+        .rows_affected());
+    Ok(())
+}
+
+/// Deletes the subscription and returns it; `None` if the company has no such subscription.
+pub async fn delete_callback(tx: &mut Tx<'_>, company: &CompanyId, id: &CallbackId) -> Result<Option<Callback>> {
+    let row: Option<CallbackRow> = run!(tx, |c| sqlx::query_as("DELETE FROM ringplan_callbacks WHERE company_id = $1 AND id = $2 RETURNING id, company_id, event_type")
+        .bind(company.as_str())
+        .bind(id.as_str())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?);
+    row.map(CallbackRow::into_callback).transpose()
 }

@@ -7,6 +7,7 @@ mod contacts;
 mod events;
 mod locations;
 mod ops;
+mod ringplan_webhooks;
 mod send_api;
 mod sources;
 mod tenancy;

@@ -4,6 +4,7 @@
 
 mod deliver;
 mod dispatch;
+mod ringplan;
 
 use std::net::IpAddr;
 use std::sync::Arc;

@@ -46,3 +46,18 @@ CREATE TABLE webhook_deliveries (
 );
 CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries (endpoint_id, id);
 CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (endpoint_id, ordering_key, event_seq) WHERE status = 'pending';
+
+-- The RingPlan facade's webhook: the company's one callback URL is the endpoint named here,
+-- and the event types it subscribed are that endpoint's events.
+CREATE TABLE ringplan_callback_urls (
+    company_id   TEXT PRIMARY KEY REFERENCES companies (id) ON DELETE CASCADE,
+    endpoint_id  TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE
+);
+
+CREATE TABLE ringplan_callbacks (
+    id          TEXT PRIMARY KEY,
+    company_id  TEXT NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    event_type  TEXT NOT NULL,
+    created_at  BIGINT NOT NULL,
+    UNIQUE (company_id, event_type)
+);

@@ -27,6 +27,22 @@ pub struct Config {
     /// A tracing filter, e.g. `info` or `switchboard=debug,info`.
     pub log_level: String,
     pub webhooks: WebhooksConfig,
+    pub jobs: JobsConfig,
+}
+
+/// The job runner (`[jobs]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JobsConfig {
+    /// How long a claimed job is held before another worker may take it: how long a job of a
+    /// crashed node waits. Keep it above the longest job (a webhook attempt's time-out).
+    pub lease_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { lease_secs: switchboard_engine::jobs::RunnerOptions::default().lease.as_secs() }
+    }
 }
 
 /// Outbound webhook deliveries (`[webhooks]`).
@@ -80,6 +96,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             log_level: "info".into(),
             webhooks: WebhooksConfig::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }

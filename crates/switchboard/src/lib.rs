@@ -31,6 +31,7 @@ pub struct Server {
     /// The company made on the first start against an empty database, if this start made it.
     pub bootstrapped: Option<CreatedCompany>,
     listener: TcpListener,
+    job_lease: std::time::Duration,
 }
 
 impl Server {
@@ -40,14 +41,15 @@ impl Server {
         let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
         let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
-        Ok(Server { engine, addr, bootstrapped, listener })
+        Ok(Server { engine, addr, bootstrapped, listener, job_lease: std::time::Duration::from_secs(config.jobs.lease_secs.max(1)) })
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs
     /// under way.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let handlers = self.engine.job_handlers();
-        let runner = (!handlers.is_empty()).then(|| Runner::start(self.engine.store().clone(), handlers, RunnerOptions::default()));
+        let options = RunnerOptions { lease: self.job_lease, ..RunnerOptions::default() };
+        let runner = (!handlers.is_empty()).then(|| Runner::start(self.engine.store().clone(), handlers, options));
         let dispatcher = Dispatcher::start(self.engine.clone());
         let app = switchboard_api::app(AppState::new(self.engine.clone()));
         tracing::info!(addr = %self.addr, "serving");

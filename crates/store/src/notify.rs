@@ -21,13 +21,24 @@ pub fn relay(store: &Store) -> broadcast::Sender<Committed> {
     tokio::spawn(async move {
         loop {
             match local.recv().await {
-                Ok(c) => {
+                Ok(first) => {
                     if announcer.is_closed() {
                         break;
                     }
-                    let payload = format!("{}:{}", c.company_id, c.last_seq);
-                    if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&announcer).await {
-                        tracing::debug!(error = %e, "cannot announce a commit to other nodes");
+                    // Under load, commits queue up while one notice is sent: announce only the
+                    // newest seq of each company among them, one notice per company.
+                    let mut newest = vec![first];
+                    while let Ok(c) = local.try_recv() {
+                        match newest.iter_mut().find(|n| n.company_id == c.company_id) {
+                            Some(n) => n.last_seq = n.last_seq.max(c.last_seq),
+                            None => newest.push(c),
+                        }
+                    }
+                    for c in newest {
+                        let payload = format!("{}:{}", c.company_id, c.last_seq);
+                        if let Err(e) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(payload).execute(&announcer).await {
+                            tracing::debug!(error = %e, "cannot announce a commit to other nodes");
+                        }
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(_)) => continue,

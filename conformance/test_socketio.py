@@ -2,6 +2,7 @@
 `/ws/`) and npm socket.io-client (path `/ws`, websocket transport, as seeds/003 shows it)."""
 
 import json
+import os
 import pathlib
 import queue
 import subprocess
@@ -9,6 +10,8 @@ import uuid
 
 import requests
 import socketio
+
+from conftest import BIN
 
 NODE_DIR = pathlib.Path(__file__).resolve().parent / "node"
 WAIT = 30
@@ -160,3 +163,24 @@ def test_python_client_gets_the_authentication_outcome_as_an_acknowledgement(ser
         assert sio.call("authenticate", {"token": server.api_key}, timeout=WAIT) == {"status": "authenticated"}
     finally:
         sio.disconnect()
+
+
+def test_a_socket_gets_only_its_own_companys_events(server):
+    """Company B's socket, with B's key: A's event (produced first) never reaches it, B's does."""
+    made = subprocess.run(
+        [BIN, "--database-url", server.database_url, "company", "create", "--name", "Other Corp", "--email", f"owner-{uuid.uuid4().hex[:8]}@other.example"],
+        capture_output=True, text=True, check=True, env={"PATH": os.environ.get("PATH", "")},
+    )
+    other = json.loads(made.stdout)
+    client = Recorder(server, other["api_key"])
+    try:
+        assert client.next("authenticated")["company_id"] == other["company_id"]
+        add_contact(server)
+        email = f"{uuid.uuid4().hex[:12]}@other.example"
+        res = requests.post(server.url + "/company/contacts", headers={"Authorization": "Bearer " + other["api_key"], "X-User-Id": "primary"}, json={"first_name": "Bo", "contacts": {"email": email}})
+        assert res.status_code == 201, res.text
+        user = client.next("user.created")
+        assert user["email"] == email, "the first user.created on B's socket is B's own"
+        assert user["company_id"] == other["company_id"]
+    finally:
+        client.close()

@@ -60,13 +60,29 @@ pub(crate) struct Webhooks {
 impl Webhooks {
     pub(crate) fn new(options: WebhookOptions) -> Arc<Self> {
         // No redirects: a public URL must not be able to bounce a delivery to a private one.
-        let client = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Switchboard-Webhooks/1")
-            .build()
-            .unwrap_or_default();
+        let mut builder = reqwest::Client::builder().timeout(options.timeout).redirect(reqwest::redirect::Policy::none()).user_agent("Switchboard-Webhooks/1");
+        if !options.allow_private_targets {
+            // Checked again at each connection: a name that resolved to a public address at
+            // registration may point inside the network later (DNS rebinding).
+            builder = builder.dns_resolver(Arc::new(PublicOnly));
+        }
+        let client = builder.build().unwrap_or_default();
         Arc::new(Self { options, client })
+    }
+}
+
+/// Resolves names to their public addresses only; a name with none fails to connect.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.filter(|a| !is_private_address(a.ip())).collect();
+            if addrs.is_empty() {
+                return Err(format!("{} resolves to no public address", name.as_str()).into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 
@@ -283,5 +299,32 @@ impl Engine {
             )));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::dns::Resolve;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_strict_resolver_finds_no_address_for_a_name_of_loopback() {
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        assert!(PublicOnly.resolve(name).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_strict_client_does_not_connect_to_a_name_that_resolves_to_loopback() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let strict = Webhooks::new(WebhookOptions::default());
+        let err = strict.client.get(format!("http://localhost:{port}/")).send().await.unwrap_err();
+        assert!(err.is_connect() || err.to_string().contains("error sending request"), "{err}");
+        let lax = Webhooks::new(WebhookOptions { allow_private_targets: true, ..WebhookOptions::default() });
+        // The lax client reaches the same listener: the refusal above was the resolver's.
+        let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
+        tokio::spawn(async move { lax.client.get(format!("http://localhost:{port}/")).send().await });
+        assert!(accepted.await.unwrap());
     }
 }

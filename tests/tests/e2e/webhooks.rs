@@ -24,6 +24,18 @@ async fn deliveries(app: &TestApp, tenant: &Tenant, webhook: &str) -> Vec<Value>
     res.json().await.unwrap()
 }
 
+/// The company's deliveries to the endpoint once none is pending; fails after a generous bound.
+async fn delivered(app: &TestApp, webhook: &str) -> Vec<Value> {
+    for _ in 0..600 {
+        let list = deliveries(app, &app.company, webhook).await;
+        if !list.is_empty() && list.iter().all(|d| d["status"] != "pending") {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("deliveries to {webhook} stayed pending");
+}
+
 /// The foreign ids of the contents of the accepted deliveries, in arrival order.
 fn accepted_foreign_ids(r: &Receiver) -> Vec<String> {
     r.accepted().iter().map(|x| x.json()["events"][0]["resource"]["metadata"]["foreign_id"].as_str().unwrap_or_default().to_owned()).collect()
@@ -57,7 +69,9 @@ e2e! {
         assert_eq!(event["resource"]["id"], event["resource"]["metadata"]["id"]);
         assert!(event["issued_at"].as_str().unwrap().ends_with('Z'));
 
-        let list = deliveries(app, &app.company, hook["id"].as_str().unwrap()).await;
+        // The receiver records the request before it answers: wait for the server to record
+        // the answer too.
+        let list = delivered(app, hook["id"].as_str().unwrap()).await;
         assert_eq!(list.len(), 1, "only content.imported matches: {list:?}");
         assert_eq!(list[0]["id"], body["id"]);
         assert_eq!(list[0]["status"], "delivered");
@@ -126,14 +140,7 @@ e2e! {
         let hook_id = hook["id"].as_str().unwrap();
         push_message(app, &source, "m1", "t1").await;
         let first = receiver.wait_for("a delivery", |r| !r.is_empty()).await[0].clone();
-        let mut list = deliveries(app, &app.company, hook_id).await;
-        for _ in 0..100 {
-            if list[0]["status"] == "delivered" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            list = deliveries(app, &app.company, hook_id).await;
-        }
+        let list = delivered(app, hook_id).await;
         let delivery_id = list[0]["id"].as_str().unwrap();
         let res = app.native(Method::POST, &format!("/v1/webhooks/{hook_id}/deliveries/{delivery_id}/redeliver"), &app.company).send().await.unwrap();
         assert_eq!(res.status(), 202);

@@ -40,6 +40,9 @@ impl Dispatcher {
                     () = tokio::time::sleep(engine.webhooks.options.poll) => {}
                     _ = stopped.changed() => {}
                 }
+                // One pass covers every commit so far: under load the dispatcher runs once per
+                // burst of commits, not once per commit (on SQLite it shares the one writer).
+                while committed.try_recv().is_ok() || woken.try_recv().is_ok() {}
             }
         });
         Self { stop, task }

@@ -32,7 +32,14 @@ struct Authenticate {
 /// The socket.io layer to put in front of the router.
 pub fn layer(engine: Engine) -> SocketIoLayer {
     let (layer, io) = SocketIo::builder().req_path("/ws").build_layer();
+    let closing = engine.clone();
     io.ns("/", move |socket: SocketRef, TryData(auth): TryData<Value>| on_connect(engine.clone(), socket, auth.ok()));
+    // At shutdown, close every socket (and its pending long-poll requests) rather than let
+    // the server wait for clients to leave.
+    tokio::spawn(async move {
+        closing.streams_closing().await;
+        io.close().await;
+    });
     layer
 }
 

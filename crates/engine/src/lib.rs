@@ -54,6 +54,12 @@ impl Engine {
         self.closing.send_replace(true);
     }
 
+    /// Resolves once [`Engine::close_streams`] has been called.
+    pub async fn streams_closing(&self) {
+        let mut closing = self.closing.subscribe();
+        let _ = closing.wait_for(|c| *c).await;
+    }
+
     /// Wakes on commits made by other nodes; local ones are [`Store::subscribe_committed`].
     pub fn wakeups(&self) -> broadcast::Receiver<Committed> {
         self.remote_commits.subscribe()

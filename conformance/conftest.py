@@ -23,8 +23,9 @@ PG_VAR = "SWITCHBOARD_TEST_POSTGRES_URL"
 class Server:
     """A running Switchboard and the credentials its first start printed."""
 
-    def __init__(self, url, api_key, company_id, process):
+    def __init__(self, url, api_key, company_id, process, database_url=None):
         self.url = url
+        self.database_url = database_url
         self.api_key = api_key
         self.company_id = company_id
         self.process = process
@@ -71,7 +72,7 @@ def _start(database_url, workdir):
             break
     else:
         raise AssertionError("switchboard exited before serving")
-    return Server(f"http://{addr}", match.group(2), match.group(1), proc)
+    return Server(f"http://{addr}", match.group(2), match.group(1), proc, database_url)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])

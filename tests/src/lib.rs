@@ -1,12 +1,15 @@
 //! `spawn_app()`: the real Switchboard server, as the binary builds it, on a random port over a
 //! fresh database; and [`e2e!`], which declares each test once per storage backend.
 
+pub mod receiver;
+pub mod sse;
+
 use std::net::SocketAddr;
 
 use reqwest::{Method, RequestBuilder};
 use serde_json::json;
 use switchboard::Server;
-use switchboard::config::{Config, SdkConfig};
+use switchboard::config::{Config, SdkConfig, WebhooksConfig};
 use switchboard_domain::company::NewCompany;
 use switchboard_domain::email::Email;
 use switchboard_engine::Engine;
@@ -66,6 +69,11 @@ impl Tenant {
     }
 }
 
+/// Webhook settings for tests: receivers on loopback, and retries within a second.
+pub fn test_webhooks() -> WebhooksConfig {
+    WebhooksConfig { allow_private_targets: true, timeout_ms: 2000, retry_base_ms: 100, retry_max_ms: 500, ..WebhooksConfig::default() }
+}
+
 pub async fn spawn_app(db: &TestDb) -> TestApp {
     spawn_app_with(db, |_| {}).await
 }
@@ -75,7 +83,7 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
     // Connectors under test fail on purpose: retry them at once and time them out quickly; and
     // sync only when a test asks (POST /v1/sources/{id}/sync), never on the schedule.
     let sdk = SdkConfig { request_timeout_ms: 10_000, retry_delay_ms: 0, sync_interval_secs: 3600 };
-    let mut config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, sdk, ..Config::default() };
+    let mut config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, sdk, webhooks: test_webhooks(), ..Config::default() };
     configure(&mut config);
     let server = Server::build(&config).await.expect("server starts");
     let company = server.bootstrapped.clone().expect("a fresh database bootstraps a company");

@@ -9,6 +9,7 @@ pub mod ops;
 pub mod problem;
 pub mod ringplan;
 pub mod sdk;
+mod socketio;
 
 use std::sync::Arc;
 
@@ -87,6 +88,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::metrics::record))
+        .layer(socketio::layer(state.engine.clone()))
         .layer(
             // The path only: query strings may carry signatures, and headers carry keys.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| tracing::info_span!("http", method = %req.method(), path = %req.uri().path())),

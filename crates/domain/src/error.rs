@@ -51,6 +51,9 @@ pub enum Resource {
     Thread,
     Content,
     SyncRun,
+    Webhook,
+    WebhookDelivery,
+    Callback,
 }
 
 impl fmt::Display for Resource {
@@ -64,6 +67,9 @@ impl fmt::Display for Resource {
             Resource::Thread => "thread",
             Resource::Content => "content",
             Resource::SyncRun => "sync run",
+            Resource::Webhook => "webhook",
+            Resource::WebhookDelivery => "webhook delivery",
+            Resource::Callback => "webhook event",
         })
     }
 }

@@ -98,7 +98,7 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(CompanyId, UserId, LocationId, ApiKeyId, EventId, JobId, SourceId, IdentityId, ThreadId, ContentId, SyncRunId);
+id_type!(CompanyId, UserId, LocationId, ApiKeyId, EventId, JobId, SourceId, IdentityId, ThreadId, ContentId, SyncRunId, WebhookEndpointId, WebhookDeliveryId, CallbackId);
 
 #[cfg(test)]
 mod tests {

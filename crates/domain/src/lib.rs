@@ -15,6 +15,7 @@ pub mod source;
 pub mod sync;
 pub mod time;
 pub mod user;
+pub mod webhook;
 
 pub use error::{Error, Resource, Result};
 pub use id::*;

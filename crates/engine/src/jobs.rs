@@ -137,6 +137,7 @@ impl crate::Engine {
         handlers.insert(crate::sync::SYNC_JOB, self.handler(|e, job| async move { e.run_sync_job(job).await }));
         handlers.insert(crate::conversations::EXPORT_JOB, self.handler(|e, job| async move { e.run_export_job(job).await }));
         handlers.insert(crate::export::ACTION_JOB, self.handler(|e, job| async move { e.run_action_job(job).await }));
+        handlers.insert(crate::webhooks::DELIVER_JOB, self.handler(|e, job| async move { e.run_delivery(job).await }));
         handlers
     }
 

@@ -22,11 +22,13 @@ pub mod events;
 pub mod identities;
 pub mod jobs;
 pub mod locations;
+pub mod notify;
 pub mod sources;
 pub mod sync;
 pub mod threads;
 pub mod typing;
 pub mod users;
+pub mod webhooks;
 
 /// Expands `$body` once per backend with `$c` bound to that backend's connection, so a query
 /// written once type-checks and runs on both.

@@ -28,6 +28,8 @@ pub struct Config {
     pub log_level: String,
     /// Calls to Channel SDK connectors (polling and export).
     pub sdk: SdkConfig,
+    pub webhooks: WebhooksConfig,
+    pub jobs: JobsConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +60,63 @@ impl SdkConfig {
     }
 }
 
+/// The job runner (`[jobs]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct JobsConfig {
+    /// How long a claimed job is held before another worker may take it: how long a job of a
+    /// crashed node waits. Keep it above the longest job (a webhook attempt's time-out).
+    pub lease_secs: u64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { lease_secs: switchboard_engine::jobs::RunnerOptions::default().lease.as_secs() }
+    }
+}
+
+/// Outbound webhook deliveries (`[webhooks]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebhooksConfig {
+    /// Let endpoints target loopback and private addresses (tests, on-premises receivers).
+    pub allow_private_targets: bool,
+    /// An attempt not answered within this many milliseconds has failed.
+    pub timeout_ms: u64,
+    /// The wait after the first failed attempt; it doubles per attempt up to `retry_max_ms`.
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    /// How long a failing delivery is retried before it is dead.
+    pub retry_for_secs: u64,
+}
+
+impl Default for WebhooksConfig {
+    fn default() -> Self {
+        let d = switchboard_engine::webhooks::WebhookOptions::default();
+        Self {
+            allow_private_targets: d.allow_private_targets,
+            timeout_ms: d.timeout.as_millis() as u64,
+            retry_base_ms: d.retry_base.as_millis() as u64,
+            retry_max_ms: d.retry_max.as_millis() as u64,
+            retry_for_secs: d.retry_for.as_secs(),
+        }
+    }
+}
+
+impl WebhooksConfig {
+    pub fn options(&self) -> switchboard_engine::webhooks::WebhookOptions {
+        use std::time::Duration;
+        switchboard_engine::webhooks::WebhookOptions {
+            allow_private_targets: self.allow_private_targets,
+            timeout: Duration::from_millis(self.timeout_ms),
+            retry_base: Duration::from_millis(self.retry_base_ms),
+            retry_max: Duration::from_millis(self.retry_max_ms),
+            retry_for: Duration::from_secs(self.retry_for_secs),
+            ..Default::default()
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -67,6 +126,8 @@ impl Default for Config {
             log_format: LogFormat::Text,
             log_level: "info".into(),
             sdk: SdkConfig::default(),
+            webhooks: WebhooksConfig::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }
@@ -257,6 +318,19 @@ mod tests {
         std::fs::write(&secret, "postgres://u:secret@db/sb\n").unwrap();
         let c = Config::load(&Overrides::default(), env(&[("SWITCHBOARD_DATABASE_URL_FILE", secret.to_str().unwrap())])).unwrap().config;
         assert_eq!(c.database_url, "postgres://u:secret@db/sb");
+    }
+
+    #[test]
+    fn webhook_settings_are_nested_keys_and_environment_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[webhooks]\nretry_base_ms = 50\n").unwrap();
+        let o = Overrides { config_file: Some(file), ..Default::default() };
+        let loaded = Config::load(&o, env(&[("SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")])).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert!(loaded.config.webhooks.allow_private_targets);
+        assert_eq!(loaded.config.webhooks.options().retry_base, std::time::Duration::from_millis(50));
+        assert!(!Config::default().webhooks.allow_private_targets);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use switchboard_api::AppState;
 use switchboard_engine::Engine;
 use switchboard_engine::companies::CreatedCompany;
 use switchboard_engine::jobs::{Runner, RunnerOptions};
+use switchboard_engine::webhooks::Dispatcher;
 use switchboard_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
@@ -30,27 +31,36 @@ pub struct Server {
     /// The company made on the first start against an empty database, if this start made it.
     pub bootstrapped: Option<CreatedCompany>,
     listener: TcpListener,
+    job_lease: std::time::Duration,
 }
 
 impl Server {
     pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let store = open_store(config).await?;
-        let engine = Engine::new(store).with_sdk_options(config.sdk.options());
+        let engine = Engine::new(store).with_sdk_options(config.sdk.options()).with_webhook_options(config.webhooks.options());
         let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
         engine.schedule_polled_sources().await.context("cannot schedule the polling of sources")?;
         let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
-        Ok(Server { engine, addr, bootstrapped, listener })
+        Ok(Server { engine, addr, bootstrapped, listener, job_lease: std::time::Duration::from_secs(config.jobs.lease_secs.max(1)) })
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs
     /// under way.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let handlers = self.engine.job_handlers();
-        let runner = (!handlers.is_empty()).then(|| Runner::start(self.engine.store().clone(), handlers, RunnerOptions::default()));
+        let options = RunnerOptions { lease: self.job_lease, ..RunnerOptions::default() };
+        let runner = (!handlers.is_empty()).then(|| Runner::start(self.engine.store().clone(), handlers, options));
+        let dispatcher = Dispatcher::start(self.engine.clone());
         let app = switchboard_api::app(AppState::new(self.engine.clone()));
         tracing::info!(addr = %self.addr, "serving");
+        let engine = self.engine.clone();
+        let shutdown = async move {
+            shutdown.await;
+            engine.close_streams();
+        };
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("server error");
+        dispatcher.stop().await;
         if let Some(runner) = runner {
             runner.stop().await;
         }

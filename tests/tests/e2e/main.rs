@@ -4,12 +4,15 @@ mod advanced_messaging;
 mod auth;
 mod company;
 mod contacts;
+mod events;
 mod locations;
 mod ops;
 mod sdk_polling;
+mod ringplan_webhooks;
 mod send_api;
 mod sources;
 mod tenancy;
+mod webhooks;
 
 pub use reqwest::Method;
 pub use serde_json::{Value, json};

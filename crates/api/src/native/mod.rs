@@ -6,7 +6,9 @@
 mod auth;
 mod contents;
 mod error;
+mod events;
 mod sources;
+mod webhooks;
 
 use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
@@ -26,6 +28,12 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sources::get_sync))
         .routes(routes!(contents::get_content))
         .routes(routes!(contents::perform_action))
+        .routes(routes!(webhooks::list_webhooks, webhooks::create_webhook))
+        .routes(routes!(webhooks::get_webhook, webhooks::update_webhook, webhooks::delete_webhook))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::list_deliveries))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(events::stream_events))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

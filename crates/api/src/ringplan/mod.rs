@@ -1,4 +1,4 @@
-//! The RingPlan REST API (seeds/003): company, users (contacts) and locations. Errors are
+//! The RingPlan REST API (seeds/003): company, users (contacts), locations and webhooks. Errors are
 //! RFC 7807 problems; callers authenticate with the company API key and `X-User-Id`.
 
 mod auth;
@@ -6,6 +6,7 @@ mod company;
 mod contacts;
 mod error;
 mod locations;
+mod webhooks;
 
 use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
@@ -27,6 +28,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(contacts::update_contact, contacts::delete_contact))
         .routes(routes!(locations::list_locations, locations::create_location))
         .routes(routes!(locations::update_location, locations::delete_location))
+        .routes(routes!(webhooks::get_url, webhooks::put_url))
+        .routes(routes!(webhooks::list_callbacks, webhooks::subscribe))
+        .routes(routes!(webhooks::unsubscribe))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

@@ -1,0 +1,56 @@
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures::Stream;
+use switchboard_domain::event::Event;
+
+use super::NativeError;
+use super::auth::Caller;
+use crate::AppState;
+
+const HEARTBEAT: Duration = Duration::from_secs(15);
+
+fn frame(e: &Event) -> SseEvent {
+    SseEvent::default().id(e.seq.to_string()).event(&e.kind).data(e.payload.to_string())
+}
+
+/// The cursor to resume after: `Last-Event-ID` (what a reconnecting `EventSource` sends), else
+/// `?after=`; without either the stream starts with the next event.
+fn resume_after(headers: &HeaderMap, query: &HashMap<String, String>) -> Result<Option<i64>, NativeError> {
+    let raw = match headers.get("last-event-id") {
+        Some(v) => Some(v.to_str().map_err(|_| NativeError::bad_request("'Last-Event-ID' must be an event seq"))?.trim().to_owned()),
+        None => query.get("after").cloned(),
+    };
+    raw.map(|s| s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| NativeError::bad_request(format!("the resume point must be an event seq (a whole number), got '{s}'"))))
+        .transpose()
+}
+
+/// The company's event log as Server-Sent Events: `id` is the event's seq, `event` its type,
+/// `data` its JSON payload; a comment every 15 s keeps idle connections open.
+#[utoipa::path(
+    get, path = "/v1/events", tag = "Native: Events",
+    security(("api_key" = [])),
+    params(
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this seq."),
+        ("after" = Option<i64>, Query, description = "Resume after this seq (when the header cannot be set)."),
+    ),
+    responses(
+        (status = 200, description = "A `text/event-stream` of the company's events.", content_type = "text/event-stream", body = String),
+        (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem)
+    )
+)]
+pub(crate) async fn stream_events(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, NativeError> {
+    let after = resume_after(&headers, &query)?;
+    let rx = s.engine.follow_events(&actor.company_id, after).await?;
+    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(frame(&e)), rx)) });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
+}

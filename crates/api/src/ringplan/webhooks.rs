@@ -1,0 +1,112 @@
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use switchboard_domain::webhook::{Callback, TargetUrl, WebhookEndpoint};
+use switchboard_domain::{CallbackId, Error, Resource};
+use utoipa::ToSchema;
+
+use super::auth::Caller;
+use super::{JsonObject, RingPlanError, parse_wire};
+use crate::AppState;
+use crate::problem::Problem;
+
+/// The RingPlan webhook URL object.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UrlWire {
+    #[schema(read_only, example = "6165732029a740a320e8031f")]
+    id: Option<String>,
+    /// When given it must be the caller's company.
+    #[schema(example = "611ced1255c44a89f8df7cc0")]
+    company_id: Option<String>,
+    #[schema(example = "https://www.example.com")]
+    url: Option<String>,
+}
+
+impl From<&WebhookEndpoint> for UrlWire {
+    fn from(e: &WebhookEndpoint) -> Self {
+        UrlWire { id: Some(e.id.to_string()), company_id: Some(e.company_id.to_string()), url: Some(e.url.as_str().to_owned()) }
+    }
+}
+
+/// The RingPlan webhook event object: a subscription to one event type.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CallbackWire {
+    #[schema(read_only, example = "6165732029a740a320e8031f")]
+    id: Option<String>,
+    #[schema(read_only, example = "611ced1255c44a89f8df7cc0")]
+    company_id: Option<String>,
+    /// `dial.action.started`, `dial.action.completed`, `call.action.hangup` or `texting.message.inbound`.
+    #[serde(rename = "type")]
+    #[schema(example = "texting.message.inbound")]
+    kind: Option<String>,
+}
+
+impl From<&Callback> for CallbackWire {
+    fn from(c: &Callback) -> Self {
+        CallbackWire { id: Some(c.id.to_string()), company_id: Some(c.company_id.to_string()), kind: Some(c.event_type.clone()) }
+    }
+}
+
+/// Get the company's webhook callback URL.
+#[utoipa::path(
+    get, path = "/webhooks/callbacks/url", tag = "RingPlan: Webhooks",
+    security(("api_key" = [], "user_id" = [])),
+    responses((status = 200, description = "webhook url successfully returned.", body = UrlWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, description = "No URL was set yet.", body = Problem))
+)]
+pub(crate) async fn get_url(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<UrlWire>, RingPlanError> {
+    Ok(Json(UrlWire::from(&s.engine.ringplan_callback_url(&actor).await?)))
+}
+
+/// Set the company's webhook callback URL.
+#[utoipa::path(
+    put, path = "/webhooks/callbacks/url", tag = "RingPlan: Webhooks",
+    security(("api_key" = [], "user_id" = [])),
+    request_body = UrlWire,
+    responses((status = 200, description = "webhook url successfully updated and returned.", body = UrlWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem))
+)]
+pub(crate) async fn put_url(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<Json<UrlWire>, RingPlanError> {
+    let w: UrlWire = parse_wire(body)?;
+    if w.company_id.as_deref().is_some_and(|c| c != actor.company_id.as_str()) {
+        return Err(Error::invalid("'company_id' must be the caller's company").into());
+    }
+    let url = TargetUrl::parse(w.url.as_deref().ok_or_else(|| Error::invalid("'url' is required"))?)?;
+    Ok(Json(UrlWire::from(&s.engine.set_ringplan_callback_url(&actor, url).await?)))
+}
+
+/// The subscribed webhook events.
+#[utoipa::path(
+    get, path = "/webhooks/callbacks", tag = "RingPlan: Webhooks",
+    security(("api_key" = [], "user_id" = [])),
+    responses((status = 200, description = "An array of webhook events successfully returned.", body = Vec<CallbackWire>), (status = 401, body = Problem), (status = 403, body = Problem))
+)]
+pub(crate) async fn list_callbacks(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<Vec<CallbackWire>>, RingPlanError> {
+    Ok(Json(s.engine.ringplan_callbacks(&actor).await?.iter().map(CallbackWire::from).collect()))
+}
+
+/// Subscribe to a webhook event.
+#[utoipa::path(
+    post, path = "/webhooks/callbacks", tag = "RingPlan: Webhooks",
+    security(("api_key" = [], "user_id" = [])),
+    request_body = CallbackWire,
+    responses((status = 201, description = "A webhook event was successfully created and returned.", body = CallbackWire), (status = 400, description = "Not one of the four event types.", body = Problem), (status = 401, body = Problem), (status = 403, body = Problem))
+)]
+pub(crate) async fn subscribe(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<(StatusCode, Json<CallbackWire>), RingPlanError> {
+    let w: CallbackWire = parse_wire(body)?;
+    let kind = w.kind.ok_or_else(|| Error::invalid("'type' is required"))?;
+    Ok((StatusCode::CREATED, Json(CallbackWire::from(&s.engine.subscribe_ringplan(&actor, &kind).await?))))
+}
+
+/// Unsubscribe from a webhook event.
+#[utoipa::path(
+    delete, path = "/webhooks/callbacks/{webhook_event_id}", tag = "RingPlan: Webhooks",
+    security(("api_key" = [], "user_id" = [])),
+    params(("webhook_event_id" = String, Path, description = "webhook event to unsubscribe from")),
+    responses((status = 200, description = "Successfully unsubscribed; the body is the subscription that was.", body = CallbackWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+)]
+pub(crate) async fn unsubscribe(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<CallbackWire>, RingPlanError> {
+    let id = CallbackId::parse(&id).map_err(|_| Error::NotFound(Resource::Callback))?;
+    Ok(Json(CallbackWire::from(&s.engine.unsubscribe_ringplan(&actor, &id).await?)))
+}

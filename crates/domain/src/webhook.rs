@@ -1,0 +1,322 @@
+//! Webhook endpoints (where a company's events are pushed) and their deliveries.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use base64::Engine as _;
+use rand::RngCore;
+
+use crate::{CallbackId, CompanyId, Error, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
+
+/// Which event types an endpoint receives: an exact type (`content.imported`), a family
+/// (`content.*`), or everything (`*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventPattern(String);
+
+impl EventPattern {
+    pub fn parse(s: &str) -> Result<Self> {
+        let body = s.strip_suffix(".*").unwrap_or(s);
+        let valid_segment = |seg: &str| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if s == "*" || (body.split('.').all(valid_segment) && body.len() <= 100) {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(Error::invalid(format!("'{s}' is not an event type or pattern (e.g. 'content.imported', 'content.*', '*')")))
+        }
+    }
+
+    pub fn matches(&self, kind: &str) -> bool {
+        match self.0.strip_suffix('*') {
+            Some(prefix) => kind.starts_with(prefix),
+            None => self.0 == kind,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The key of a Standard Webhooks signature: `whsec_` and the base64 of 32 random bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningSecret(String);
+
+impl SigningSecret {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        rand::rng().fill_bytes(&mut bytes);
+        Self(format!("whsec_{}", base64::engine::general_purpose::STANDARD.encode(bytes)))
+    }
+
+    pub fn from_stored(s: String) -> Self {
+        Self(s)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The HMAC key: the decoded bytes after the `whsec_` prefix, as the specification says.
+    pub fn key(&self) -> Vec<u8> {
+        let b64 = self.0.strip_prefix("whsec_").unwrap_or(&self.0);
+        base64::engine::general_purpose::STANDARD.decode(b64).unwrap_or_else(|_| b64.as_bytes().to_vec())
+    }
+}
+
+impl fmt::Debug for SigningSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SigningSecret(***)")
+    }
+}
+
+/// A value that is sent to the receiver but never shown in logs (`X-Dimelo-Secret`, the
+/// verification token).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: String) -> Self {
+        Self(s)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// An http(s) URL that a webhook may target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetUrl(String);
+
+impl TargetUrl {
+    pub fn parse(s: &str) -> Result<Self> {
+        let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+        let host = rest.map(host_of).unwrap_or_default();
+        if host.is_empty() || s.len() > 2000 || s.chars().any(char::is_whitespace) {
+            return Err(Error::invalid(format!("'url' must be an absolute http:// or https:// URL, got '{s}'")));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The host part, without brackets around an IPv6 literal.
+    pub fn host(&self) -> &str {
+        host_of(self.0.split_once("://").map_or("", |(_, r)| r))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn host_of(rest: &str) -> &str {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    if let Some(v6) = authority.strip_prefix('[') {
+        return v6.split(']').next().unwrap_or("");
+    }
+    authority.split(':').next().unwrap_or("")
+}
+
+/// True for addresses a server-side request must not reach unless allowed: loopback, private
+/// ranges, link-local (cloud metadata), unspecified, and their IPv6 counterparts.
+pub fn is_private_address(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.octets()[0] == 0 || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64),
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_private_address(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            v6.is_loopback() || v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointStatus {
+    Active,
+    /// Stopped by its owner, or by the receiver answering `410 Gone`.
+    Disabled,
+}
+
+impl EndpointStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Disabled => "disabled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "active" => Ok(Self::Active),
+            "disabled" => Ok(Self::Disabled),
+            _ => Err(Error::invalid(format!("unknown webhook status '{s}' (active, disabled)"))),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookEndpoint {
+    pub id: WebhookEndpointId,
+    pub company_id: CompanyId,
+    pub url: TargetUrl,
+    pub events: Vec<EventPattern>,
+    /// Only events about these sources, when set.
+    pub source_ids: Option<Vec<SourceId>>,
+    pub verify_token: Option<Secret>,
+    /// Sent as-is in `X-Dimelo-Secret`.
+    pub secret: Option<Secret>,
+    pub signing_secret: SigningSecret,
+    /// The secret before the last rotation, still signing until `previous_until`.
+    pub previous_signing_secret: Option<(SigningSecret, Timestamp)>,
+    pub status: EndpointStatus,
+    pub disabled_reason: Option<String>,
+    /// Events up to this seq were in the log before the endpoint existed; it gets none of them.
+    pub start_seq: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl WebhookEndpoint {
+    /// Whether an event of `kind` whose payload names `source_id` goes to this endpoint.
+    pub fn wants(&self, kind: &str, source_id: Option<&str>) -> bool {
+        self.status == EndpointStatus::Active
+            && self.events.iter().any(|p| p.matches(kind))
+            && self.source_ids.as_ref().is_none_or(|ids| source_id.is_some_and(|s| ids.iter().any(|i| i.as_str() == s)))
+    }
+
+    /// The secrets that sign a delivery now: the current one, and the previous one for a day
+    /// after a rotation so receivers can switch without losing deliveries.
+    pub fn signing_secrets(&self, now: Timestamp) -> Vec<&SigningSecret> {
+        let mut out = vec![&self.signing_secret];
+        if let Some((old, until)) = &self.previous_signing_secret
+            && *until > now
+        {
+            out.push(old);
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    /// Given up: retries ran out, or the endpoint was disabled.
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "pending" => Ok(Self::Pending),
+            "delivered" => Ok(Self::Delivered),
+            "dead" => Ok(Self::Dead),
+            _ => Err(Error::Internal(format!("unknown delivery status '{s}'"))),
+        }
+    }
+}
+
+/// One event sent to one endpoint, with all its attempts. Its id is the `webhook-id` and the
+/// body's `id`, the same on every attempt, so receivers can deduplicate.
+#[derive(Debug, Clone)]
+pub struct WebhookDelivery {
+    pub id: WebhookDeliveryId,
+    pub company_id: CompanyId,
+    pub endpoint_id: WebhookEndpointId,
+    pub event_seq: i64,
+    pub event_type: String,
+    /// Deliveries of one endpoint with the same key (a thread) are made in `event_seq` order.
+    pub ordering_key: Option<String>,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub response_code: Option<i32>,
+    /// Retries go on for the retry window from here: the creation, or the last redelivery.
+    pub retry_from: Timestamp,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub delivered_at: Option<Timestamp>,
+}
+
+/// The event types a RingPlan webhook subscription may name.
+pub const RINGPLAN_EVENT_TYPES: [&str; 4] = ["dial.action.started", "dial.action.completed", "call.action.hangup", "texting.message.inbound"];
+
+/// A RingPlan webhook subscription: one event type sent to the company's callback URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Callback {
+    pub id: CallbackId,
+    pub company_id: CompanyId,
+    pub event_type: String,
+}
+
+impl Callback {
+    pub fn parse_type(s: &str) -> Result<&'static str> {
+        RINGPLAN_EVENT_TYPES
+            .iter()
+            .find(|t| **t == s)
+            .copied()
+            .ok_or_else(|| Error::invalid(format!("'type' must be one of {}, got '{s}'", RINGPLAN_EVENT_TYPES.join(", "))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_match_exact_types_families_and_everything() {
+        let p = |s| EventPattern::parse(s).unwrap();
+        assert!(p("content.imported").matches("content.imported"));
+        assert!(!p("content.imported").matches("content.updated"));
+        assert!(p("content.*").matches("content.updated"));
+        assert!(!p("content.*").matches("contents.updated"));
+        assert!(p("*").matches("thread.created"));
+        assert!(EventPattern::parse("content.").is_err());
+        assert!(EventPattern::parse("Content.Imported").is_err());
+        assert!(EventPattern::parse("co*").is_err());
+    }
+
+    #[test]
+    fn target_urls_are_absolute_http_urls_and_their_host_is_found() {
+        assert_eq!(TargetUrl::parse("https://example.com:8443/hook?x=1").unwrap().host(), "example.com");
+        assert_eq!(TargetUrl::parse("http://[::1]:80/").unwrap().host(), "::1");
+        assert_eq!(TargetUrl::parse("http://u:p@10.0.0.1/").unwrap().host(), "10.0.0.1");
+        assert!(TargetUrl::parse("ftp://example.com/").is_err());
+        assert!(TargetUrl::parse("http:///path").is_err());
+        assert!(TargetUrl::parse("example.com").is_err());
+    }
+
+    #[test]
+    fn loopback_private_and_link_local_addresses_are_private() {
+        for ip in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.5", "169.254.169.254", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "100.64.0.1"] {
+            assert!(is_private_address(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"] {
+            assert!(!is_private_address(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn signing_secrets_are_random_and_never_debug_printed() {
+        let a = SigningSecret::generate();
+        assert_ne!(a, SigningSecret::generate());
+        assert!(a.expose().starts_with("whsec_"));
+        assert_eq!(a.key().len(), 32);
+        assert_eq!(format!("{a:?}"), "SigningSecret(***)");
+    }
+}

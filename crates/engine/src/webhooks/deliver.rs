@@ -1,0 +1,199 @@
+//! One attempt at a delivery, run as a job: the event is read from the log, wrapped in the
+//! Engage Digital envelope, signed the Standard Webhooks way and posted.
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+use switchboard_domain::event::Event;
+use switchboard_domain::job::{Job, JobOutcome, NewJob};
+use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, SigningSecret, WebhookDelivery, WebhookEndpoint};
+use switchboard_domain::{CompanyId, Error, Result, Timestamp, WebhookDeliveryId};
+use switchboard_store::{events, webhooks};
+
+use crate::Engine;
+use crate::jobs::backoff;
+
+pub const DELIVER_JOB: &str = "webhook.deliver";
+
+/// The delivery decides when it is dead (its retry window), not the job's attempt count.
+const UNLIMITED_ATTEMPTS: i32 = 1_000_000;
+
+pub(crate) fn job(d: &WebhookDelivery) -> NewJob {
+    NewJob::new(DELIVER_JOB, json!({ "delivery_id": d.id })).for_company(d.company_id.clone()).max_attempts(UNLIMITED_ATTEMPTS)
+}
+
+/// A transport error for a person, without the URL (it may carry credentials).
+pub(crate) fn describe(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    if e.is_timeout() {
+        "timed out".into()
+    } else if e.is_connect() {
+        "connection failed".into()
+    } else {
+        e.to_string()
+    }
+}
+
+/// The body: one event in the Engage Digital webhook envelope.
+fn body(d: &WebhookDelivery, e: &Event) -> Value {
+    let resource_type = match e.payload.get("type").and_then(Value::as_str) {
+        Some(t) if e.kind.starts_with("content.") => t.to_owned(),
+        _ => e.kind.split('.').next().unwrap_or_default().to_owned(),
+    };
+    json!({
+        "id": d.id,
+        "domain_id": d.company_id,
+        "events": [{
+            "type": e.kind,
+            "id": e.id,
+            "issued_at": e.created_at.to_rfc3339_millis(),
+            "resource": {"type": resource_type, "id": e.payload.get("id").cloned().unwrap_or(Value::Null), "metadata": e.payload},
+        }],
+    })
+}
+
+/// `webhook-signature`: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` per signing secret.
+pub(crate) fn signature(secrets: &[&SigningSecret], id: &str, timestamp: i64, body: &[u8]) -> String {
+    secrets
+        .iter()
+        .map(|s| {
+            let mut mac = Hmac::<Sha256>::new_from_slice(&s.key()).expect("HMAC takes keys of any length");
+            mac.update(format!("{id}.{timestamp}.").as_bytes());
+            mac.update(body);
+            format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What one attempt came to.
+enum Attempt {
+    Delivered(u16),
+    Gone,
+    Failed { code: Option<u16>, error: String },
+}
+
+impl Engine {
+    /// Runs a delivery job.
+    pub(crate) async fn run_delivery(&self, job: Job) -> JobOutcome {
+        match self.try_delivery(&job).await {
+            Ok(outcome) => outcome,
+            Err(e) => JobOutcome::Failed { error: e.to_string(), retry_in: self.webhooks.options.retry_base },
+        }
+    }
+
+    async fn try_delivery(&self, job: &Job) -> Result<JobOutcome> {
+        let company: CompanyId = job.company_id.clone().ok_or_else(|| Error::Internal("a webhook delivery job has no company".into()))?;
+        let id = job.payload.get("delivery_id").and_then(Value::as_str).and_then(|s| WebhookDeliveryId::parse(s).ok());
+        let id = id.ok_or_else(|| Error::Internal("a webhook delivery job names no delivery".into()))?;
+        let mut r = self.store.reader().await?;
+        let Some(mut d) = webhooks::get_delivery(&mut r, &company, &id).await?.filter(|d| d.status == DeliveryStatus::Pending) else {
+            return Ok(JobOutcome::Done);
+        };
+        let Some(endpoint) = webhooks::get_endpoint(&mut r, &company, &d.endpoint_id).await? else {
+            return Ok(JobOutcome::Done);
+        };
+        let options = &self.webhooks.options;
+        if endpoint.status == EndpointStatus::Disabled {
+            self.finish(&mut d, DeliveryStatus::Dead, None, Some("the endpoint is disabled".into())).await?;
+            return Ok(JobOutcome::Done);
+        }
+        if webhooks::earlier_pending(&mut r, &d).await? {
+            // Not an attempt: the thread's earlier event must reach the receiver first.
+            return Ok(JobOutcome::Failed { error: "waiting for an earlier delivery of the same thread".into(), retry_in: options.retry_base.min(Duration::from_secs(5)) });
+        }
+        let event = events::read_after(&mut r, &company, d.event_seq - 1, 1).await?.pop().filter(|e| e.seq == d.event_seq);
+        let event = event.ok_or_else(|| Error::Internal(format!("event {} of a delivery is not in the log", d.event_seq)))?;
+        drop(r);
+
+        d.attempts += 1;
+        match self.attempt(&endpoint, &d, &event).await {
+            Attempt::Delivered(code) => {
+                self.finish(&mut d, DeliveryStatus::Delivered, Some(code), None).await?;
+                Ok(JobOutcome::Done)
+            }
+            Attempt::Gone => {
+                self.finish(&mut d, DeliveryStatus::Dead, Some(410), Some("the receiver answered 410 Gone; the endpoint is disabled".into())).await?;
+                self.disable_gone(&endpoint).await?;
+                Ok(JobOutcome::Done)
+            }
+            Attempt::Failed { code, error } => {
+                let retry_in = backoff(d.attempts, options.retry_base, options.retry_max);
+                let dead = Timestamp::now().plus(retry_in) > d.retry_from.plus(options.retry_for);
+                let status = if dead { DeliveryStatus::Dead } else { DeliveryStatus::Pending };
+                self.finish(&mut d, status, code, Some(error.clone())).await?;
+                Ok(if dead { JobOutcome::Fatal { error } } else { JobOutcome::Failed { error, retry_in } })
+            }
+        }
+    }
+
+    async fn attempt(&self, endpoint: &WebhookEndpoint, d: &WebhookDelivery, event: &Event) -> Attempt {
+        let body = serde_json::to_vec(&body(d, event)).unwrap_or_default();
+        let now = Timestamp::now();
+        let timestamp = now.as_micros() / 1_000_000;
+        let mut req = self
+            .webhooks
+            .client
+            .post(endpoint.url.as_str())
+            .header("Content-Type", "application/json")
+            .header("webhook-id", d.id.as_str())
+            .header("webhook-timestamp", timestamp.to_string())
+            .header("webhook-signature", signature(&endpoint.signing_secrets(now), d.id.as_str(), timestamp, &body));
+        if let Some(secret) = &endpoint.secret {
+            req = req.header("X-Dimelo-Secret", secret.expose());
+        }
+        match req.body(body).send().await {
+            Ok(res) if res.status().is_success() => Attempt::Delivered(res.status().as_u16()),
+            Ok(res) if res.status().as_u16() == 410 => Attempt::Gone,
+            Ok(res) => Attempt::Failed { code: Some(res.status().as_u16()), error: format!("the receiver answered HTTP {}", res.status().as_u16()) },
+            Err(e) => Attempt::Failed { code: None, error: describe(e) },
+        }
+    }
+
+    async fn finish(&self, d: &mut WebhookDelivery, status: DeliveryStatus, code: Option<u16>, error: Option<String>) -> Result<()> {
+        let now = Timestamp::now();
+        d.status = status;
+        d.response_code = code.map(i32::from).or(d.response_code);
+        d.last_error = error;
+        d.updated_at = now;
+        if status == DeliveryStatus::Delivered {
+            d.delivered_at = Some(now);
+        }
+        let mut tx = self.store.begin().await?;
+        webhooks::update_delivery(&mut tx, d).await?;
+        tx.commit().await
+    }
+
+    /// A receiver that answers 410 wants no more: the endpoint stops, and what was waiting for
+    /// it is given up (an administrator may re-enable it and redeliver).
+    async fn disable_gone(&self, endpoint: &WebhookEndpoint) -> Result<()> {
+        let reason = "the receiver answered 410 Gone";
+        let mut tx = self.store.begin().await?;
+        if let Some(mut e) = webhooks::get_endpoint_for_update(&mut tx, &endpoint.company_id, &endpoint.id).await? {
+            e.status = EndpointStatus::Disabled;
+            e.disabled_reason = Some(reason.into());
+            e.updated_at = Timestamp::now();
+            webhooks::update_endpoint(&mut tx, &e).await?;
+            webhooks::kill_pending(&mut tx, &e.company_id, &e.id, "the endpoint was disabled (410 Gone)").await?;
+            events::append(&mut tx, &e.company_id, vec![switchboard_domain::event::NewEvent::new("webhook.disabled", json!({"id": e.id, "reason": reason}))]);
+        }
+        tx.commit().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signature_matches_the_standard_webhooks_example() {
+        // The example of the Standard Webhooks specification's reference libraries.
+        let secret = SigningSecret::from_stored("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into());
+        let body = br#"{"test": 2432232314}"#;
+        let sig = signature(&[&secret], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
+        assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+    }
+}

@@ -1,0 +1,330 @@
+//! Webhooks: endpoints a company registers, the dispatcher that turns its event log into one
+//! delivery per matching endpoint, and the job that sends a delivery until it succeeds or its
+//! retry window closes.
+
+mod deliver;
+mod dispatch;
+mod ringplan;
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use switchboard_domain::event::NewEvent;
+use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint, is_private_address};
+use switchboard_domain::{Error, Resource, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
+use switchboard_store::{events, jobs, webhooks};
+
+pub use deliver::DELIVER_JOB;
+pub use dispatch::Dispatcher;
+
+use crate::{Actor, Engine};
+
+/// How deliveries are made. Tests shorten the delays; nothing else should need to.
+#[derive(Debug, Clone)]
+pub struct WebhookOptions {
+    /// Whether endpoints may target loopback and private addresses (off: a company could
+    /// otherwise make this server call into its own network).
+    pub allow_private_targets: bool,
+    /// An attempt not answered within this is a failure.
+    pub timeout: Duration,
+    /// The wait after the first failed attempt, doubled after each further one up to `retry_max`.
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    /// How long a delivery is retried before it is dead.
+    pub retry_for: Duration,
+    /// How often the dispatcher looks for events written by other nodes without being woken.
+    pub poll: Duration,
+}
+
+impl Default for WebhookOptions {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            timeout: Duration::from_secs(10),
+            retry_base: Duration::from_secs(30),
+            retry_max: Duration::from_secs(3600),
+            retry_for: Duration::from_secs(25 * 3600),
+            poll: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Shared by the engine's clones: the options and one HTTP client (its connection pool).
+pub(crate) struct Webhooks {
+    pub(crate) options: WebhookOptions,
+    pub(crate) client: reqwest::Client,
+}
+
+impl Webhooks {
+    pub(crate) fn new(options: WebhookOptions) -> Arc<Self> {
+        // No redirects: a public URL must not be able to bounce a delivery to a private one.
+        let mut builder = reqwest::Client::builder().timeout(options.timeout).redirect(reqwest::redirect::Policy::none()).user_agent("Switchboard-Webhooks/1");
+        if !options.allow_private_targets {
+            // Checked again at each connection: a name that resolved to a public address at
+            // registration may point inside the network later (DNS rebinding).
+            builder = builder.dns_resolver(Arc::new(PublicOnly));
+        }
+        let client = builder.build().unwrap_or_default();
+        Arc::new(Self { options, client })
+    }
+}
+
+/// Resolves names to their public addresses only; a name with none fails to connect.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.filter(|a| !is_private_address(a.ip())).collect();
+            if addrs.is_empty() {
+                return Err(format!("{} resolves to no public address", name.as_str()).into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// What an administrator gives to add an endpoint.
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    pub url: TargetUrl,
+    pub events: Vec<EventPattern>,
+    pub source_ids: Option<Vec<SourceId>>,
+    pub verify_token: Option<Secret>,
+    pub secret: Option<Secret>,
+}
+
+/// A change to an endpoint; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookChange {
+    pub url: Option<TargetUrl>,
+    pub events: Option<Vec<EventPattern>>,
+    pub source_ids: Option<Option<Vec<SourceId>>>,
+    pub secret: Option<Option<Secret>>,
+    pub active: Option<bool>,
+}
+
+/// How long the signing secret replaced by a rotation keeps signing.
+const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
+
+fn snapshot(e: &WebhookEndpoint) -> Value {
+    json!({
+        "id": e.id,
+        "url": e.url.as_str(),
+        "events": e.events.iter().map(EventPattern::as_str).collect::<Vec<_>>(),
+        "status": e.status.as_str(),
+        "updated_at": e.updated_at.to_rfc3339_micros(),
+    })
+}
+
+impl Engine {
+    pub async fn create_webhook(&self, actor: &Actor, new: NewWebhook) -> Result<WebhookEndpoint> {
+        actor.require_admin("manage webhooks")?;
+        if new.events.is_empty() {
+            return Err(Error::invalid("'events' must name at least one event type or pattern"));
+        }
+        self.check_target(&new.url).await?;
+        if let Some(token) = &new.verify_token {
+            self.verify_subscription(&new.url, token, new.secret.as_ref()).await?;
+        }
+        let now = Timestamp::now();
+        let mut tx = self.store.begin().await?;
+        let endpoint = WebhookEndpoint {
+            id: WebhookEndpointId::new(),
+            company_id: actor.company_id.clone(),
+            url: new.url,
+            events: new.events,
+            source_ids: new.source_ids,
+            verify_token: new.verify_token,
+            secret: new.secret,
+            signing_secret: SigningSecret::generate(),
+            previous_signing_secret: None,
+            status: EndpointStatus::Active,
+            disabled_reason: None,
+            start_seq: events::last_seq(&mut tx, &actor.company_id).await?,
+            created_at: now,
+            updated_at: now,
+        };
+        webhooks::insert_endpoint(&mut tx, &endpoint).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.created", snapshot(&endpoint))]);
+        tx.commit().await?;
+        Ok(endpoint)
+    }
+
+    pub async fn list_webhooks(&self, actor: &Actor) -> Result<Vec<WebhookEndpoint>> {
+        actor.require_admin("manage webhooks")?;
+        webhooks::list_endpoints(&mut self.store.reader().await?, &actor.company_id).await
+    }
+
+    pub async fn webhook(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<WebhookEndpoint> {
+        actor.require_admin("manage webhooks")?;
+        webhooks::get_endpoint(&mut self.store.reader().await?, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))
+    }
+
+    pub async fn update_webhook(&self, actor: &Actor, id: &WebhookEndpointId, change: WebhookChange) -> Result<WebhookEndpoint> {
+        let current = self.webhook(actor, id).await?;
+        if change.events.as_ref().is_some_and(Vec::is_empty) {
+            return Err(Error::invalid("'events' must name at least one event type or pattern"));
+        }
+        if let Some(url) = &change.url {
+            self.check_target(url).await?;
+            if let Some(token) = &current.verify_token {
+                let secret = change.secret.clone().unwrap_or(current.secret.clone());
+                self.verify_subscription(url, token, secret.as_ref()).await?;
+            }
+        }
+        let mut tx = self.store.begin().await?;
+        let mut e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
+        if let Some(url) = change.url {
+            e.url = url;
+        }
+        if let Some(events) = change.events {
+            e.events = events;
+        }
+        if let Some(source_ids) = change.source_ids {
+            e.source_ids = source_ids;
+        }
+        if let Some(secret) = change.secret {
+            e.secret = secret;
+        }
+        match change.active {
+            Some(true) if e.status == EndpointStatus::Disabled => {
+                // Resumes from now: what happened while it was off is not replayed (that is
+                // what redelivery is for).
+                (e.status, e.disabled_reason) = (EndpointStatus::Active, None);
+                e.start_seq = events::last_seq(&mut tx, &actor.company_id).await?;
+            }
+            Some(true) => {}
+            Some(false) => (e.status, e.disabled_reason) = (EndpointStatus::Disabled, Some("disabled by an administrator".into())),
+            None => {}
+        }
+        e.updated_at = Timestamp::now();
+        webhooks::update_endpoint(&mut tx, &e).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.updated", snapshot(&e))]);
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    /// Replaces the signing secret; the old one goes on signing (as a second signature) for a
+    /// day, so receivers can move to the new one without rejecting deliveries.
+    pub async fn rotate_webhook_secret(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<WebhookEndpoint> {
+        actor.require_admin("manage webhooks")?;
+        let mut tx = self.store.begin().await?;
+        let mut e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
+        let now = Timestamp::now();
+        let old = std::mem::replace(&mut e.signing_secret, SigningSecret::generate());
+        e.previous_signing_secret = Some((old, now.plus(ROTATION_OVERLAP)));
+        e.updated_at = now;
+        webhooks::update_endpoint(&mut tx, &e).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.secret_rotated", snapshot(&e))]);
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    pub async fn delete_webhook(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<()> {
+        actor.require_admin("manage webhooks")?;
+        let mut tx = self.store.begin().await?;
+        let e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
+        webhooks::delete_endpoint(&mut tx, &actor.company_id, id).await?;
+        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.deleted", snapshot(&e))]);
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The endpoint's most recent deliveries, newest first.
+    pub async fn webhook_deliveries(&self, actor: &Actor, id: &WebhookEndpointId, limit: i64) -> Result<Vec<WebhookDelivery>> {
+        self.webhook(actor, id).await?;
+        webhooks::list_deliveries(&mut self.store.reader().await?, &actor.company_id, id, limit).await
+    }
+
+    /// Sends a delivery again, with the same id, whatever became of it; its retry window
+    /// starts over.
+    pub async fn redeliver(&self, actor: &Actor, id: &WebhookEndpointId, delivery_id: &WebhookDeliveryId) -> Result<WebhookDelivery> {
+        actor.require_admin("manage webhooks")?;
+        let mut tx = self.store.begin().await?;
+        webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
+        let mut d = webhooks::get_delivery(&mut tx, &actor.company_id, delivery_id).await?.filter(|d| &d.endpoint_id == id).ok_or(Error::NotFound(Resource::WebhookDelivery))?;
+        if d.status == DeliveryStatus::Pending {
+            return Err(Error::Conflict("this delivery is still being attempted".into()));
+        }
+        let now = Timestamp::now();
+        d.status = DeliveryStatus::Pending;
+        d.retry_from = now;
+        d.updated_at = now;
+        webhooks::update_delivery(&mut tx, &d).await?;
+        jobs::enqueue(&mut tx, &deliver::job(&d)).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// Refuses targets on loopback or private networks unless configured to allow them.
+    async fn check_target(&self, url: &TargetUrl) -> Result<()> {
+        if self.webhooks.options.allow_private_targets {
+            return Ok(());
+        }
+        let host = url.host();
+        let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => tokio::net::lookup_host((host, 443))
+                .await
+                .map_err(|_| Error::invalid(format!("the host '{host}' of 'url' cannot be resolved")))?
+                .map(|a| a.ip())
+                .collect(),
+        };
+        if addrs.iter().any(|ip| is_private_address(*ip)) {
+            return Err(Error::invalid(format!(
+                "'url' points to a loopback or private address ({host}); webhooks may only target public addresses unless the server sets webhooks.allow_private_targets"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The subscription handshake of Engage Digital webhooks: a GET carrying a challenge that
+    /// the receiver must answer with, and nothing else.
+    async fn verify_subscription(&self, url: &TargetUrl, token: &Secret, secret: Option<&Secret>) -> Result<()> {
+        let challenge = switchboard_domain::new_id();
+        let mut req = self.webhooks.client.get(url.as_str()).query(&[("hub.mode", "subscribe"), ("hub.challenge", challenge.as_str()), ("hub.verify_token", token.expose())]);
+        if let Some(s) = secret {
+            req = req.header("X-Dimelo-Secret", s.expose());
+        }
+        let res = req.send().await.map_err(|e| Error::invalid(format!("the verification request to 'url' failed: {}", deliver::describe(e))))?;
+        let status = res.status();
+        let body = res.text().await.unwrap_or_default();
+        if !status.is_success() || body.trim() != challenge {
+            return Err(Error::invalid(format!(
+                "'url' did not confirm the subscription: the verification GET must answer 200 with the hub.challenge as its body (got HTTP {})",
+                status.as_u16()
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::dns::Resolve;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_strict_resolver_finds_no_address_for_a_name_of_loopback() {
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        assert!(PublicOnly.resolve(name).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_strict_client_does_not_connect_to_a_name_that_resolves_to_loopback() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let strict = Webhooks::new(WebhookOptions::default());
+        let err = strict.client.get(format!("http://localhost:{port}/")).send().await.unwrap_err();
+        assert!(err.is_connect() || err.to_string().contains("error sending request"), "{err}");
+        let lax = Webhooks::new(WebhookOptions { allow_private_targets: true, ..WebhookOptions::default() });
+        // The lax client reaches the same listener: the refusal above was the resolver's.
+        let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
+        tokio::spawn(async move { lax.client.get(format!("http://localhost:{port}/")).send().await });
+        assert!(accepted.await.unwrap());
+    }
+}

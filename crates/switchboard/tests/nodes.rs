@@ -1,0 +1,242 @@
+//! Webhooks and streams across crashes and nodes, with the real binary: a receiver that is
+//! down while events are produced and the server is killed (SIGKILL) gets every event once the
+//! server is back; two `serve` processes on one PostgreSQL share the work.
+
+use std::collections::{HashMap, HashSet};
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use serde_json::{Value, json};
+use switchboard_store::Backend;
+use switchboard_store::testing::with_db;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+/// Only a guard against a hung process or a lost delivery; no assertion depends on speed.
+const GUARD: Duration = Duration::from_secs(120);
+
+struct Node {
+    child: Child,
+    addr: String,
+    /// The first start's API key, when this start was the first.
+    key: Option<String>,
+}
+
+async fn serve(db_url: &str, dir: &std::path::Path) -> Node {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
+        .env("SWITCHBOARD_WEBHOOKS__RETRY_BASE_MS", "100")
+        .env("SWITCHBOARD_WEBHOOKS__RETRY_MAX_MS", "500")
+        .env("SWITCHBOARD_WEBHOOKS__TIMEOUT_MS", "2000")
+        // A killed node's claimed jobs are taken over once their lease ends: keep it short.
+        .env("SWITCHBOARD_JOBS__LEASE_SECS", "5")
+        .args(["--database-url", db_url, "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("spawn switchboard");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = tokio::time::timeout(GUARD, async {
+        while let Some(line) = stderr.next_line().await.unwrap() {
+            let entry: Value = serde_json::from_str(&line).unwrap_or_default();
+            if entry["fields"]["message"] == "serving" {
+                return entry["fields"]["addr"].as_str().unwrap().to_owned();
+            }
+        }
+        panic!("switchboard exited before serving");
+    })
+    .await
+    .expect("switchboard starts");
+    // Keep draining the log so the process never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
+    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = tokio::time::timeout(Duration::from_millis(200), stdout.next_line()).await.ok().and_then(|l| l.ok().flatten());
+    let key = first.and_then(|l| l.split_whitespace().find_map(|w| w.strip_prefix("api_key=")).map(str::to_owned));
+    Node { child, addr, key }
+}
+
+impl Node {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// SIGKILL: no graceful shutdown, jobs and leases left as they are.
+    async fn kill(mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+    }
+}
+
+type Log = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
+
+/// A receiver that accepts everything and records it.
+async fn receiver_on(addr: SocketAddr) -> Log {
+    let log: Log = Arc::default();
+    let listener = tokio::net::TcpListener::bind(addr).await.expect("the receiver's port is free again");
+    let app = Router::new()
+        .route(
+            "/hook",
+            post(|State(log): State<Log>, headers: HeaderMap, body: Bytes| async move {
+                log.lock().unwrap().push((headers, serde_json::from_slice(&body).unwrap()));
+            }),
+        )
+        .with_state(log.clone());
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    log
+}
+
+/// A local address nothing listens on (yet).
+async fn free_addr() -> SocketAddr {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap()
+}
+
+async fn create_source(client: &reqwest::Client, node: &Node, key: &str, name: &str) -> String {
+    let res = client.post(node.url("/v1/sources")).bearer_auth(key).json(&json!({"name": name, "kind": "sdk"})).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+async fn deliveries(client: &reqwest::Client, node: &Node, key: &str, hook: &str) -> Vec<Value> {
+    client.get(node.url(&format!("/v1/webhooks/{hook}/deliveries"))).bearer_auth(key).send().await.unwrap().json().await.unwrap()
+}
+
+/// Polls `cond` until it holds; fails after the guard.
+async fn eventually<F: AsyncFnMut() -> bool>(what: &str, mut cond: F) {
+    let deadline = tokio::time::Instant::now() + GUARD;
+    while !cond().await {
+        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Per event id, the delivery ids it arrived under, and the source ids that arrived.
+fn by_event(log: &Log) -> (HashMap<String, HashSet<String>>, HashSet<String>) {
+    let mut ids: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut sources = HashSet::new();
+    for (headers, body) in log.lock().unwrap().iter() {
+        let event = &body["events"][0];
+        ids.entry(event["id"].as_str().unwrap().to_owned()).or_default().insert(headers["webhook-id"].to_str().unwrap().to_owned());
+        sources.insert(event["resource"]["id"].as_str().unwrap().to_owned());
+    }
+    (ids, sources)
+}
+
+async fn crash_and_restart(db_url: String, dir: std::path::PathBuf) {
+    let client = reqwest::Client::new();
+    let node = serve(&db_url, &dir).await;
+    let key = node.key.clone().expect("the first start prints a key");
+    let receiver = free_addr().await;
+    let res = client.post(node.url("/v1/webhooks")).bearer_auth(&key).json(&json!({"url": format!("http://{receiver}/hook"), "events": ["source.created"]})).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+    let hook = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    // The receiver is down: the first events fail and wait for a retry...
+    let mut sources = HashSet::new();
+    for i in 0..5 {
+        sources.insert(create_source(&client, &node, &key, &format!("before {i}")).await);
+    }
+    eventually("the first deliveries failed once", async || {
+        let d = deliveries(&client, &node, &key, &hook).await;
+        d.len() == 5 && d.iter().all(|d| d["attempts"].as_i64().unwrap() >= 1)
+    })
+    .await;
+    // ...and the last ones are killed with the server before anything is done with them.
+    for i in 0..5 {
+        sources.insert(create_source(&client, &node, &key, &format!("after {i}")).await);
+    }
+    node.kill().await;
+
+    let node = serve(&db_url, &dir).await;
+    let log = receiver_on(receiver).await;
+    eventually("every event delivered after the restart", async || by_event(&log).1.is_superset(&sources)).await;
+    eventually("every delivery marked delivered", async || {
+        let d = deliveries(&client, &node, &key, &hook).await;
+        d.len() == 10 && d.iter().all(|d| d["status"] == "delivered")
+    })
+    .await;
+    let (ids, got) = by_event(&log);
+    assert_eq!(got, sources);
+    assert!(ids.values().all(|w| w.len() == 1), "an event arrived under two delivery ids: {ids:?}");
+    node.kill().await;
+}
+
+#[tokio::test]
+async fn events_raised_while_the_receiver_is_down_survive_a_sigkill_and_arrive_once_each() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        with_db(backend, |db| async move {
+            let dir = tempfile::tempdir().unwrap();
+            crash_and_restart(db.url.clone(), dir.path().to_owned()).await;
+            db
+        })
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn two_nodes_on_postgresql_share_webhook_work_and_stream_each_others_events() {
+    with_db(Backend::Postgres, |db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let client = reqwest::Client::new();
+        let one = serve(&db.url, dir.path()).await;
+        let key = one.key.clone().expect("the first start prints a key");
+        let two = serve(&db.url, dir.path()).await;
+        assert!(two.key.is_none(), "the second node does not bootstrap again");
+
+        let receiver = free_addr().await;
+        let log = receiver_on(receiver).await;
+        let res = client.post(one.url("/v1/webhooks")).bearer_auth(&key).json(&json!({"url": format!("http://{receiver}/hook"), "events": ["source.created"]})).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let hook = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+        // A stream on node two, from now on.
+        let mut stream = client.get(two.url("/v1/events")).bearer_auth(&key).send().await.unwrap();
+        assert_eq!(stream.status(), 200);
+
+        let mut sources = HashSet::new();
+        for i in 0..20 {
+            let node = if i % 2 == 0 { &one } else { &two };
+            sources.insert(create_source(&client, node, &key, &format!("source {i}")).await);
+        }
+
+        // Node two streams the events written through node one, too.
+        let mut text = String::new();
+        let streamed = tokio::time::timeout(GUARD, async {
+            loop {
+                let seen: HashSet<String> = sources.iter().filter(|s| text.contains(s.as_str())).cloned().collect();
+                if seen == sources {
+                    return;
+                }
+                let chunk = stream.chunk().await.unwrap().expect("the stream stays open");
+                text.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await;
+        assert!(streamed.is_ok(), "node two did not stream every event");
+
+        eventually("every delivery made", async || {
+            let d = deliveries(&client, &two, &key, &hook).await;
+            d.len() == 20 && d.iter().all(|d| d["status"] == "delivered" && d["attempts"] == 1)
+        })
+        .await;
+        let (ids, got) = by_event(&log);
+        assert_eq!(got, sources);
+        assert_eq!(log.lock().unwrap().len(), 20, "each delivery made once, not once per node");
+        assert!(ids.values().all(|w| w.len() == 1));
+        drop(stream);
+        one.kill().await;
+        two.kill().await;
+        db
+    })
+    .await;
+}

@@ -4,7 +4,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,67 +15,20 @@ use axum::routing::post;
 use serde_json::{Value, json};
 use switchboard_store::Backend;
 use switchboard_store::testing::with_db;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
-/// Only a guard against a hung process or a lost delivery; no assertion depends on speed.
-const GUARD: Duration = Duration::from_secs(120);
+mod support;
 
-struct Node {
-    child: Child,
-    addr: String,
-    /// The first start's API key, when this start was the first.
-    key: Option<String>,
-}
+use support::{GUARD, Node, serve};
 
-async fn serve(db_url: &str, dir: &std::path::Path) -> Node {
-    let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")
-        .env("SWITCHBOARD_WEBHOOKS__RETRY_BASE_MS", "100")
-        .env("SWITCHBOARD_WEBHOOKS__RETRY_MAX_MS", "500")
-        .env("SWITCHBOARD_WEBHOOKS__TIMEOUT_MS", "2000")
-        // A killed node's claimed jobs are taken over once their lease ends: keep it short.
-        .env("SWITCHBOARD_JOBS__LEASE_SECS", "5")
-        .args(["--database-url", db_url, "--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let mut child = cmd.spawn().expect("spawn switchboard");
-    let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let addr = tokio::time::timeout(GUARD, async {
-        while let Some(line) = stderr.next_line().await.unwrap() {
-            let entry: Value = serde_json::from_str(&line).unwrap_or_default();
-            if entry["fields"]["message"] == "serving" {
-                return entry["fields"]["addr"].as_str().unwrap().to_owned();
-            }
-        }
-        panic!("switchboard exited before serving");
-    })
-    .await
-    .expect("switchboard starts");
-    // Keep draining the log so the process never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
-    let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_millis(200), stdout.next_line()).await.ok().and_then(|l| l.ok().flatten());
-    let key = first.and_then(|l| l.split_whitespace().find_map(|w| w.strip_prefix("api_key=")).map(str::to_owned));
-    Node { child, addr, key }
-}
-
-impl Node {
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    /// SIGKILL: no graceful shutdown, jobs and leases left as they are.
-    async fn kill(mut self) {
-        self.child.start_kill().unwrap();
-        self.child.wait().await.unwrap();
-    }
-}
+/// Settings of every node here: private targets allowed, quick retries, and short leases, since
+/// a killed node's claimed jobs are taken over only once their lease ends.
+const SETTINGS: &[(&str, &str)] = &[
+    ("SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true"),
+    ("SWITCHBOARD_WEBHOOKS__RETRY_BASE_MS", "100"),
+    ("SWITCHBOARD_WEBHOOKS__RETRY_MAX_MS", "500"),
+    ("SWITCHBOARD_WEBHOOKS__TIMEOUT_MS", "2000"),
+    ("SWITCHBOARD_JOBS__LEASE_SECS", "5"),
+];
 
 type Log = Arc<Mutex<Vec<(HeaderMap, Value)>>>;
 
@@ -134,7 +86,7 @@ fn by_event(log: &Log) -> (HashMap<String, HashSet<String>>, HashSet<String>) {
 
 async fn crash_and_restart(db_url: String, dir: std::path::PathBuf) {
     let client = reqwest::Client::new();
-    let node = serve(&db_url, &dir).await;
+    let node = serve(&db_url, &dir, SETTINGS).await;
     let key = node.key.clone().expect("the first start prints a key");
     let receiver = free_addr().await;
     let res = client.post(node.url("/v1/webhooks")).bearer_auth(&key).json(&json!({"url": format!("http://{receiver}/hook"), "events": ["source.created"]})).send().await.unwrap();
@@ -157,7 +109,7 @@ async fn crash_and_restart(db_url: String, dir: std::path::PathBuf) {
     }
     node.kill().await;
 
-    let node = serve(&db_url, &dir).await;
+    let node = serve(&db_url, &dir, SETTINGS).await;
     let log = receiver_on(receiver).await;
     eventually("every event delivered after the restart", async || by_event(&log).1.is_superset(&sources)).await;
     eventually("every delivery marked delivered", async || {
@@ -188,9 +140,9 @@ async fn two_nodes_on_postgresql_share_webhook_work_and_stream_each_others_event
     with_db(Backend::Postgres, |db| async move {
         let dir = tempfile::tempdir().unwrap();
         let client = reqwest::Client::new();
-        let one = serve(&db.url, dir.path()).await;
+        let one = serve(&db.url, dir.path(), SETTINGS).await;
         let key = one.key.clone().expect("the first start prints a key");
-        let two = serve(&db.url, dir.path()).await;
+        let two = serve(&db.url, dir.path(), SETTINGS).await;
         assert!(two.key.is_none(), "the second node does not bootstrap again");
 
         let receiver = free_addr().await;

@@ -159,11 +159,14 @@ pub async fn delete_endpoint(tx: &mut Tx<'_>, company: &CompanyId, id: &WebhookE
     Ok(n == 1)
 }
 
-/// Companies whose log has events the dispatcher has not turned into deliveries yet.
+/// Companies with an active endpoint whose log has events the dispatcher has not turned into
+/// deliveries yet. The others are left alone: their cursor catches up when an endpoint starts.
 pub async fn companies_behind(c: &mut impl Conn, limit: i64) -> Result<Vec<CompanyId>> {
     let ids: Vec<String> = run!(c, |c| sqlx::query_scalar(
         "SELECT cc.company_id FROM company_counters cc LEFT JOIN webhook_cursors w ON w.company_id = cc.company_id \
-         WHERE cc.event_seq > COALESCE(w.last_seq, 0) ORDER BY cc.company_id LIMIT $1"
+         WHERE cc.event_seq > COALESCE(w.last_seq, 0) \
+           AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.company_id = cc.company_id AND e.status = 'active') \
+         ORDER BY cc.company_id LIMIT $1"
     )
     .bind(limit)
     .fetch_all(&mut *c)

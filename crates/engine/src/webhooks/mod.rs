@@ -13,8 +13,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use switchboard_domain::event::NewEvent;
 use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint, is_private_address};
-use switchboard_domain::{Error, Resource, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
-use switchboard_store::{events, jobs, webhooks};
+use switchboard_domain::{CompanyId, Error, Resource, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
+use switchboard_store::{Tx, events, jobs, webhooks};
 
 pub use deliver::DELIVER_JOB;
 pub use dispatch::Dispatcher;
@@ -109,6 +109,20 @@ pub struct WebhookChange {
 /// How long the signing secret replaced by a rotation keeps signing.
 const ROTATION_OVERLAP: Duration = Duration::from_secs(24 * 3600);
 
+/// Where a new or resumed endpoint starts: after the company's newest event. The dispatch
+/// cursor is held until the endpoint is committed, so the dispatcher cannot pass a later event
+/// without seeing the endpoint.
+async fn starting_seq(tx: &mut Tx<'_>, company: &CompanyId) -> Result<i64> {
+    webhooks::lock_cursor(tx, company).await?;
+    let last = events::last_seq(tx, company).await?;
+    // Without an active endpoint the company is not dispatched and its cursor lags behind the
+    // log; nothing before now is owed to anyone, so it jumps ahead.
+    if !webhooks::list_endpoints(tx, company).await?.iter().any(|e| e.status == EndpointStatus::Active) {
+        webhooks::advance_cursor(tx, company, last).await?;
+    }
+    Ok(last)
+}
+
 fn snapshot(e: &WebhookEndpoint) -> Value {
     json!({
         "id": e.id,
@@ -143,7 +157,7 @@ impl Engine {
             previous_signing_secret: None,
             status: EndpointStatus::Active,
             disabled_reason: None,
-            start_seq: events::last_seq(&mut tx, &actor.company_id).await?,
+            start_seq: starting_seq(&mut tx, &actor.company_id).await?,
             created_at: now,
             updated_at: now,
         };
@@ -194,7 +208,7 @@ impl Engine {
                 // Resumes from now: what happened while it was off is not replayed (that is
                 // what redelivery is for).
                 (e.status, e.disabled_reason) = (EndpointStatus::Active, None);
-                e.start_seq = events::last_seq(&mut tx, &actor.company_id).await?;
+                e.start_seq = starting_seq(&mut tx, &actor.company_id).await?;
             }
             Some(true) => {}
             Some(false) => (e.status, e.disabled_reason) = (EndpointStatus::Disabled, Some("disabled by an administrator".into())),

@@ -65,7 +65,7 @@ impl Engine {
                     previous_signing_secret: None,
                     status: EndpointStatus::Active,
                     disabled_reason: None,
-                    start_seq: events::last_seq(&mut tx, company).await?,
+                    start_seq: super::starting_seq(&mut tx, company).await?,
                     created_at: now,
                     updated_at: now,
                 };

@@ -94,6 +94,8 @@ def server(request):
     srv = _start(database_url, workdir)
     yield srv
     srv.process.terminate()
-    srv.process.wait(timeout=60)
+    # A guard, not a speed check: a graceful stop lets a job under way finish, and a sync run
+    # may take its 60 s page budget plus one connector time-out.
+    srv.process.wait(timeout=180)
     if drop:
         _psql(drop[0], f"DROP DATABASE IF EXISTS {drop[1]} WITH (FORCE)")

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use switchboard_domain::event::Event;
 use switchboard_domain::{CompanyId, Result};
-use switchboard_store::events;
+use switchboard_store::{Committed, events};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::Engine;
@@ -56,19 +56,12 @@ impl Engine {
                 }
                 let woken = async {
                     loop {
-                        tokio::select! {
-                            r = local.recv() => match r {
-                                Ok(c) if c.company_id == company && c.last_seq > cursor => return true,
-                                Ok(_) => {}
-                                Err(broadcast::error::RecvError::Lagged(_)) => return true,
-                                Err(broadcast::error::RecvError::Closed) => return false,
-                            },
-                            r = remote.recv() => match r {
-                                Ok(c) if c.company_id == company && c.last_seq > cursor => return true,
-                                Ok(_) => {}
-                                Err(broadcast::error::RecvError::Lagged(_)) => return true,
-                                Err(broadcast::error::RecvError::Closed) => return false,
-                            },
+                        let notice = tokio::select! {
+                            r = local.recv() => r,
+                            r = remote.recv() => r,
+                        };
+                        if let Some(go_on) = wakes(notice, &company, cursor) {
+                            return go_on;
                         }
                     }
                 };
@@ -81,5 +74,17 @@ impl Engine {
             }
         });
         Ok(rx)
+    }
+}
+
+/// What a commit notice means to a subscriber at `cursor`: read on (`true`), stop (`false`, the
+/// node is shutting down), or keep waiting (`None`, another company's or an older commit). A
+/// lagging receiver may have missed the one that mattered, so it reads.
+fn wakes(notice: std::result::Result<Committed, broadcast::error::RecvError>, company: &CompanyId, cursor: i64) -> Option<bool> {
+    match notice {
+        Ok(c) if c.company_id == *company && c.last_seq > cursor => Some(true),
+        Ok(_) => None,
+        Err(broadcast::error::RecvError::Lagged(_)) => Some(true),
+        Err(broadcast::error::RecvError::Closed) => Some(false),
     }
 }

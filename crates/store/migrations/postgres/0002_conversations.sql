@@ -62,7 +62,7 @@ CREATE TABLE contents (
     updated_at             BIGINT NOT NULL,
     -- Per kind: a connector's messages, private messages and threads are separate
     -- collections whose ids may overlap (a blog's post 5 and comment 5).
-    UNIQUE (source_id, foreign_id, kind)
+    UNIQUE (source_id, kind, foreign_id)
 );
 -- Newest-first keyset pagination, for the company and per source.
 CREATE INDEX contents_company_created ON contents (company_id, created_at, id);

@@ -34,3 +34,8 @@ CREATE TABLE sync_schedules (
     job_id      TEXT NOT NULL,
     updated_at  BIGINT NOT NULL
 );
+
+-- Contents are looked up by (source, foreign id) across kinds: the unique key leads with them.
+-- (0002 is left as it shipped, so databases that applied it keep their checksum.)
+ALTER TABLE contents DROP CONSTRAINT contents_source_id_kind_foreign_id_key;
+ALTER TABLE contents ADD CONSTRAINT contents_source_foreign_kind UNIQUE (source_id, foreign_id, kind);

@@ -34,3 +34,8 @@ CREATE TABLE sync_schedules (
     job_id      TEXT NOT NULL,
     updated_at  INTEGER NOT NULL
 );
+
+-- Contents are looked up by (source, foreign id) across kinds: a unique index that leads with
+-- them. (0002 is left as it shipped, so databases that applied it keep their checksum; SQLite
+-- cannot drop its original constraint without rebuilding the table.)
+CREATE UNIQUE INDEX contents_source_foreign_kind ON contents (source_id, foreign_id, kind);

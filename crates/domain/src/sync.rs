@@ -56,10 +56,6 @@ impl SyncStatus {
             other => Err(Error::Internal(format!("unknown sync status {other:?}"))),
         }
     }
-
-    pub fn is_finished(self) -> bool {
-        matches!(self, SyncStatus::Succeeded | SyncStatus::Failed)
-    }
 }
 
 /// What a run did.

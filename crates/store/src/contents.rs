@@ -89,12 +89,11 @@ pub async fn insert_many(tx: &mut Tx<'_>, xs: &[Content]) -> Result<Vec<ContentI
             .iter()
             .map(|x| Ok(Encoded { attachments: to_json(&x.attachments)?, structured: x.structured_content.as_ref().map(to_json).transpose()?, details: to_json(&x.details)? }))
             .collect::<Result<Vec<_>>>()?;
-        let values: Vec<String> = (0..chunk.len()).map(|r| format!("({})", (1..=21).map(|k| format!("${}", r * 21 + k)).collect::<Vec<_>>().join(", "))).collect();
         let sql = format!(
             "INSERT INTO contents (id, company_id, source_id, thread_id, foreign_id, kind, direction, author_identity_id, recipient_identity_id, \
              in_reply_to_id, body, format, attachments, structured_content, details, is_read, export_status, export_attempts, export_error, created_at, updated_at) \
              VALUES {} ON CONFLICT (source_id, foreign_id, kind) DO NOTHING RETURNING id",
-            values.join(", ")
+            crate::values_placeholders(chunk.len(), 21)
         );
         let ids: Vec<String> = run!(tx, |c| {
             let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));

@@ -66,8 +66,7 @@ pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, NewEvent)>) 
         let rows: Vec<(i64, String, &'static str, String)> =
             (last - n + 1..).zip(events).map(|(seq, e)| (seq, EventId::new().to_string(), e.kind, e.payload.to_string())).collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
-            let placeholders: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, ${}, ${}, ${}, ${}, ${})", i * 6 + 1, i * 6 + 2, i * 6 + 3, i * 6 + 4, i * 6 + 5, i * 6 + 6)).collect();
-            let sql = format!("INSERT INTO events (company_id, seq, id, kind, payload, created_at) VALUES {}", placeholders.join(", "));
+            let sql = format!("INSERT INTO events (company_id, seq, id, kind, payload, created_at) VALUES {}", crate::values_placeholders(chunk.len(), 6));
             run!(tx, |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
                 for (seq, id, kind, payload) in chunk {

@@ -354,6 +354,12 @@ pub fn db_err(e: sqlx::Error) -> Error {
 
 /// The row-lock suffix for a read that precedes an update in the same transaction. SQLite's
 /// writer transaction is exclusive already; PostgreSQL needs the lock to avoid lost updates.
+/// The `VALUES` list of a multi-row INSERT: `rows` tuples of `columns` numbered parameters.
+pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
+    let row = |r: usize| format!("({})", (1..=columns).map(|k| format!("${}", r * columns + k)).collect::<Vec<_>>().join(", "));
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
 pub(crate) fn for_update(c: &ConnRef<'_>) -> &'static str {
     match c {
         ConnRef::Sqlite(_) => "",

@@ -77,7 +77,6 @@ pub async fn insert_endpoint(tx: &mut Tx<'_>, e: &WebhookEndpoint) -> Result<()>
     .bind(e.start_seq)
     .bind(e.created_at.as_micros())
     .bind(e.updated_at.as_micros())
-    .bind(e.start_seq)
     .execute(&mut *c)
     .await
     .map_err(db_err)?
@@ -140,15 +139,9 @@ pub async fn list_endpoints(c: &mut impl Conn, company: &CompanyId) -> Result<Ve
     rows.into_iter().map(EndpointRow::into_endpoint).collect()
 }
 
-/// Deletes the endpoint and its deliveries. False if the company has no such endpoint.
+/// Deletes the endpoint; its deliveries go with it (ON DELETE CASCADE). False if the company
+/// has no such endpoint.
 pub async fn delete_endpoint(tx: &mut Tx<'_>, company: &CompanyId, id: &WebhookEndpointId) -> Result<bool> {
-    run!(tx, |c| sqlx::query("DELETE FROM webhook_deliveries WHERE company_id = $1 AND endpoint_id = $2")
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
     let n = run!(tx, |c| sqlx::query("DELETE FROM webhook_endpoints WHERE company_id = $1 AND id = $2")
         .bind(company.as_str())
         .bind(id.as_str())
@@ -178,15 +171,15 @@ pub async fn companies_behind(c: &mut impl Conn, limit: i64) -> Result<Vec<Compa
 /// Takes the company's dispatch cursor for the rest of the transaction and returns it; a
 /// second node dispatching the same company waits here, then sees the advanced cursor.
 pub async fn lock_cursor(tx: &mut Tx<'_>, company: &CompanyId) -> Result<i64> {
-    run!(tx, |c| sqlx::query("INSERT INTO webhook_cursors (company_id, last_seq) VALUES ($1, 0) ON CONFLICT (company_id) DO NOTHING")
-        .bind(company.as_str())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
-    let sql = format!("SELECT last_seq FROM webhook_cursors WHERE company_id = $1{}", for_update(&tx.conn()));
-    let seq: i64 = run!(tx, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(company.as_str()).fetch_one(&mut *c).await.map_err(db_err)?);
-    Ok(seq)
+    // The no-op update takes the row lock on PostgreSQL whether the row is new or not.
+    run!(tx, |c| sqlx::query_scalar(
+        "INSERT INTO webhook_cursors (company_id, last_seq) VALUES ($1, 0) \
+         ON CONFLICT (company_id) DO UPDATE SET last_seq = webhook_cursors.last_seq RETURNING last_seq"
+    )
+    .bind(company.as_str())
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err))
 }
 
 pub async fn advance_cursor(tx: &mut Tx<'_>, company: &CompanyId, seq: i64) -> Result<()> {
@@ -315,8 +308,8 @@ pub async fn list_deliveries(c: &mut impl Conn, company: &CompanyId, endpoint: &
 /// then this one must wait, to keep the thread's order.
 pub async fn earlier_pending(c: &mut impl Conn, d: &WebhookDelivery) -> Result<bool> {
     let Some(key) = &d.ordering_key else { return Ok(false) };
-    let n: i64 = run!(c, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND event_seq < $3 AND status = 'pending'"
+    let waiting: bool = run!(c, |c| sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND event_seq < $3 AND status = 'pending')"
     )
     .bind(d.endpoint_id.as_str())
     .bind(key)
@@ -324,7 +317,7 @@ pub async fn earlier_pending(c: &mut impl Conn, d: &WebhookDelivery) -> Result<b
     .fetch_one(&mut *c)
     .await
     .map_err(db_err)?);
-    Ok(n > 0)
+    Ok(waiting)
 }
 
 /// Gives up the endpoint's pending deliveries (it was disabled). Returns how many.

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod companies;
 pub mod conversations;
 pub mod export;
+mod http;
 pub mod jobs;
 pub mod locations;
 pub mod realtime;

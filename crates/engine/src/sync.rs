@@ -110,8 +110,7 @@ impl Engine {
         // The schedule ends with the source or its connector; adding a base URI again starts a
         // new one.
         let Some(source) = sources::get(&mut tx, company, &source_id).await?.filter(|s| s.base_uri.is_some()) else { return Ok(()) };
-        let next = NewJob::new(SYNC_JOB, json!({"source_id": source.id})).for_company(company.clone()).max_attempts(3).run_at(Timestamp::now().plus(self.sync_interval(&source.capabilities)));
-        let next_id = jobs::enqueue(&mut tx, &next).await?;
+        let next_id = jobs::enqueue(&mut tx, &self.next_scheduled_sync(&source)).await?;
         if !sync::pass_schedule(&mut tx, &source.id, &job.id, &next_id).await? {
             // Not the scheduled job (any more): dropping the transaction drops `next` too.
             return Ok(());
@@ -249,12 +248,16 @@ impl Engine {
         }
         // The first run waits one interval too: `POST /v1/sources/{id}/sync` is the way to
         // synchronise at once, and a run started by each save would race with it.
-        let first = NewJob::new(SYNC_JOB, json!({"source_id": source.id}))
+        let job = jobs::enqueue(tx, &self.next_scheduled_sync(source)).await?;
+        sync::set_scheduled_job(tx, &source.company_id, &source.id, &job).await
+    }
+
+    /// The source's next scheduled sync job, one interval from now.
+    fn next_scheduled_sync(&self, source: &Source) -> NewJob {
+        NewJob::new(SYNC_JOB, json!({"source_id": source.id}))
             .for_company(source.company_id.clone())
             .max_attempts(3)
-            .run_at(Timestamp::now().plus(self.sync_interval(&source.capabilities)));
-        let job = jobs::enqueue(tx, &first).await?;
-        sync::set_scheduled_job(tx, &source.company_id, &source.id, &job).await
+            .run_at(Timestamp::now().plus(self.sync_interval(&source.capabilities)))
     }
 }
 
@@ -269,7 +272,7 @@ pub(crate) async fn import_in(tx: &mut Tx<'_>, source: &Source, commands: &[Comm
             Ok(_) => {}
             // Refused items (an unknown in_reply_to_id, invalid structured content) changed
             // nothing and are skipped like items missing a field.
-            Err(Error::Invalid(_) | Error::NotFound(_) | Error::RateLimited(_)) => refused += 1,
+            Err(e) if crate::sdk::writer::refuses_only_the_call(&e) => refused += 1,
             Err(e) => return Err(e),
         }
     }

@@ -156,10 +156,10 @@ impl Connector {
         if matches!(settings.signature_in, SignatureIn::Header | SignatureIn::Both) {
             req = req.header(SIGNATURE_HEADER, &signature);
         }
-        let res = req.body(body).send().await.map_err(|e| CallError::Transport(describe(&e)))?;
+        let res = req.body(body).send().await.map_err(|e| CallError::Transport(crate::http::describe(e)))?;
         let status = res.status().as_u16();
         let given = res.headers().get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let bytes = res.bytes().await.map_err(|e| CallError::Transport(describe(&e)))?;
+        let bytes = res.bytes().await.map_err(|e| CallError::Transport(crate::http::describe(e)))?;
         let parsed = parse_body(&bytes);
         if !(200..300).contains(&status) {
             if let Ok(v) = &parsed
@@ -185,10 +185,6 @@ impl Connector {
         }
         Ok(Reply { body, signature_mismatch })
     }
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() { "the request timed out".into() } else { e.to_string() }
 }
 
 fn parse_body(bytes: &[u8]) -> Result<Value, CallError> {

@@ -113,7 +113,7 @@ async fn apply_with_retries(store: &Store, held: &mut Option<(HeldWriter, Instan
 
 /// Whether `e` says something about the call alone (nothing was written), rather than about
 /// the transaction.
-fn refuses_only_the_call(e: &Error) -> bool {
+pub(crate) fn refuses_only_the_call(e: &Error) -> bool {
     matches!(e, Error::Invalid(_) | Error::RateLimited(_) | Error::NotFound(_) | Error::Forbidden(_) | Error::Unauthenticated)
 }
 

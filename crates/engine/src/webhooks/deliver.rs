@@ -25,18 +25,6 @@ pub(crate) fn job(d: &WebhookDelivery) -> NewJob {
     NewJob::new(DELIVER_JOB, json!({ "delivery_id": d.id })).for_company(d.company_id.clone()).max_attempts(UNLIMITED_ATTEMPTS)
 }
 
-/// A transport error for a person, without the URL (it may carry credentials).
-pub(crate) fn describe(e: reqwest::Error) -> String {
-    let e = e.without_url();
-    if e.is_timeout() {
-        "timed out".into()
-    } else if e.is_connect() {
-        "connection failed".into()
-    } else {
-        e.to_string()
-    }
-}
-
 /// The body: one event in the Engage Digital webhook envelope.
 fn body(d: &WebhookDelivery, e: &Event) -> Value {
     let resource_type = match e.payload.get("type").and_then(Value::as_str) {
@@ -149,7 +137,7 @@ impl Engine {
             Ok(res) if res.status().is_success() => Attempt::Delivered(res.status().as_u16()),
             Ok(res) if res.status().as_u16() == 410 => Attempt::Gone,
             Ok(res) => Attempt::Failed { code: Some(res.status().as_u16()), error: format!("the receiver answered HTTP {}", res.status().as_u16()) },
-            Err(e) => Attempt::Failed { code: None, error: describe(e) },
+            Err(e) => Attempt::Failed { code: None, error: crate::http::describe(e) },
         }
     }
 

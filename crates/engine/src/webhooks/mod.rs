@@ -303,7 +303,7 @@ impl Engine {
         if let Some(s) = secret {
             req = req.header("X-Dimelo-Secret", s.expose());
         }
-        let res = req.send().await.map_err(|e| Error::invalid(format!("the verification request to 'url' failed: {}", deliver::describe(e))))?;
+        let res = req.send().await.map_err(|e| Error::invalid(format!("the verification request to 'url' failed: {}", crate::http::describe(e))))?;
         let status = res.status();
         let body = res.text().await.unwrap_or_default();
         if !status.is_success() || body.trim() != challenge {

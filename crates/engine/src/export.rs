@@ -36,14 +36,7 @@ pub struct QueuingUpdate {
 
 impl Engine {
     /// Runs an `sdk.export` job: one attempt at sending an outbound content.
-    pub(crate) async fn run_export_job(&self, job: Job) -> JobOutcome {
-        match self.export(&job).await {
-            Ok(outcome) => outcome,
-            Err(e) => JobOutcome::Failed { error: e.to_string(), retry_in: self.connector.options.retry_delay },
-        }
-    }
-
-    async fn export(&self, job: &Job) -> Result<JobOutcome> {
+    pub(crate) async fn export(&self, job: &Job) -> Result<JobOutcome> {
         let (company, content_id) = job_target(job)?;
         let mut r = self.store.reader().await?;
         let Some(content) = contents::get(&mut r, &company, &content_id).await? else { return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() }) };
@@ -149,14 +142,7 @@ impl Engine {
     }
 
     /// Runs an `sdk.action` job: one attempt at `<collection>.<action>`.
-    pub(crate) async fn run_action_job(&self, job: Job) -> JobOutcome {
-        match self.perform_action(&job).await {
-            Ok(outcome) => outcome,
-            Err(e) => JobOutcome::Failed { error: e.to_string(), retry_in: self.connector.options.retry_delay },
-        }
-    }
-
-    async fn perform_action(&self, job: &Job) -> Result<JobOutcome> {
+    pub(crate) async fn perform_action(&self, job: &Job) -> Result<JobOutcome> {
         let (company, content_id) = job_target(job)?;
         let action = job.payload.get("action").and_then(Value::as_str).unwrap_or_default();
         let user_id = job.payload.get("user_id").and_then(Value::as_str).unwrap_or_default();

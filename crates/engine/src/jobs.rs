@@ -130,25 +130,31 @@ async fn record(store: &Store, claimed: &jobs::Claimed, outcome: JobOutcome) -> 
 }
 
 impl crate::Engine {
-    /// The kinds of jobs this engine runs, and how. A node whose table is empty starts no
-    /// workers.
+    /// The kinds of jobs this engine runs, and how.
     pub fn job_handlers(&self) -> Handlers {
         let mut handlers = Handlers::new();
-        handlers.insert(crate::sync::SYNC_JOB, self.handler(|e, job| async move { e.run_sync_job(job).await }));
-        handlers.insert(crate::conversations::EXPORT_JOB, self.handler(|e, job| async move { e.run_export_job(job).await }));
-        handlers.insert(crate::export::ACTION_JOB, self.handler(|e, job| async move { e.run_action_job(job).await }));
-        handlers.insert(crate::webhooks::DELIVER_JOB, self.handler(|e, job| async move { e.run_delivery(job).await }));
+        let sdk_retry = self.connector.options.retry_delay;
+        handlers.insert(crate::sync::SYNC_JOB, self.handler(sdk_retry, |e, job| async move { e.sync_job(&job).await.map(|()| JobOutcome::Done) }));
+        handlers.insert(crate::conversations::EXPORT_JOB, self.handler(sdk_retry, |e, job| async move { e.export(&job).await }));
+        handlers.insert(crate::export::ACTION_JOB, self.handler(sdk_retry, |e, job| async move { e.perform_action(&job).await }));
+        let webhook_retry = self.webhooks.options.retry_base;
+        handlers.insert(crate::webhooks::DELIVER_JOB, self.handler(webhook_retry, |e, job| async move { e.try_delivery(&job).await }));
         handlers
     }
 
-    /// A handler running `run` with its own handle on this engine.
-    fn handler<F, Fut>(&self, run: F) -> Handler
+    /// A handler running `run` with its own handle on this engine. An error is the store (or
+    /// the engine) failing rather than the job: the attempt is tried again after `retry_in`.
+    fn handler<F, Fut>(&self, retry_in: Duration, run: F) -> Handler
     where
         F: Fn(crate::Engine, Job) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = JobOutcome> + Send + 'static,
+        Fut: Future<Output = switchboard_domain::Result<JobOutcome>> + Send + 'static,
     {
         let engine = self.clone();
-        Arc::new(move |job| Box::pin(run(engine.clone(), job)))
+        let run = Arc::new(run);
+        Arc::new(move |job| {
+            let (engine, run) = (engine.clone(), run.clone());
+            Box::pin(async move { run(engine, job).await.unwrap_or_else(|e| JobOutcome::Failed { error: e.to_string(), retry_in }) })
+        })
     }
 }
 

@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use switchboard_domain::job::{Job, JobOutcome, JobStatus, NewJob};
+use switchboard_domain::job::{Job, JobStatus, NewJob};
 use switchboard_domain::source::{Capabilities, Source, SourceKind};
 use switchboard_domain::sync::{SyncCounts, SyncRun, SyncStatus, SyncTrigger};
 use switchboard_domain::{CompanyId, Error, Resource, Result, SourceId, SyncRunId, Timestamp};
@@ -65,17 +65,13 @@ impl Engine {
     }
 
     /// Runs an `sdk.sync` job: a manual run (`run_id`) or the source's schedule (`source_id`).
-    pub(crate) async fn run_sync_job(&self, job: Job) -> JobOutcome {
-        let result = match (job.company_id.clone(), job.payload.get("run_id").and_then(Value::as_str), job.payload.get("source_id").and_then(Value::as_str)) {
+    /// A run's own failures are recorded on the run; an error here is the store failing, and
+    /// the job is tried again.
+    pub(crate) async fn sync_job(&self, job: &Job) -> Result<()> {
+        match (job.company_id.clone(), job.payload.get("run_id").and_then(Value::as_str), job.payload.get("source_id").and_then(Value::as_str)) {
             (Some(company), Some(run), _) => self.manual_sync(&company, run).await,
-            (Some(company), None, Some(source)) => self.scheduled_sync(&company, source, &job).await,
+            (Some(company), None, Some(source)) => self.scheduled_sync(&company, source, job).await,
             _ => Err(Error::Internal(format!("malformed sync job payload {}", job.payload))),
-        };
-        match result {
-            Ok(()) => JobOutcome::Done,
-            // A run's own failures are recorded on the run; this is the store failing, and the
-            // schedule must not end because of it.
-            Err(e) => JobOutcome::Failed { error: e.to_string(), retry_in: self.connector.options.retry_delay },
         }
     }
 

@@ -45,7 +45,8 @@ pub struct SdkConfig {
 
 impl Default for SdkConfig {
     fn default() -> Self {
-        Self { request_timeout_ms: 30_000, retry_delay_ms: 10_000, sync_interval_secs: 60 }
+        let d = switchboard_engine::sdk::client::SdkOptions::default();
+        Self { request_timeout_ms: d.request_timeout.as_millis() as u64, retry_delay_ms: d.retry_delay.as_millis() as u64, sync_interval_secs: d.sync_interval.as_secs() }
     }
 }
 

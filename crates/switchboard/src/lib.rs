@@ -48,9 +48,8 @@ impl Server {
     /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs
     /// under way.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let handlers = self.engine.job_handlers();
         let options = RunnerOptions { lease: self.job_lease, ..RunnerOptions::default() };
-        let runner = (!handlers.is_empty()).then(|| Runner::start(self.engine.store().clone(), handlers, options));
+        let runner = Runner::start(self.engine.store().clone(), self.engine.job_handlers(), options);
         let dispatcher = Dispatcher::start(self.engine.clone());
         let app = switchboard_api::app(AppState::new(self.engine.clone()));
         tracing::info!(addr = %self.addr, "serving");
@@ -61,9 +60,7 @@ impl Server {
         };
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("server error");
         dispatcher.stop().await;
-        if let Some(runner) = runner {
-            runner.stop().await;
-        }
+        runner.stop().await;
         self.engine.store().close().await;
         served
     }

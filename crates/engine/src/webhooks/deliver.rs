@@ -66,14 +66,7 @@ enum Attempt {
 
 impl Engine {
     /// Runs a delivery job.
-    pub(crate) async fn run_delivery(&self, job: Job) -> JobOutcome {
-        match self.try_delivery(&job).await {
-            Ok(outcome) => outcome,
-            Err(e) => JobOutcome::Failed { error: e.to_string(), retry_in: self.webhooks.options.retry_base },
-        }
-    }
-
-    async fn try_delivery(&self, job: &Job) -> Result<JobOutcome> {
+    pub(crate) async fn try_delivery(&self, job: &Job) -> Result<JobOutcome> {
         let company: CompanyId = job.company_id.clone().ok_or_else(|| Error::Internal("a webhook delivery job has no company".into()))?;
         let id = job.payload.get("delivery_id").and_then(Value::as_str).and_then(|s| WebhookDeliveryId::parse(s).ok());
         let id = id.ok_or_else(|| Error::Internal("a webhook delivery job names no delivery".into()))?;

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 use socketioxide::SocketIo;
@@ -74,7 +76,8 @@ async fn on_connect(engine: Engine, socket: SocketRef, auth: Option<Value>) {
 
 /// Authenticates the socket and starts its stream; false if it was refused (and disconnected).
 async fn authenticate(engine: &Engine, socket: &SocketRef, authenticated: &AtomicBool, data: Value) -> bool {
-    if authenticated.load(Ordering::SeqCst) {
+    // Claimed before the first await, so two `authenticate` emits never open two streams.
+    if authenticated.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_err() {
         return true;
     }
     let request = serde_json::from_value::<Authenticate>(data).ok();
@@ -97,11 +100,23 @@ async fn authenticate(engine: &Engine, socket: &SocketRef, authenticated: &Atomi
             return false;
         }
     };
-    authenticated.store(true, Ordering::SeqCst);
     let _ = socket.emit("authenticated", &json!({"company_id": actor.company_id, "user_id": actor.user.id}));
+    // The stream ends with the socket, not at the company's next event: a quiet company would
+    // otherwise keep a gone socket's reader polling the log.
+    let gone = Arc::new(Notify::new());
+    let on_gone = gone.clone();
+    socket.on_disconnect(move || async move { on_gone.notify_one() });
+    if !socket.connected() {
+        return true;
+    }
     let socket = socket.clone();
     tokio::spawn(async move {
-        while let Some(event) = events.recv().await {
+        loop {
+            let event = tokio::select! {
+                e = events.recv() => e,
+                () = gone.notified() => return,
+            };
+            let Some(event) = event else { break };
             let mut payload = event.payload;
             if let Value::Object(fields) = &mut payload {
                 fields.entry("seq").or_insert(json!(event.seq));

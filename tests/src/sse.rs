@@ -14,21 +14,23 @@ pub struct Frame {
 
 pub struct SseClient {
     res: reqwest::Response,
-    buffer: String,
+    buffer: Vec<u8>,
     /// Comment lines seen (heartbeats).
     pub comments: usize,
 }
 
 impl SseClient {
     pub fn new(res: reqwest::Response) -> Self {
-        Self { res, buffer: String::new(), comments: 0 }
+        Self { res, buffer: Vec::new(), comments: 0 }
     }
 
     /// The next event; fails the test if none comes within a generous bound.
     pub async fn next(&mut self) -> Frame {
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
+            if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                // Decoded per whole block: a character split across two chunks stays intact.
+                let bytes: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                let block = String::from_utf8(bytes).expect("UTF-8 event block");
                 let (mut id, mut event, mut data) = (None, String::new(), String::new());
                 for line in block.lines() {
                     if line.starts_with(':') {
@@ -50,7 +52,7 @@ impl SseClient {
             }
             let chunk = tokio::time::timeout(Duration::from_secs(60), self.res.chunk()).await.expect("an event within a minute").expect("the stream reads");
             let chunk = chunk.expect("the stream stays open");
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+            self.buffer.extend_from_slice(&chunk);
         }
     }
 

@@ -140,6 +140,10 @@ impl Engine {
     /// Records what the connector declared in `implementation.info`, keeping any change an
     /// administrator made meanwhile to the rest of the source.
     pub(crate) async fn store_capabilities(&self, source: &Source, capabilities: Capabilities) -> Result<Source> {
+        // Capabilities rarely change: no write transaction on every run to find that out.
+        if source.capabilities == capabilities {
+            return Ok(source.clone());
+        }
         let mut tx = self.store.begin().await?;
         let mut current = sources::get_for_update(&mut tx, &source.company_id, &source.id).await?.ok_or(Error::NotFound(Resource::Source))?;
         if current.capabilities == capabilities {

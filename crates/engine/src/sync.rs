@@ -155,11 +155,12 @@ impl Engine {
     /// cursor past it in the same transaction.
     async fn list_collection(&self, source: &Source, collection: &str, counts: &mut SyncCounts, deadline: std::time::Instant) -> std::result::Result<(), String> {
         let action = format!("{collection}.list");
+        // Read once: after that this run is the cursor's only writer, and it knows what it wrote.
+        let mut since = sync::cursor(&mut self.store.reader().await.map_err(|e| e.to_string())?, &source.id, collection).await.map_err(|e| e.to_string())?;
         for _ in 0..MAX_PAGES {
             if std::time::Instant::now() >= deadline {
                 return Ok(());
             }
-            let since = sync::cursor(&mut self.store.reader().await.map_err(|e| e.to_string())?, &source.id, collection).await.map_err(|e| e.to_string())?;
             let params = match &since {
                 Some(s) => json!({"since_id": s}),
                 None => json!({}),
@@ -192,6 +193,7 @@ impl Engine {
             if newest.is_none() || newest == since {
                 return Ok(());
             }
+            since = newest;
         }
         Ok(())
     }

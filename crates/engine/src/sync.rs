@@ -155,7 +155,8 @@ impl Engine {
     /// cursor past it in the same transaction.
     async fn list_collection(&self, source: &Source, collection: &str, counts: &mut SyncCounts, deadline: std::time::Instant) -> std::result::Result<(), String> {
         let action = format!("{collection}.list");
-        // Read once: after that this run is the cursor's only writer, and it knows what it wrote.
+        // Read once, then carried from page to page: this run wrote it. A run beside this one on
+        // the same source may make either fetch a page again, which imports nothing twice.
         let mut since = sync::cursor(&mut self.store.reader().await.map_err(|e| e.to_string())?, &source.id, collection).await.map_err(|e| e.to_string())?;
         for _ in 0..MAX_PAGES {
             if std::time::Instant::now() >= deadline {

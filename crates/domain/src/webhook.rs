@@ -89,27 +89,40 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// An http(s) URL that a webhook may target.
+/// An http(s) URL that a webhook may target, as it was given, with its host as the HTTP client
+/// will read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TargetUrl(String);
+pub struct TargetUrl {
+    raw: String,
+    host: String,
+}
 
 impl TargetUrl {
     pub fn parse(s: &str) -> Result<Self> {
+        let invalid = || Error::invalid(format!("'url' must be an absolute http:// or https:// URL, got '{s}'"));
+        // The plain form is required first: the WHATWG parser repairs what a person should be
+        // told about (`http:///path` becomes the host `path`).
         let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
-        let host = rest.map(host_of).unwrap_or_default();
-        if host.is_empty() || s.len() > 2000 || s.chars().any(char::is_whitespace) {
-            return Err(Error::invalid(format!("'url' must be an absolute http:// or https:// URL, got '{s}'")));
+        if rest.map(host_of).unwrap_or_default().is_empty() || s.len() > 2000 || s.chars().any(char::is_whitespace) {
+            return Err(invalid());
         }
-        Ok(Self(s.to_owned()))
+        // The host that is checked must be the one the request goes to: taken from the parser
+        // the HTTP client uses, so `http://127.0.0.1\@example.com/` is 127.0.0.1 here too.
+        let host = match url::Url::parse(s).map_err(|_| invalid())?.host().ok_or_else(invalid)? {
+            url::Host::Domain(d) => d.to_owned(),
+            url::Host::Ipv4(ip) => ip.to_string(),
+            url::Host::Ipv6(ip) => ip.to_string(),
+        };
+        Ok(Self { raw: s.to_owned(), host })
     }
 
     /// The host part, without brackets around an IPv6 literal.
     pub fn host(&self) -> &str {
-        host_of(self.0.split_once("://").map_or("", |(_, r)| r))
+        &self.host
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.raw
     }
 }
 
@@ -296,6 +309,8 @@ mod tests {
         assert_eq!(TargetUrl::parse("https://example.com:8443/hook?x=1").unwrap().host(), "example.com");
         assert_eq!(TargetUrl::parse("http://[::1]:80/").unwrap().host(), "::1");
         assert_eq!(TargetUrl::parse("http://u:p@10.0.0.1/").unwrap().host(), "10.0.0.1");
+        assert_eq!(TargetUrl::parse("http://127.0.0.1\\@example.com/").unwrap().host(), "127.0.0.1");
+        assert_eq!(TargetUrl::parse("http://0x7f.1/").unwrap().host(), "127.0.0.1");
         assert!(TargetUrl::parse("ftp://example.com/").is_err());
         assert!(TargetUrl::parse("http:///path").is_err());
         assert!(TargetUrl::parse("example.com").is_err());

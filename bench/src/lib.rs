@@ -25,9 +25,16 @@ pub struct BenchServer {
 
 impl BenchServer {
     pub fn start(backend: Backend, worker_threads: usize) -> anyhow::Result<Option<Self>> {
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads).enable_all().build()?;
+        let runtime =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(worker_threads).enable_all().build()?;
         let Some(db) = runtime.block_on(TestDb::create(backend)) else { return Ok(None) };
-        let config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 16, log_level: "warn".into(), ..Config::default() };
+        let config = Config {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: db.url.clone(),
+            database_max_connections: 16,
+            log_level: "warn".into(),
+            ..Config::default()
+        };
         let server = runtime.block_on(Server::build(&config))?;
         let (addr, engine) = (server.addr, server.engine.clone());
         let company = server.bootstrapped.clone().ok_or_else(|| anyhow::anyhow!("fresh database did not bootstrap"))?;

@@ -94,17 +94,29 @@ impl FakeConnector {
     }
 }
 
-async fn handle(State(state): State<Arc<Mutex<Inner>>>, RawQuery(query): RawQuery, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(state): State<Arc<Mutex<Inner>>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let action = parsed["action"].as_str().unwrap_or_default().to_owned();
     let params = parsed.get("params").cloned().unwrap_or(Value::Null);
     let (reply, token) = {
         let mut s = state.lock().unwrap();
         let header_sig = headers.get("x-smccsdk-signature").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let query_sig = query.as_deref().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("signature=")).map(str::to_owned));
+        let query_sig =
+            query.as_deref().and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("signature=")).map(str::to_owned));
         let expected = sign(&s.token, &body);
         let signature_valid = [header_sig, query_sig].into_iter().flatten().any(|sig| sig == expected);
-        s.received.push(Received { action: action.clone(), params: params.clone(), raw_body: String::from_utf8_lossy(&body).into_owned(), query: query.clone(), signature_valid });
+        s.received.push(Received {
+            action: action.clone(),
+            params: params.clone(),
+            raw_body: String::from_utf8_lossy(&body).into_owned(),
+            query: query.clone(),
+            signature_valid,
+        });
         let scripted = s.scripts.get_mut(&action).and_then(VecDeque::pop_front);
         let reply = match scripted {
             Some(r) => r,
@@ -116,7 +128,12 @@ async fn handle(State(state): State<Arc<Mutex<Inner>>>, RawQuery(query): RawQuer
         Reply::Json(status, v) => {
             let body = serde_json::to_vec(&v).unwrap();
             let sig = sign(&token, &body);
-            (StatusCode::from_u16(status).unwrap(), [("content-type", "application/json"), ("x-smccsdk-signature", sig.as_str())], body).into_response()
+            (
+                StatusCode::from_u16(status).unwrap(),
+                [("content-type", "application/json"), ("x-smccsdk-signature", sig.as_str())],
+                body,
+            )
+                .into_response()
         }
         Reply::Raw(status, body, sig) => {
             let mut res = (StatusCode::from_u16(status).unwrap(), body).into_response();

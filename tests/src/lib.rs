@@ -53,7 +53,12 @@ pub struct Tenant {
 
 impl From<CreatedCompany> for Tenant {
     fn from(c: CreatedCompany) -> Self {
-        Tenant { id: c.company.id.to_string(), key: c.api_key, primary_user_id: c.primary_user.id.to_string(), main_location_id: c.main_location.id.to_string() }
+        Tenant {
+            id: c.company.id.to_string(),
+            key: c.api_key,
+            primary_user_id: c.primary_user.id.to_string(),
+            main_location_id: c.main_location.id.to_string(),
+        }
     }
 }
 
@@ -71,7 +76,13 @@ impl Tenant {
 
 /// Webhook settings for tests: receivers on loopback, and retries within a second.
 pub fn test_webhooks() -> WebhooksConfig {
-    WebhooksConfig { allow_private_targets: true, timeout_ms: 2000, retry_base_ms: 100, retry_max_ms: 500, ..WebhooksConfig::default() }
+    WebhooksConfig {
+        allow_private_targets: true,
+        timeout_ms: 2000,
+        retry_base_ms: 100,
+        retry_max_ms: 500,
+        ..WebhooksConfig::default()
+    }
 }
 
 pub async fn spawn_app(db: &TestDb) -> TestApp {
@@ -83,7 +94,14 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
     // Connectors under test fail on purpose: retry them at once and time them out quickly; and
     // sync only when a test asks (POST /v1/sources/{id}/sync), never on the schedule.
     let sdk = SdkConfig { request_timeout_ms: 10_000, retry_delay_ms: 0, sync_interval_secs: 3600 };
-    let mut config = Config { bind: SocketAddr::from(([127, 0, 0, 1], 0)), database_url: db.url.clone(), database_max_connections: 8, sdk, webhooks: test_webhooks(), ..Config::default() };
+    let mut config = Config {
+        bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: db.url.clone(),
+        database_max_connections: 8,
+        sdk,
+        webhooks: test_webhooks(),
+        ..Config::default()
+    };
     configure(&mut config);
     let server = Server::build(&config).await.expect("server starts");
     let company = server.bootstrapped.clone().expect("a fresh database bootstraps a company");
@@ -97,7 +115,15 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
             .await
             .expect("server runs");
     });
-    TestApp { addr, backend: db.backend, client: reqwest::Client::new(), engine, company: company.into(), stop: Some(stop), task: Some(task) }
+    TestApp {
+        addr,
+        backend: db.backend,
+        client: reqwest::Client::new(),
+        engine,
+        company: company.into(),
+        stop: Some(stop),
+        task: Some(task),
+    }
 }
 
 impl TestApp {
@@ -117,7 +143,12 @@ impl TestApp {
     /// Another tenant on the same server.
     pub async fn create_company(&self, name: &str, email: &str) -> Tenant {
         self.engine
-            .create_company(NewCompany { name: name.into(), email: Some(Email::parse(email).unwrap()), first_name: Some("Owner".into()), last_name: None })
+            .create_company(NewCompany {
+                name: name.into(),
+                email: Some(Email::parse(email).unwrap()),
+                first_name: Some("Owner".into()),
+                last_name: None,
+            })
             .await
             .expect("company created")
             .into()
@@ -142,7 +173,10 @@ impl TestApp {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
-            tokio::time::timeout(std::time::Duration::from_secs(60), task).await.expect("the server stops gracefully").expect("server task");
+            tokio::time::timeout(std::time::Duration::from_secs(60), task)
+                .await
+                .expect("the server stops gracefully")
+                .expect("server task");
         }
     }
 }
@@ -199,7 +233,10 @@ impl TestApp {
 
     /// Sends raw bytes to the Send API with the given signature header.
     pub async fn push_raw(&self, source_id: &str, signature: Option<&str>, body: Vec<u8>) -> (u16, String) {
-        let mut req = self.request(Method::POST, &format!("/realtime/sdk/{source_id}")).header("Content-Type", "application/json").body(body);
+        let mut req = self
+            .request(Method::POST, &format!("/realtime/sdk/{source_id}"))
+            .header("Content-Type", "application/json")
+            .body(body);
         if let Some(sig) = signature {
             req = req.header("X-SMCCSDK-SIGNATURE", sig);
         }
@@ -242,7 +279,10 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, detail_part: &s
     assert_eq!(body["type"], "about:blank", "{body}");
     assert!(body["title"].is_string(), "{body}");
     let detail = body["detail"].as_str().expect("detail");
-    assert!(detail.to_lowercase().contains(&detail_part.to_lowercase()), "detail {detail:?} should mention {detail_part:?}");
+    assert!(
+        detail.to_lowercase().contains(&detail_part.to_lowercase()),
+        "detail {detail:?} should mention {detail_part:?}"
+    );
 }
 
 /// Declares each test once per backend (`mod name { fn sqlite; fn postgres }`), given a

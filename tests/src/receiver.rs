@@ -99,18 +99,30 @@ impl Receiver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("the receiver never saw {what}; got {:?}", self.received().iter().map(|r| (r.answered, String::from_utf8_lossy(&r.body).into_owned())).collect::<Vec<_>>());
+        panic!(
+            "the receiver never saw {what}; got {:?}",
+            self.received()
+                .iter()
+                .map(|r| (r.answered, String::from_utf8_lossy(&r.body).into_owned()))
+                .collect::<Vec<_>>()
+        );
     }
 }
 
-async fn handle(State(shared): State<Arc<Mutex<Shared>>>, Query(q): Query<Vec<(String, String)>>, headers: HeaderMap, body: Bytes) -> (StatusCode, String) {
+async fn handle(
+    State(shared): State<Arc<Mutex<Shared>>>,
+    Query(q): Query<Vec<(String, String)>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, String) {
     let get = |k: &str| q.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let (mode, verify) = {
         let s = shared.lock().unwrap();
         (s.mode.unwrap_or(Mode::Ok), s.verify_token.clone())
     };
     if let Some(challenge) = get("hub.challenge") {
-        let ok = get("hub.mode").as_deref() == Some("subscribe") && verify.is_some() && get("hub.verify_token") == verify;
+        let ok =
+            get("hub.mode").as_deref() == Some("subscribe") && verify.is_some() && get("hub.verify_token") == verify;
         return if ok { (StatusCode::OK, challenge) } else { (StatusCode::FORBIDDEN, "wrong token".into()) };
     }
     let code = match mode {

@@ -50,7 +50,10 @@ impl SseClient {
                 }
                 continue;
             }
-            let chunk = tokio::time::timeout(Duration::from_secs(60), self.res.chunk()).await.expect("an event within a minute").expect("the stream reads");
+            let chunk = tokio::time::timeout(Duration::from_secs(60), self.res.chunk())
+                .await
+                .expect("an event within a minute")
+                .expect("the stream reads");
             let chunk = chunk.expect("the stream stays open");
             self.buffer.extend_from_slice(&chunk);
         }

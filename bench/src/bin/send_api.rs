@@ -45,7 +45,10 @@ fn sign(token: &str, body: &[u8]) -> String {
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let load_rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-    println!("send_api benchmark: {} requests per run, {} in flight, {} threads, 1 KB bodies", args.requests, args.concurrency, args.threads);
+    println!(
+        "send_api benchmark: {} requests per run, {} in flight, {} threads, 1 KB bodies",
+        args.requests, args.concurrency, args.threads
+    );
     for name in &args.backends {
         let backend = match name.as_str() {
             "sqlite" => Backend::Sqlite,
@@ -57,8 +60,20 @@ fn main() -> anyhow::Result<()> {
             continue;
         };
         let actor = server.block_on(server.engine.authenticate(&server.company.api_key, &UserRef::Primary))?;
-        let capabilities = Capabilities { objects: [("messages".to_owned(), vec!["create".to_owned()])].into(), ..Capabilities::default() };
-        let source = server.block_on(server.engine.create_source(&actor, NewSource { name: "bench".into(), kind: SourceKind::Sdk, base_uri: None, capabilities, settings: Default::default() }))?;
+        let capabilities = Capabilities {
+            objects: [("messages".to_owned(), vec!["create".to_owned()])].into(),
+            ..Capabilities::default()
+        };
+        let source = server.block_on(server.engine.create_source(
+            &actor,
+            NewSource {
+                name: "bench".into(),
+                kind: SourceKind::Sdk,
+                base_uri: None,
+                capabilities,
+                settings: Default::default(),
+            },
+        ))?;
         let url = format!("http://{}/realtime/sdk/{}", server.addr, source.id);
         let text = "x".repeat(1000);
         let prepare = |prefix: &str, n: usize| -> Arc<Vec<(Vec<u8>, String)>> {
@@ -106,7 +121,10 @@ fn main() -> anyhow::Result<()> {
         println!("{}", messages.line("messages.create (signed)"));
         println!("{}", healthz.line("GET /healthz (ceiling)"));
         println!("ratio messages/healthz      {:>9.3}", messages.per_second() / healthz.per_second());
-        println!("p99 ratio messages/healthz  {:>9.2}", messages.percentile(0.99).as_secs_f64() / healthz.percentile(0.99).as_secs_f64().max(1e-9));
+        println!(
+            "p99 ratio messages/healthz  {:>9.2}",
+            messages.percentile(0.99).as_secs_f64() / healthz.percentile(0.99).as_secs_f64().max(1e-9)
+        );
         anyhow::ensure!(messages.failures == 0, "{} pushes failed", messages.failures);
         anyhow::ensure!(!stored.items.is_empty(), "nothing was stored");
         server.stop();

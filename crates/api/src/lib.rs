@@ -56,14 +56,18 @@ impl utoipa::Modify for SecuritySchemes {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "api_key",
-            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("The company's API key.")).build()),
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).description(Some("The company's API key.")).build(),
+            ),
         );
         components.add_security_scheme(
             "user_id",
-            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(utoipa::openapi::security::ApiKeyValue::with_description(
-                "X-User-Id",
-                "The acting user's id, or `primary` for the company owner.",
-            ))),
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::with_description(
+                    "X-User-Id",
+                    "The acting user's id, or `primary` for the company owner.",
+                ),
+            )),
         );
     }
 }
@@ -91,7 +95,9 @@ pub fn app(state: AppState) -> Router {
         .layer(socketio::layer(state.engine.clone()))
         .layer(
             // The path only: query strings may carry signatures, and headers carry keys.
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| tracing::info_span!("http", method = %req.method(), path = %req.uri().path())),
+            TraceLayer::new_for_http().make_span_with(
+                |req: &Request<_>| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
+            ),
         )
         .with_state(state)
 }

@@ -54,7 +54,9 @@ impl Problem {
             Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, unauthenticated),
             Error::RateLimited(msg) => Self::new(StatusCode::TOO_MANY_REQUESTS, msg),
             Error::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
-            Error::Unavailable(_) => Self::new(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly."),
+            Error::Unavailable(_) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly.")
+            }
             Error::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")

@@ -85,7 +85,11 @@ async fn authenticate(engine: &Engine, socket: &SocketRef, authenticated: &Atomi
     let actor = match engine.authenticate(&token, &UserRef::Primary).await {
         Ok(actor) => actor,
         Err(e) => {
-            let message = if e == Error::Unauthenticated { "invalid token".to_owned() } else { "authentication is unavailable; try again".to_owned() };
+            let message = if e == Error::Unauthenticated {
+                "invalid token".to_owned()
+            } else {
+                "authentication is unavailable; try again".to_owned()
+            };
             let _ = socket.emit("unauthorized", &json!({"message": message}));
             let _ = socket.clone().disconnect();
             return false;

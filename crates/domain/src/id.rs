@@ -25,10 +25,7 @@ fn generator() -> &'static Generator {
 /// A new id, greater than every id this process made in an earlier second.
 pub fn new_id() -> String {
     let g = generator();
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as u32)
-        .unwrap_or_default();
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as u32).unwrap_or_default();
     let count = g.counter.fetch_add(1, Ordering::Relaxed) & 0x00ff_ffff;
     let mut bytes = [0u8; 12];
     bytes[..4].copy_from_slice(&seconds.to_be_bytes());
@@ -98,7 +95,22 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(CompanyId, UserId, LocationId, ApiKeyId, EventId, JobId, SourceId, IdentityId, ThreadId, ContentId, SyncRunId, WebhookEndpointId, WebhookDeliveryId, CallbackId);
+id_type!(
+    CompanyId,
+    UserId,
+    LocationId,
+    ApiKeyId,
+    EventId,
+    JobId,
+    SourceId,
+    IdentityId,
+    ThreadId,
+    ContentId,
+    SyncRunId,
+    WebhookEndpointId,
+    WebhookDeliveryId,
+    CallbackId
+);
 
 #[cfg(test)]
 mod tests {

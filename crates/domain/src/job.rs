@@ -82,7 +82,12 @@ pub struct Job {
 pub enum JobOutcome {
     Done,
     /// Try again after `retry_in`, unless the attempts are used up.
-    Failed { error: String, retry_in: Duration },
+    Failed {
+        error: String,
+        retry_in: Duration,
+    },
     /// Do not try again.
-    Fatal { error: String },
+    Fatal {
+        error: String,
+    },
 }

@@ -16,11 +16,15 @@ pub struct EventPattern(String);
 impl EventPattern {
     pub fn parse(s: &str) -> Result<Self> {
         let body = s.strip_suffix(".*").unwrap_or(s);
-        let valid_segment = |seg: &str| !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let valid_segment = |seg: &str| {
+            !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        };
         if s == "*" || (body.split('.').all(valid_segment) && body.len() <= 100) {
             Ok(Self(s.to_owned()))
         } else {
-            Err(Error::invalid(format!("'{s}' is not an event type or pattern (e.g. 'content.imported', 'content.*', '*')")))
+            Err(Error::invalid(format!(
+                "'{s}' is not an event type or pattern (e.g. 'content.imported', 'content.*', '*')"
+            )))
         }
     }
 
@@ -139,7 +143,15 @@ fn host_of(rest: &str) -> &str {
 /// ranges, link-local (cloud metadata), unspecified, and their IPv6 counterparts.
 pub fn is_private_address(ip: IpAddr) -> bool {
     match ip {
-        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.octets()[0] == 0 || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64),
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 0
+                || (v4.octets()[0] == 100 && (v4.octets()[1] & 0xc0) == 64)
+        }
         IpAddr::V6(v6) => {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_private_address(IpAddr::V4(v4));
@@ -267,7 +279,8 @@ pub struct WebhookDelivery {
 }
 
 /// The event types a RingPlan webhook subscription may name.
-pub const RINGPLAN_EVENT_TYPES: [&str; 4] = ["dial.action.started", "dial.action.completed", "call.action.hangup", "texting.message.inbound"];
+pub const RINGPLAN_EVENT_TYPES: [&str; 4] =
+    ["dial.action.started", "dial.action.completed", "call.action.hangup", "texting.message.inbound"];
 
 /// A RingPlan webhook subscription: one event type sent to the company's callback URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -279,11 +292,9 @@ pub struct Callback {
 
 impl Callback {
     pub fn parse_type(s: &str) -> Result<&'static str> {
-        RINGPLAN_EVENT_TYPES
-            .iter()
-            .find(|t| **t == s)
-            .copied()
-            .ok_or_else(|| Error::invalid(format!("'type' must be one of {}, got '{s}'", RINGPLAN_EVENT_TYPES.join(", "))))
+        RINGPLAN_EVENT_TYPES.iter().find(|t| **t == s).copied().ok_or_else(|| {
+            Error::invalid(format!("'type' must be one of {}, got '{s}'", RINGPLAN_EVENT_TYPES.join(", ")))
+        })
     }
 }
 
@@ -318,7 +329,19 @@ mod tests {
 
     #[test]
     fn loopback_private_and_link_local_addresses_are_private() {
-        for ip in ["127.0.0.1", "10.1.2.3", "192.168.0.1", "172.16.5.5", "169.254.169.254", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "100.64.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.5.5",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "100.64.0.1",
+        ] {
             assert!(is_private_address(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["93.184.216.34", "2606:2800:220:1::1", "8.8.8.8"] {

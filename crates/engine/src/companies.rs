@@ -45,7 +45,12 @@ impl Engine {
             return Ok(None);
         }
         let mut tx = self.store.begin().await?;
-        let new = NewCompany { name: DEFAULT_COMPANY_NAME.into(), email: None, first_name: Some("Admin".into()), last_name: None };
+        let new = NewCompany {
+            name: DEFAULT_COMPANY_NAME.into(),
+            email: None,
+            first_name: Some("Admin".into()),
+            last_name: None,
+        };
         let created = insert_company(&mut tx, new).await?;
         if !companies::claim_bootstrap(&mut tx, &created.company.id).await? {
             return Ok(None);
@@ -62,10 +67,15 @@ impl Engine {
     }
 
     /// Applies `change` to the actor's company. Identity and creation time cannot change.
-    pub async fn update_company(&self, actor: &Actor, change: impl FnOnce(Company) -> Result<Company>) -> Result<CompanyView> {
+    pub async fn update_company(
+        &self,
+        actor: &Actor,
+        change: impl FnOnce(Company) -> Result<Company>,
+    ) -> Result<CompanyView> {
         actor.require_primary("update the company")?;
         let mut tx = self.store.begin().await?;
-        let current = companies::get_for_update(&mut tx, &actor.company_id).await?.ok_or(Error::NotFound(Resource::Company))?;
+        let current =
+            companies::get_for_update(&mut tx, &actor.company_id).await?.ok_or(Error::NotFound(Resource::Company))?;
         let mut updated = change(current.clone())?;
         updated.id = current.id;
         updated.created_at = current.created_at;
@@ -114,7 +124,17 @@ async fn insert_company(tx: &mut Tx<'_>, new: NewCompany) -> Result<CreatedCompa
     companies::insert(tx, &company).await?;
     users::insert(tx, &primary_user).await?;
     locations::insert(tx, &main_location).await?;
-    api_keys::insert(tx, &api_keys::NewApiKey { id: ApiKeyId::new(), company_id: &company.id, key: &api_key, prefix: &prefix, name: "initial" }).await?;
+    api_keys::insert(
+        tx,
+        &api_keys::NewApiKey {
+            id: ApiKeyId::new(),
+            company_id: &company.id,
+            key: &api_key,
+            prefix: &prefix,
+            name: "initial",
+        },
+    )
+    .await?;
     events::append(
         tx,
         &company.id,

@@ -1,7 +1,9 @@
 //! Reading conversations and writing agent replies (the Advanced Messaging use cases).
 
 use serde_json::json;
-use switchboard_domain::conversation::{BodyFormat, Content, ContentDetails, ContentKind, Direction, Export, ExportStatus, Identity, Thread, ThreadDetails};
+use switchboard_domain::conversation::{
+    BodyFormat, Content, ContentDetails, ContentKind, Direction, Export, ExportStatus, Identity, Thread, ThreadDetails,
+};
 use switchboard_domain::event::NewEvent;
 use switchboard_domain::job::NewJob;
 use switchboard_domain::paging::Keyset;
@@ -42,24 +44,37 @@ pub struct Compose {
 }
 
 impl Engine {
-    pub async fn list_contents(&self, actor: &Actor, source: Option<&SourceId>, after: Option<Keyset>, limit: usize) -> Result<Page<Content>> {
+    pub async fn list_contents(
+        &self,
+        actor: &Actor,
+        source: Option<&SourceId>,
+        after: Option<Keyset>,
+        limit: usize,
+    ) -> Result<Page<Content>> {
         let after = after.unwrap_or(Keyset::START);
-        let items = contents::list(&mut self.store.reader().await?, &actor.company_id, source, &after, limit as i64 + 1).await?;
+        let items =
+            contents::list(&mut self.store.reader().await?, &actor.company_id, source, &after, limit as i64 + 1)
+                .await?;
         Ok(page(items, limit, |c| Keyset { created_at: c.created_at.as_micros(), id: c.id.to_string() }))
     }
 
     pub async fn content(&self, actor: &Actor, id: &ContentId) -> Result<Content> {
-        contents::get(&mut self.store.reader().await?, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Content))
+        contents::get(&mut self.store.reader().await?, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Content))
     }
 
     pub async fn list_identities(&self, actor: &Actor, after: Option<Keyset>, limit: usize) -> Result<Page<Identity>> {
         let after = after.unwrap_or(Keyset::START);
-        let items = identities::list(&mut self.store.reader().await?, &actor.company_id, &after, limit as i64 + 1).await?;
+        let items =
+            identities::list(&mut self.store.reader().await?, &actor.company_id, &after, limit as i64 + 1).await?;
         Ok(page(items, limit, |i| Keyset { created_at: i.created_at.as_micros(), id: i.id.to_string() }))
     }
 
     pub async fn identity(&self, actor: &Actor, id: &IdentityId) -> Result<Identity> {
-        identities::get(&mut self.store.reader().await?, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Identity))
+        identities::get(&mut self.store.reader().await?, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Identity))
     }
 
     /// Stores an agent's message as outbound content waiting for export, and queues its export.
@@ -75,15 +90,21 @@ impl Engine {
         let target = match &c.in_reply_to {
             Some(parent) => reply_target(&mut tx, actor, parent, c.source_id.as_ref()).await?,
             None => {
-                let source_id = c.source_id.as_ref().ok_or_else(|| Error::invalid("'sourceId' is required to start a discussion (or give 'inReplyToId' to reply)"))?;
+                let source_id = c.source_id.as_ref().ok_or_else(|| {
+                    Error::invalid("'sourceId' is required to start a discussion (or give 'inReplyToId' to reply)")
+                })?;
                 discussion_target(&mut tx, actor, source_id).await?
             }
         };
         let author = match &c.author_identity_id {
             Some(id) => {
-                let identity = identities::get(&mut tx, &actor.company_id, id).await?.ok_or_else(|| Error::invalid(format!("'authorIdentityId' {id} does not exist")))?;
+                let identity = identities::get(&mut tx, &actor.company_id, id)
+                    .await?
+                    .ok_or_else(|| Error::invalid(format!("'authorIdentityId' {id} does not exist")))?;
                 if identity.source_id != target.source.id || !identity.profile.puppetizable {
-                    return Err(Error::invalid("'authorIdentityId' must be a puppetizable identity of the content's source"));
+                    return Err(Error::invalid(
+                        "'authorIdentityId' must be a puppetizable identity of the content's source",
+                    ));
                 }
                 Some(identity.id)
             }
@@ -104,11 +125,19 @@ impl Engine {
                     updated_at: now,
                 };
                 threads::insert(&mut tx, &thread).await?;
-                events::append(&mut tx, &actor.company_id, vec![NewEvent::new("thread.created", snapshot::thread(&thread))]);
+                events::append(
+                    &mut tx,
+                    &actor.company_id,
+                    vec![NewEvent::new("thread.created", snapshot::thread(&thread))],
+                );
                 thread.id
             }
         };
-        let sender = [actor.user.first_name.as_deref(), actor.user.last_name.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+        let sender = [actor.user.first_name.as_deref(), actor.user.last_name.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
         let content = Content {
             id: ContentId::new(),
             company_id: actor.company_id.clone(),
@@ -121,10 +150,18 @@ impl Engine {
             recipient_identity_id: target.recipient,
             in_reply_to_id: c.in_reply_to.clone(),
             body: Some(body),
-            format: if target.source.capabilities.has_option(&format!("{}.html", target.kind.collection())) { BodyFormat::Html } else { BodyFormat::Text },
+            format: if target.source.capabilities.has_option(&format!("{}.html", target.kind.collection())) {
+                BodyFormat::Html
+            } else {
+                BodyFormat::Text
+            },
             attachments: Vec::new(),
             structured_content: None,
-            details: ContentDetails { author_user_id: Some(actor.user.id.clone()), sender_name: (!sender.is_empty()).then_some(sender), ..ContentDetails::default() },
+            details: ContentDetails {
+                author_user_id: Some(actor.user.id.clone()),
+                sender_name: (!sender.is_empty()).then_some(sender),
+                ..ContentDetails::default()
+            },
             read: false,
             export: Some(Export { status: ExportStatus::Pending, attempts: 0, last_error: None }),
             created_at: now,
@@ -132,8 +169,14 @@ impl Engine {
         };
         contents::insert(&mut tx, &content).await?;
         let kind = if c.in_reply_to.is_some() { "content.replied" } else { "content.discussion_initiated" };
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new(kind, snapshot::content(&content, "agent", target.new_discussion))]);
-        let job = NewJob::new(EXPORT_JOB, json!({"content_id": content.id})).for_company(actor.company_id.clone()).max_attempts(EXPORT_ATTEMPTS);
+        events::append(
+            &mut tx,
+            &actor.company_id,
+            vec![NewEvent::new(kind, snapshot::content(&content, "agent", target.new_discussion))],
+        );
+        let job = NewJob::new(EXPORT_JOB, json!({"content_id": content.id}))
+            .for_company(actor.company_id.clone())
+            .max_attempts(EXPORT_ATTEMPTS);
         jobs::enqueue(&mut tx, &job).await?;
         tx.commit().await?;
         Ok(content)
@@ -153,8 +196,15 @@ async fn live_source(tx: &mut Tx<'_>, actor: &Actor, id: &SourceId) -> Result<So
 }
 
 /// A reply goes where its parent is, through the collection of its kind.
-async fn reply_target(tx: &mut Tx<'_>, actor: &Actor, parent: &ContentId, source_id: Option<&SourceId>) -> Result<Target> {
-    let parent = contents::get(tx, &actor.company_id, parent).await?.ok_or_else(|| Error::invalid(format!("'inReplyToId' {parent} does not exist")))?;
+async fn reply_target(
+    tx: &mut Tx<'_>,
+    actor: &Actor,
+    parent: &ContentId,
+    source_id: Option<&SourceId>,
+) -> Result<Target> {
+    let parent = contents::get(tx, &actor.company_id, parent)
+        .await?
+        .ok_or_else(|| Error::invalid(format!("'inReplyToId' {parent} does not exist")))?;
     if parent.foreign_id.is_none() {
         return Err(Error::invalid("the content replied to is not synchronized with its source yet"));
     }
@@ -162,10 +212,14 @@ async fn reply_target(tx: &mut Tx<'_>, actor: &Actor, parent: &ContentId, source
         return Err(Error::invalid("'sourceId' is not the source of the content replied to"));
     }
     let source = live_source(tx, actor, &parent.source_id).await?;
-    let kind = if parent.kind == ContentKind::PrivateMessage { ContentKind::PrivateMessage } else { ContentKind::Message };
+    let kind =
+        if parent.kind == ContentKind::PrivateMessage { ContentKind::PrivateMessage } else { ContentKind::Message };
     let collection = kind.collection();
     if !source.capabilities.declares(collection, "create") {
-        return Err(Error::invalid(format!("source {} does not accept replies ({collection}.create is not implemented)", source.id)));
+        return Err(Error::invalid(format!(
+            "source {} does not accept replies ({collection}.create is not implemented)",
+            source.id
+        )));
     }
     if source.capabilities.declares(collection, "reply") && !parent.details.actions.iter().any(|a| a == "reply") {
         return Err(Error::invalid("this content cannot be replied to (its source does not allow 'reply' on it)"));

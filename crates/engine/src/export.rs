@@ -39,16 +39,28 @@ impl Engine {
     pub(crate) async fn export(&self, job: &Job) -> Result<JobOutcome> {
         let (company, content_id) = job_target(job)?;
         let mut r = self.store.reader().await?;
-        let Some(content) = contents::get(&mut r, &company, &content_id).await? else { return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() }) };
+        let Some(content) = contents::get(&mut r, &company, &content_id).await? else {
+            return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() });
+        };
         if content.export.as_ref().is_none_or(|e| e.status != ExportStatus::Pending) {
             // Exported or given up already (a job run again after a lost lease).
             return Ok(JobOutcome::Done);
         }
         let Some(source) = sources::get(&mut r, &company, &content.source_id).await? else {
-            return self.export_failed(&company, &content_id, job.attempts, "the source was deleted".into(), true).await;
+            return self
+                .export_failed(&company, &content_id, job.attempts, "the source was deleted".into(), true)
+                .await;
         };
         if source.base_uri.is_none() {
-            return self.export_failed(&company, &content_id, job.attempts, "the source has no 'base_uri' to export to".into(), true).await;
+            return self
+                .export_failed(
+                    &company,
+                    &content_id,
+                    job.attempts,
+                    "the source has no 'base_uri' to export to".into(),
+                    true,
+                )
+                .await;
         }
         let params = create_params(&mut r, &source, &content, job.attempts > 1).await?;
         drop(r);
@@ -69,21 +81,38 @@ impl Engine {
         }
     }
 
-    async fn exported(&self, company: &CompanyId, id: &ContentId, attempts: i32, foreign_id: String) -> Result<JobOutcome> {
+    async fn exported(
+        &self,
+        company: &CompanyId,
+        id: &ContentId,
+        attempts: i32,
+        foreign_id: String,
+    ) -> Result<JobOutcome> {
         let mut tx = self.store.begin().await?;
         let Some(mut content) = contents::get(&mut tx, company, id).await? else { return Ok(JobOutcome::Done) };
         // A list may have imported the connector's copy before this answer was recorded: the
         // foreign id is then taken, and this content stays without one rather than fail.
-        let taken = contents::get_many_by_foreign(&mut tx, &content.source_id, &[foreign_id.as_str()]).await?.into_iter().find(|c| c.kind == content.kind && c.id != content.id);
-        let note = taken.as_ref().map(|other| format!("exported, but the connector's id '{foreign_id}' already belongs to content {}", other.id));
+        let taken = contents::get_many_by_foreign(&mut tx, &content.source_id, &[foreign_id.as_str()])
+            .await?
+            .into_iter()
+            .find(|c| c.kind == content.kind && c.id != content.id);
+        let note = taken.as_ref().map(|other| {
+            format!("exported, but the connector's id '{foreign_id}' already belongs to content {}", other.id)
+        });
         content.foreign_id = taken.is_none().then(|| foreign_id.clone());
-        content.export = Some(switchboard_domain::conversation::Export { status: ExportStatus::Exported, attempts, last_error: note });
+        content.export = Some(switchboard_domain::conversation::Export {
+            status: ExportStatus::Exported,
+            attempts,
+            last_error: note,
+        });
         content.updated_at = Timestamp::now();
         contents::update(&mut tx, &content).await?;
         // A new discussion's thread is known to the connector by its opener's id.
         if content.kind == ContentKind::ThreadOpener
             && taken.is_none()
-            && threads::get_many_by_foreign_with_activity(&mut tx, &content.source_id, &[foreign_id.as_str()]).await?.is_empty()
+            && threads::get_many_by_foreign_with_activity(&mut tx, &content.source_id, &[foreign_id.as_str()])
+                .await?
+                .is_empty()
             && let Some(mut thread) = threads::get(&mut tx, &content.thread_id).await?
             && thread.foreign_id.is_none()
         {
@@ -91,16 +120,28 @@ impl Engine {
             thread.updated_at = content.updated_at;
             threads::update(&mut tx, &thread).await?;
         }
-        events::append(&mut tx, company, vec![NewEvent::new("content.exported", snapshot::content(&content, "agent", false))]);
+        events::append(
+            &mut tx,
+            company,
+            vec![NewEvent::new("content.exported", snapshot::content(&content, "agent", false))],
+        );
         tx.commit().await?;
         Ok(JobOutcome::Done)
     }
 
-    async fn export_failed(&self, company: &CompanyId, id: &ContentId, attempts: i32, error: String, last: bool) -> Result<JobOutcome> {
+    async fn export_failed(
+        &self,
+        company: &CompanyId,
+        id: &ContentId,
+        attempts: i32,
+        error: String,
+        last: bool,
+    ) -> Result<JobOutcome> {
         let mut tx = self.store.begin().await?;
         let Some(mut content) = contents::get(&mut tx, company, id).await? else { return Ok(JobOutcome::Done) };
         let status = if last { ExportStatus::Failed } else { ExportStatus::Pending };
-        content.export = Some(switchboard_domain::conversation::Export { status, attempts, last_error: Some(error.clone()) });
+        content.export =
+            Some(switchboard_domain::conversation::Export { status, attempts, last_error: Some(error.clone()) });
         content.updated_at = Timestamp::now();
         contents::update(&mut tx, &content).await?;
         if last {
@@ -109,21 +150,35 @@ impl Engine {
             events::append(&mut tx, company, vec![NewEvent::new("content.export_failed", payload)]);
         }
         tx.commit().await?;
-        Ok(if last { JobOutcome::Fatal { error } } else { JobOutcome::Failed { error, retry_in: self.connector.options.retry_delay } })
+        Ok(if last {
+            JobOutcome::Fatal { error }
+        } else {
+            JobOutcome::Failed { error, retry_in: self.connector.options.retry_delay }
+        })
     }
 
     /// Queues `action` on a content (`POST /v1/contents/{id}/actions/{action}`). Allowed only
     /// when the connector declares it for the collection and the item lists it.
-    pub async fn request_action(&self, actor: &Actor, content_id: &ContentId, action: &str, user_id: &str) -> Result<()> {
+    pub async fn request_action(
+        &self,
+        actor: &Actor,
+        content_id: &ContentId,
+        action: &str,
+        user_id: &str,
+    ) -> Result<()> {
         actor.require_admin("perform actions on contents")?;
         if user_id.trim().is_empty() {
             return Err(Error::invalid("'user_id' must not be empty"));
         }
         let mut tx = self.store.begin().await?;
-        let content = contents::get(&mut tx, &actor.company_id, content_id).await?.ok_or(Error::NotFound(Resource::Content))?;
-        let source = sources::get(&mut tx, &actor.company_id, &content.source_id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        let content =
+            contents::get(&mut tx, &actor.company_id, content_id).await?.ok_or(Error::NotFound(Resource::Content))?;
+        let source = sources::get(&mut tx, &actor.company_id, &content.source_id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Source))?;
         let collection = content.kind.collection();
-        let declared = |a: &str| source.capabilities.declares(collection, a) && content.details.actions.iter().any(|x| x == a);
+        let declared =
+            |a: &str| source.capabilities.declares(collection, a) && content.details.actions.iter().any(|x| x == a);
         // `delete` and `destroy` are one action under two names: send the connector's.
         let name = match action {
             "delete" | "destroy" => ["delete", "destroy"].into_iter().find(|a| declared(a)),
@@ -131,13 +186,19 @@ impl Engine {
             a => Some(a).filter(|a| declared(a)),
         };
         let Some(name) = name else {
-            return Err(Error::invalid(format!("'{action}' is not an action the source allows on this content (it must be declared for {collection} and in the content's actions)")));
+            return Err(Error::invalid(format!(
+                "'{action}' is not an action the source allows on this content (it must be declared for {collection} and in the content's actions)"
+            )));
         };
         if content.foreign_id.is_none() {
             return Err(Error::invalid("the content is not synchronised with its source yet"));
         }
         let payload = json!({"content_id": content.id, "action": name, "user_id": user_id});
-        jobs::enqueue(&mut tx, &NewJob::new(ACTION_JOB, payload).for_company(actor.company_id.clone()).max_attempts(EXPORT_ATTEMPTS)).await?;
+        jobs::enqueue(
+            &mut tx,
+            &NewJob::new(ACTION_JOB, payload).for_company(actor.company_id.clone()).max_attempts(EXPORT_ATTEMPTS),
+        )
+        .await?;
         tx.commit().await
     }
 
@@ -147,8 +208,12 @@ impl Engine {
         let action = job.payload.get("action").and_then(Value::as_str).unwrap_or_default();
         let user_id = job.payload.get("user_id").and_then(Value::as_str).unwrap_or_default();
         let mut r = self.store.reader().await?;
-        let Some(content) = contents::get(&mut r, &company, &content_id).await? else { return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() }) };
-        let Some(source) = sources::get(&mut r, &company, &content.source_id).await? else { return Ok(JobOutcome::Fatal { error: "the source was deleted".into() }) };
+        let Some(content) = contents::get(&mut r, &company, &content_id).await? else {
+            return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() });
+        };
+        let Some(source) = sources::get(&mut r, &company, &content.source_id).await? else {
+            return Ok(JobOutcome::Fatal { error: "the source was deleted".into() });
+        };
         drop(r);
         let foreign_id = content.foreign_id.clone().unwrap_or_default();
         let standard = matches!(action, "delete" | "destroy" | "publish" | "unpublish");
@@ -162,7 +227,12 @@ impl Engine {
         let (kind, error) = match &result {
             Ok(_) => ("content.action_performed", None),
             Err(e) if last => ("content.action_failed", Some(format!("{name}: {e}"))),
-            Err(e) => return Ok(JobOutcome::Failed { error: format!("{name}: {e}"), retry_in: self.connector.options.retry_delay }),
+            Err(e) => {
+                return Ok(JobOutcome::Failed {
+                    error: format!("{name}: {e}"),
+                    retry_in: self.connector.options.retry_delay,
+                });
+            }
         };
         let mut tx = self.store.begin().await?;
         let mut payload = snapshot::content(&content, "agent", false);
@@ -183,7 +253,10 @@ impl Engine {
     /// imported like a listed item. Answers that are not a full item (`{"id"}` only) change
     /// nothing, and a failure here does not undo the action the connector performed.
     async fn import_action_answer(&self, source: &Source, collection: &str, answer: &Value) {
-        let Some(Ok(command)) = answer.as_object().map(|o| objects::parse_item(collection, o, &source.capabilities)) else { return };
+        let Some(Ok(command)) = answer.as_object().map(|o| objects::parse_item(collection, o, &source.capabilities))
+        else {
+            return;
+        };
         let imported = async {
             let mut tx = self.store.begin().await?;
             import_in(&mut tx, source, &[command]).await?;
@@ -222,7 +295,12 @@ impl Engine {
 
 fn job_target(job: &Job) -> Result<(CompanyId, ContentId)> {
     let company = job.company_id.clone().ok_or_else(|| Error::Internal("an export job without a company".into()))?;
-    let id = job.payload.get("content_id").and_then(Value::as_str).and_then(|s| ContentId::parse(s).ok()).ok_or_else(|| Error::Internal(format!("malformed job payload {}", job.payload)))?;
+    let id = job
+        .payload
+        .get("content_id")
+        .and_then(Value::as_str)
+        .and_then(|s| ContentId::parse(s).ok())
+        .ok_or_else(|| Error::Internal(format!("malformed job payload {}", job.payload)))?;
     Ok((company, id))
 }
 
@@ -237,7 +315,12 @@ fn item_params(foreign_id: &str, extra: Option<(&str, &str)>) -> Value {
 }
 
 /// The attributes of `<collection>.create` (spec §4.5), ids given as the connector's.
-async fn create_params(r: &mut impl switchboard_store::Conn, source: &Source, c: &Content, retry: bool) -> Result<Value> {
+async fn create_params(
+    r: &mut impl switchboard_store::Conn,
+    source: &Source,
+    c: &Content,
+    retry: bool,
+) -> Result<Value> {
     let mut p = Map::new();
     let mut put = |k: &str, v: Value| {
         if !v.is_null() {
@@ -266,7 +349,10 @@ async fn create_params(r: &mut impl switchboard_store::Conn, source: &Source, c:
             }
             if c.kind == ContentKind::PrivateMessage {
                 if let Some(recipient) = &c.recipient_identity_id {
-                    put("recipient_id", json!(identities::get(r, &c.company_id, recipient).await?.map(|i| i.foreign_id)));
+                    put(
+                        "recipient_id",
+                        json!(identities::get(r, &c.company_id, recipient).await?.map(|i| i.foreign_id)),
+                    );
                 }
             } else if !source.capabilities.unthreaded() {
                 put("thread_id", json!(threads::get(r, &c.thread_id).await?.and_then(|t| t.foreign_id)));

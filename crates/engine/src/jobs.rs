@@ -73,7 +73,10 @@ async fn work(store: Store, handlers: Arc<Handlers>, options: RunnerOptions, mut
             Ok(Some(claimed)) => {
                 let outcome = match handlers.get(claimed.job.kind.as_str()) {
                     Some(handler) => handler(claimed.job.clone()).await,
-                    None => JobOutcome::Failed { error: format!("no handler for jobs of kind '{}'", claimed.job.kind), retry_in: options.poll },
+                    None => JobOutcome::Failed {
+                        error: format!("no handler for jobs of kind '{}'", claimed.job.kind),
+                        retry_in: options.poll,
+                    },
                 };
                 if let Err(e) = record(&store, &claimed, outcome).await {
                     // The lease will run out and the job will run again: at least once.
@@ -98,7 +101,11 @@ async fn work(store: Store, handlers: Arc<Handlers>, options: RunnerOptions, mut
     }
 }
 
-async fn claim_one(store: &Store, kinds: &[&str], lease: Duration) -> switchboard_domain::Result<Option<jobs::Claimed>> {
+async fn claim_one(
+    store: &Store,
+    kinds: &[&str],
+    lease: Duration,
+) -> switchboard_domain::Result<Option<jobs::Claimed>> {
     let mut tx = store.begin().await?;
     let claimed = jobs::claim(&mut tx, kinds, lease, 1).await?.pop();
     tx.commit().await?;
@@ -134,11 +141,23 @@ impl crate::Engine {
     pub fn job_handlers(&self) -> Handlers {
         let mut handlers = Handlers::new();
         let sdk_retry = self.connector.options.retry_delay;
-        handlers.insert(crate::sync::SYNC_JOB, self.handler(sdk_retry, |e, job| async move { e.sync_job(&job).await.map(|()| JobOutcome::Done) }));
-        handlers.insert(crate::conversations::EXPORT_JOB, self.handler(sdk_retry, |e, job| async move { e.export(&job).await }));
-        handlers.insert(crate::export::ACTION_JOB, self.handler(sdk_retry, |e, job| async move { e.perform_action(&job).await }));
+        handlers.insert(
+            crate::sync::SYNC_JOB,
+            self.handler(sdk_retry, |e, job| async move { e.sync_job(&job).await.map(|()| JobOutcome::Done) }),
+        );
+        handlers.insert(
+            crate::conversations::EXPORT_JOB,
+            self.handler(sdk_retry, |e, job| async move { e.export(&job).await }),
+        );
+        handlers.insert(
+            crate::export::ACTION_JOB,
+            self.handler(sdk_retry, |e, job| async move { e.perform_action(&job).await }),
+        );
         let webhook_retry = self.webhooks.options.retry_base;
-        handlers.insert(crate::webhooks::DELIVER_JOB, self.handler(webhook_retry, |e, job| async move { e.try_delivery(&job).await }));
+        handlers.insert(
+            crate::webhooks::DELIVER_JOB,
+            self.handler(webhook_retry, |e, job| async move { e.try_delivery(&job).await }),
+        );
         handlers
     }
 
@@ -153,7 +172,9 @@ impl crate::Engine {
         let run = Arc::new(run);
         Arc::new(move |job| {
             let (engine, run) = (engine.clone(), run.clone());
-            Box::pin(async move { run(engine, job).await.unwrap_or_else(|e| JobOutcome::Failed { error: e.to_string(), retry_in }) })
+            Box::pin(async move {
+                run(engine, job).await.unwrap_or_else(|e| JobOutcome::Failed { error: e.to_string(), retry_in })
+            })
         })
     }
 }

@@ -13,18 +13,36 @@ impl Engine {
     pub async fn create_location(&self, actor: &Actor, new: NewLocation) -> Result<Location> {
         actor.require_primary("add locations")?;
         let now = Timestamp::now();
-        let location = Location { id: LocationId::new(), company_id: actor.company_id.clone(), name: new.name, details: new.details, created_at: now, updated_at: now };
+        let location = Location {
+            id: LocationId::new(),
+            company_id: actor.company_id.clone(),
+            name: new.name,
+            details: new.details,
+            created_at: now,
+            updated_at: now,
+        };
         location.validate()?;
         let mut tx = self.store.begin().await?;
         locations::insert(&mut tx, &location).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.created", snapshot::location(&location))]);
+        events::append(
+            &mut tx,
+            &actor.company_id,
+            vec![NewEvent::new("location.created", snapshot::location(&location))],
+        );
         tx.commit().await?;
         Ok(location)
     }
 
-    pub async fn update_location(&self, actor: &Actor, id: &LocationId, change: impl FnOnce(Location) -> Result<Location>) -> Result<Location> {
+    pub async fn update_location(
+        &self,
+        actor: &Actor,
+        id: &LocationId,
+        change: impl FnOnce(Location) -> Result<Location>,
+    ) -> Result<Location> {
         let mut tx = self.store.begin().await?;
-        let current = locations::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Location))?;
+        let current = locations::get_for_update(&mut tx, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Location))?;
         actor.require_primary("edit locations")?;
         let mut updated = change(current.clone())?;
         updated.id = current.id;
@@ -33,7 +51,11 @@ impl Engine {
         updated.updated_at = Timestamp::now();
         updated.validate()?;
         locations::update(&mut tx, &updated).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.updated", snapshot::location(&updated))]);
+        events::append(
+            &mut tx,
+            &actor.company_id,
+            vec![NewEvent::new("location.updated", snapshot::location(&updated))],
+        );
         tx.commit().await?;
         Ok(updated)
     }
@@ -43,12 +65,17 @@ impl Engine {
         actor.require_primary("delete locations")?;
         let mut tx = self.store.begin().await?;
         let remaining = locations::count_for_update(&mut tx, &actor.company_id).await?;
-        let location = locations::get(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Location))?;
+        let location =
+            locations::get(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Location))?;
         if remaining <= 1 {
             return Err(Error::invalid("a company must keep at least one location; this is its last one"));
         }
         locations::delete(&mut tx, &actor.company_id, id).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("location.deleted", snapshot::location(&location))]);
+        events::append(
+            &mut tx,
+            &actor.company_id,
+            vec![NewEvent::new("location.deleted", snapshot::location(&location))],
+        );
         tx.commit().await?;
         Ok(location)
     }

@@ -80,7 +80,11 @@ impl Engine {
 /// What a commit notice means to a subscriber at `cursor`: read on (`true`), stop (`false`, the
 /// node is shutting down), or keep waiting (`None`, another company's or an older commit). A
 /// lagging receiver may have missed the one that mattered, so it reads.
-fn wakes(notice: std::result::Result<Committed, broadcast::error::RecvError>, company: &CompanyId, cursor: i64) -> Option<bool> {
+fn wakes(
+    notice: std::result::Result<Committed, broadcast::error::RecvError>,
+    company: &CompanyId,
+    cursor: i64,
+) -> Option<bool> {
     match notice {
         Ok(c) if c.company_id == *company && c.last_seq > cursor => Some(true),
         Ok(_) => None,

@@ -87,14 +87,22 @@ impl Engine {
 
     pub async fn source(&self, actor: &Actor, id: &SourceId) -> Result<Source> {
         actor.require_admin("manage sources")?;
-        sources::get(&mut self.store.reader().await?, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))
+        sources::get(&mut self.store.reader().await?, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Source))
     }
 
     /// Applies `change` to a source. Identity, company, kind and token cannot change here.
-    pub async fn update_source(&self, actor: &Actor, id: &SourceId, change: impl FnOnce(Source) -> Result<Source>) -> Result<Source> {
+    pub async fn update_source(
+        &self,
+        actor: &Actor,
+        id: &SourceId,
+        change: impl FnOnce(Source) -> Result<Source>,
+    ) -> Result<Source> {
         actor.require_admin("manage sources")?;
         let mut tx = self.store.begin().await?;
-        let current = sources::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        let current =
+            sources::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))?;
         let mut updated = change(current.clone())?;
         updated.id = current.id;
         updated.company_id = current.company_id;
@@ -115,7 +123,8 @@ impl Engine {
     pub async fn rotate_source_token(&self, actor: &Actor, id: &SourceId) -> Result<Source> {
         actor.require_admin("manage sources")?;
         let mut tx = self.store.begin().await?;
-        let mut source = sources::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        let mut source =
+            sources::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))?;
         source.access_token = AccessToken::generate();
         source.updated_at = Timestamp::now();
         sources::update(&mut tx, &source).await?;
@@ -129,7 +138,8 @@ impl Engine {
     pub async fn delete_source(&self, actor: &Actor, id: &SourceId) -> Result<()> {
         actor.require_admin("manage sources")?;
         let mut tx = self.store.begin().await?;
-        let source = sources::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        let source =
+            sources::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))?;
         sources::delete(&mut tx, &actor.company_id, id).await?;
         events::append(&mut tx, &actor.company_id, vec![NewEvent::new("source.deleted", snapshot(&source))]);
         tx.commit().await?;
@@ -145,7 +155,9 @@ impl Engine {
             return Ok(source.clone());
         }
         let mut tx = self.store.begin().await?;
-        let mut current = sources::get_for_update(&mut tx, &source.company_id, &source.id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        let mut current = sources::get_for_update(&mut tx, &source.company_id, &source.id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Source))?;
         if current.capabilities == capabilities {
             return Ok(current);
         }
@@ -165,7 +177,11 @@ impl Engine {
         if let Some(source) = self.source_cache.get(&id) {
             return Ok(source);
         }
-        let source = Arc::new(sources::get_any_company(&mut self.store.reader().await?, &id).await?.ok_or(Error::NotFound(Resource::Source))?);
+        let source = Arc::new(
+            sources::get_any_company(&mut self.store.reader().await?, &id)
+                .await?
+                .ok_or(Error::NotFound(Resource::Source))?,
+        );
         self.source_cache.put(source.clone());
         Ok(source)
     }

@@ -42,20 +42,29 @@ impl Engine {
     pub async fn start_sync(&self, actor: &Actor, source_id: &SourceId) -> Result<SyncRun> {
         actor.require_admin("synchronise sources")?;
         let mut tx = self.store.begin().await?;
-        let source = sources::get_for_update(&mut tx, &actor.company_id, source_id).await?.ok_or(Error::NotFound(Resource::Source))?;
+        let source = sources::get_for_update(&mut tx, &actor.company_id, source_id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Source))?;
         if source.base_uri.is_none() {
             return Err(Error::invalid("the source has no 'base_uri': there is no connector to synchronise from"));
         }
         let run = new_run(&source, SyncTrigger::Manual, SyncStatus::Queued);
         sync::insert_run(&mut tx, &run).await?;
-        jobs::enqueue(&mut tx, &NewJob::new(SYNC_JOB, json!({"run_id": run.id})).for_company(actor.company_id.clone()).max_attempts(1)).await?;
+        jobs::enqueue(
+            &mut tx,
+            &NewJob::new(SYNC_JOB, json!({"run_id": run.id})).for_company(actor.company_id.clone()).max_attempts(1),
+        )
+        .await?;
         tx.commit().await?;
         Ok(run)
     }
 
     pub async fn sync_run(&self, actor: &Actor, source_id: &SourceId, id: &SyncRunId) -> Result<SyncRun> {
         actor.require_admin("synchronise sources")?;
-        sync::get_run(&mut self.store.reader().await?, &actor.company_id, id).await?.filter(|r| &r.source_id == source_id).ok_or(Error::NotFound(Resource::SyncRun))
+        sync::get_run(&mut self.store.reader().await?, &actor.company_id, id)
+            .await?
+            .filter(|r| &r.source_id == source_id)
+            .ok_or(Error::NotFound(Resource::SyncRun))
     }
 
     /// The source's latest started run, if any.
@@ -68,7 +77,11 @@ impl Engine {
     /// A run's own failures are recorded on the run; an error here is the store failing, and
     /// the job is tried again.
     pub(crate) async fn sync_job(&self, job: &Job) -> Result<()> {
-        match (job.company_id.clone(), job.payload.get("run_id").and_then(Value::as_str), job.payload.get("source_id").and_then(Value::as_str)) {
+        match (
+            job.company_id.clone(),
+            job.payload.get("run_id").and_then(Value::as_str),
+            job.payload.get("source_id").and_then(Value::as_str),
+        ) {
             (Some(company), Some(run), _) => self.manual_sync(&company, run).await,
             (Some(company), None, Some(source)) => self.scheduled_sync(&company, source, job).await,
             _ => Err(Error::Internal(format!("malformed sync job payload {}", job.payload))),
@@ -101,11 +114,14 @@ impl Engine {
     }
 
     async fn scheduled_sync(&self, company: &CompanyId, source_id: &str, job: &Job) -> Result<()> {
-        let source_id = SourceId::parse(source_id).map_err(|_| Error::Internal(format!("malformed source id {source_id}")))?;
+        let source_id =
+            SourceId::parse(source_id).map_err(|_| Error::Internal(format!("malformed source id {source_id}")))?;
         let mut tx = self.store.begin().await?;
         // The schedule ends with the source or its connector; adding a base URI again starts a
         // new one.
-        let Some(source) = sources::get(&mut tx, company, &source_id).await?.filter(|s| s.base_uri.is_some()) else { return Ok(()) };
+        let Some(source) = sources::get(&mut tx, company, &source_id).await?.filter(|s| s.base_uri.is_some()) else {
+            return Ok(());
+        };
         let next_id = jobs::enqueue(&mut tx, &self.next_scheduled_sync(&source)).await?;
         if !sync::pass_schedule(&mut tx, &source.id, &job.id, &next_id).await? {
             // Not the scheduled job (any more): dropping the transaction drops `next` too.
@@ -137,7 +153,11 @@ impl Engine {
 
     async fn synchronise(&self, source: Source, counts: &mut SyncCounts) -> std::result::Result<(), String> {
         let deadline = std::time::Instant::now() + RUN_BUDGET;
-        let info = self.connector.call(&source, "implementation.info", None).await.map_err(|e| format!("implementation.info failed: {e}"))?;
+        let info = self
+            .connector
+            .call(&source, "implementation.info", None)
+            .await
+            .map_err(|e| format!("implementation.info failed: {e}"))?;
         counts.signature_mismatches += u64::from(info.signature_mismatch);
         let caps = parse_info(&info.body).map_err(|e| format!("malformed implementation.info answer: {e}"))?;
         let source = self.store_capabilities(&source, caps).await.map_err(|e| e.to_string())?;
@@ -146,18 +166,29 @@ impl Engine {
             if !caps.declares(collection, "list") || (collection == "threads" && caps.unthreaded()) {
                 continue;
             }
-            self.list_collection(&source, collection, counts, deadline).await.map_err(|e| format!("{collection}.list failed: {e}"))?;
+            self.list_collection(&source, collection, counts, deadline)
+                .await
+                .map_err(|e| format!("{collection}.list failed: {e}"))?;
         }
         Ok(())
     }
 
     /// Lists a collection page by page from its cursor, importing each page and then moving the
     /// cursor past it in the same transaction.
-    async fn list_collection(&self, source: &Source, collection: &str, counts: &mut SyncCounts, deadline: std::time::Instant) -> std::result::Result<(), String> {
+    async fn list_collection(
+        &self,
+        source: &Source,
+        collection: &str,
+        counts: &mut SyncCounts,
+        deadline: std::time::Instant,
+    ) -> std::result::Result<(), String> {
         let action = format!("{collection}.list");
         // Read once, then carried from page to page: this run wrote it. A run beside this one on
         // the same source may make either fetch a page again, which imports nothing twice.
-        let mut since = sync::cursor(&mut self.store.reader().await.map_err(|e| e.to_string())?, &source.id, collection).await.map_err(|e| e.to_string())?;
+        let mut since =
+            sync::cursor(&mut self.store.reader().await.map_err(|e| e.to_string())?, &source.id, collection)
+                .await
+                .map_err(|e| e.to_string())?;
         for _ in 0..MAX_PAGES {
             if std::time::Instant::now() >= deadline {
                 return Ok(());
@@ -166,7 +197,8 @@ impl Engine {
                 Some(s) => json!({"since_id": s}),
                 None => json!({}),
             };
-            let reply = self.connector.call(source, &action, Some(&params)).await.map_err(|e: CallError| e.to_string())?;
+            let reply =
+                self.connector.call(source, &action, Some(&params)).await.map_err(|e: CallError| e.to_string())?;
             counts.signature_mismatches += u64::from(reply.signature_mismatch);
             let items = match reply.body {
                 Value::Array(items) => items,
@@ -187,7 +219,8 @@ impl Engine {
                     _ => counts.skipped += 1,
                 }
             }
-            let (imported, refused) = self.import_page(source, collection, &commands, newest.as_deref()).await.map_err(|e| e.to_string())?;
+            let (imported, refused) =
+                self.import_page(source, collection, &commands, newest.as_deref()).await.map_err(|e| e.to_string())?;
             counts.imported += imported;
             counts.skipped += refused;
             // A connector that ignores since_id answers the same page again.
@@ -201,7 +234,13 @@ impl Engine {
 
     /// Imports a page's items and advances the cursor, all in one transaction. Returns how
     /// many items were new and how many were refused.
-    async fn import_page(&self, source: &Source, collection: &str, commands: &[Command], newest: Option<&str>) -> Result<(u64, u64)> {
+    async fn import_page(
+        &self,
+        source: &Source,
+        collection: &str,
+        commands: &[Command],
+        newest: Option<&str>,
+    ) -> Result<(u64, u64)> {
         let mut last = Error::Internal("no attempt".into());
         for _ in 0..PAGE_TRIES {
             let mut tx = self.store.begin().await?;
@@ -328,7 +367,10 @@ fn kind_of(v: &Value) -> &'static str {
 pub fn parse_info(body: &Value) -> std::result::Result<Capabilities, String> {
     let obj = body.as_object().ok_or_else(|| format!("expected a JSON object, got {}", kind_of(body)))?;
     let objects = match obj.get("objects") {
-        Some(Value::Object(m)) => m.iter().map(|(collection, ops)| Ok((collection.clone(), strings(ops, &format!("objects.{collection}"))?))).collect::<std::result::Result<_, String>>()?,
+        Some(Value::Object(m)) => m
+            .iter()
+            .map(|(collection, ops)| Ok((collection.clone(), strings(ops, &format!("objects.{collection}"))?)))
+            .collect::<std::result::Result<_, String>>()?,
         Some(Value::Null) | None => return Err("'objects' is missing".into()),
         Some(other) => return Err(format!("'objects' must be an object, got {}", kind_of(other))),
     };
@@ -346,7 +388,9 @@ pub fn parse_info(body: &Value) -> std::result::Result<Capabilities, String> {
 
 fn strings(v: &Value, field: &str) -> std::result::Result<Vec<String>, String> {
     let list = v.as_array().ok_or_else(|| format!("'{field}' must be an array of strings, got {}", kind_of(v)))?;
-    list.iter().map(|s| s.as_str().map(str::to_owned).ok_or_else(|| format!("'{field}' must be an array of strings"))).collect()
+    list.iter()
+        .map(|s| s.as_str().map(str::to_owned).ok_or_else(|| format!("'{field}' must be an array of strings")))
+        .collect()
 }
 
 #[cfg(test)]

@@ -42,9 +42,15 @@ impl Engine {
 
     /// Applies `change` to a user. Users may change themselves; the primary user may change
     /// anyone. Identity, role and history cannot change, and the primary user stays active.
-    pub async fn update_user(&self, actor: &Actor, id: &UserId, change: impl FnOnce(User) -> Result<User>) -> Result<User> {
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        id: &UserId,
+        change: impl FnOnce(User) -> Result<User>,
+    ) -> Result<User> {
         let mut tx = self.store.begin().await?;
-        let current = users::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::User))?;
+        let current =
+            users::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::User))?;
         if !actor.user.is_primary() && actor.user.id != current.id {
             return Err(Error::forbidden("only the user themself or the company owner may update a user"));
         }
@@ -70,7 +76,8 @@ impl Engine {
     pub async fn delete_user(&self, actor: &Actor, id: &UserId) -> Result<User> {
         actor.require_primary("delete users")?;
         let mut tx = self.store.begin().await?;
-        let user = users::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::User))?;
+        let user =
+            users::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::User))?;
         if user.is_primary() {
             return Err(Error::invalid("the primary user cannot be deleted; a company always keeps its owner"));
         }

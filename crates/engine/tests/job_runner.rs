@@ -18,7 +18,9 @@ async fn enqueue(store: &Store, n: usize, max_attempts: i32) -> Vec<JobId> {
     let mut tx = store.begin().await.unwrap();
     let mut ids = Vec::new();
     for i in 0..n {
-        ids.push(jobs::enqueue(&mut tx, &NewJob::new("test", json!({"i": i})).max_attempts(max_attempts)).await.unwrap());
+        ids.push(
+            jobs::enqueue(&mut tx, &NewJob::new("test", json!({"i": i})).max_attempts(max_attempts)).await.unwrap(),
+        );
     }
     tx.commit().await.unwrap();
     ids

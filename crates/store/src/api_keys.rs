@@ -21,27 +21,30 @@ pub struct NewApiKey<'a> {
 
 pub async fn insert(tx: &mut Tx<'_>, k: &NewApiKey<'_>) -> Result<()> {
     let hash = hash_key(k.key);
-    run!(tx, |c| sqlx::query("INSERT INTO api_keys (id, company_id, key_hash, prefix, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(k.id.as_str())
-        .bind(k.company_id.as_str())
-        .bind(&hash)
-        .bind(k.prefix)
-        .bind(k.name)
-        .bind(Timestamp::now().as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
+    run!(tx, |c| sqlx::query(
+        "INSERT INTO api_keys (id, company_id, key_hash, prefix, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(k.id.as_str())
+    .bind(k.company_id.as_str())
+    .bind(&hash)
+    .bind(k.prefix)
+    .bind(k.name)
+    .bind(Timestamp::now().as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
     Ok(())
 }
 
 /// The company a key belongs to, if the key exists and is not revoked.
 pub async fn company_of(c: &mut impl Conn, key: &str) -> Result<Option<CompanyId>> {
     let hash = hash_key(key);
-    let id: Option<String> = run!(c, |c| sqlx::query_scalar("SELECT company_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-        .bind(&hash)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let id: Option<String> =
+        run!(c, |c| sqlx::query_scalar("SELECT company_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+            .bind(&hash)
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?);
     id.map(parse_id).transpose()
 }

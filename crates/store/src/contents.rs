@@ -1,7 +1,7 @@
 use switchboard_domain::conversation::{BodyFormat, Content, ContentKind, Direction, Export, ExportStatus};
 use switchboard_domain::{CompanyId, ContentId, Error, Result, SourceId, Timestamp};
 
-use crate::{Conn, Keyset, Tx, db_err, from_json, foreign_id_in_json_list, parse_id, run, to_json};
+use crate::{Conn, Keyset, Tx, db_err, foreign_id_in_json_list, from_json, parse_id, run, to_json};
 
 const COLUMNS: &str = "id, company_id, source_id, thread_id, foreign_id, kind, direction, author_identity_id, recipient_identity_id, \
                        in_reply_to_id, body, format, attachments, structured_content, details, is_read, export_status, export_attempts, \
@@ -35,7 +35,11 @@ struct Row {
 impl Row {
     fn into_content(self) -> Result<Content> {
         let export = match self.export_status {
-            Some(s) => Some(Export { status: ExportStatus::parse(&s)?, attempts: self.export_attempts, last_error: self.export_error }),
+            Some(s) => Some(Export {
+                status: ExportStatus::parse(&s)?,
+                attempts: self.export_attempts,
+                last_error: self.export_error,
+            }),
             None => None,
         };
         Ok(Content {
@@ -50,7 +54,8 @@ impl Row {
             recipient_identity_id: self.recipient_identity_id.map(parse_id).transpose()?,
             in_reply_to_id: self.in_reply_to_id.map(parse_id).transpose()?,
             body: self.body,
-            format: BodyFormat::parse(&self.format).ok_or_else(|| Error::Internal(format!("unknown format {:?}", self.format)))?,
+            format: BodyFormat::parse(&self.format)
+                .ok_or_else(|| Error::Internal(format!("unknown format {:?}", self.format)))?,
             attachments: from_json(&self.attachments)?,
             structured_content: self.structured_content.as_deref().map(from_json).transpose()?,
             details: from_json(&self.details)?,
@@ -87,7 +92,13 @@ pub async fn insert_many(tx: &mut Tx<'_>, xs: &[Content]) -> Result<Vec<ContentI
         }
         let encoded = chunk
             .iter()
-            .map(|x| Ok(Encoded { attachments: to_json(&x.attachments)?, structured: x.structured_content.as_ref().map(to_json).transpose()?, details: to_json(&x.details)? }))
+            .map(|x| {
+                Ok(Encoded {
+                    attachments: to_json(&x.attachments)?,
+                    structured: x.structured_content.as_ref().map(to_json).transpose()?,
+                    details: to_json(&x.details)?,
+                })
+            })
             .collect::<Result<Vec<_>>>()?;
         let sql = format!(
             "INSERT INTO contents (id, company_id, source_id, thread_id, foreign_id, kind, direction, author_identity_id, recipient_identity_id, \
@@ -137,7 +148,8 @@ pub async fn update(tx: &mut Tx<'_>, x: &Content) -> Result<()> {
     let structured = x.structured_content.as_ref().map(to_json).transpose()?;
     let details = to_json(&x.details)?;
     let export = x.export.as_ref();
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "UPDATE contents SET foreign_id = $2, body = $3, format = $4, attachments = $5, structured_content = $6, details = $7, is_read = $8, \
          export_status = $9, export_attempts = $10, export_error = $11, updated_at = $12 WHERE id = $1"
     )
@@ -156,7 +168,8 @@ pub async fn update(tx: &mut Tx<'_>, x: &Content) -> Result<()> {
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
@@ -164,23 +177,37 @@ pub async fn update(tx: &mut Tx<'_>, x: &Content) -> Result<()> {
 pub async fn get_many_by_foreign(c: &mut impl Conn, source: &SourceId, foreign_ids: &[&str]) -> Result<Vec<Content>> {
     let sql = format!("SELECT {COLUMNS} FROM contents WHERE source_id = $1 AND {}", foreign_id_in_json_list(&c.conn()));
     let list = to_json(&foreign_ids)?;
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(source.as_str()).bind(&list).fetch_all(&mut *c).await.map_err(db_err)?);
+    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(source.as_str())
+        .bind(&list)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?);
     rows_into(rows)
 }
 
 pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &ContentId) -> Result<Option<Content>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM contents WHERE company_id = $1 AND id = $2")))
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM contents WHERE company_id = $1 AND id = $2"
+    )))
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
     row.map(Row::into_content).transpose()
 }
 
 /// A page of the company's contents (of one source, if given), newest first, after `after`.
-pub async fn list(c: &mut impl Conn, company: &CompanyId, source: Option<&SourceId>, after: &Keyset, limit: i64) -> Result<Vec<Content>> {
-    let rows: Vec<Row> = run!(c, |c| match source {
+pub async fn list(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    source: Option<&SourceId>,
+    after: &Keyset,
+    limit: i64,
+) -> Result<Vec<Content>> {
+    let rows: Vec<Row> = run!(c, |c| {
+        match source {
         Some(source) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {COLUMNS} FROM contents WHERE source_id = $1 AND company_id = $2 AND (created_at < $3 OR (created_at = $3 AND id < $4)) \
              ORDER BY created_at DESC, id DESC LIMIT $5"
@@ -204,6 +231,7 @@ pub async fn list(c: &mut impl Conn, company: &CompanyId, source: Option<&Source
         .fetch_all(&mut *c)
         .await
         .map_err(db_err)?,
+    }
     });
     rows_into(rows)
 }

@@ -56,21 +56,34 @@ pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, NewEvent)>) 
     let now = Timestamp::now().as_micros();
     for (company, events) in by_company {
         let n = events.len() as i64;
-        let last: Option<i64> = run!(tx, |c| sqlx::query_scalar("UPDATE company_counters SET event_seq = event_seq + $2 WHERE company_id = $1 RETURNING event_seq")
-            .bind(company.as_str())
-            .bind(n)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_err)?);
+        let last: Option<i64> = run!(tx, |c| sqlx::query_scalar(
+            "UPDATE company_counters SET event_seq = event_seq + $2 WHERE company_id = $1 RETURNING event_seq"
+        )
+        .bind(company.as_str())
+        .bind(n)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?);
         let last = last.ok_or_else(|| Error::Internal(format!("company {company} has no event counter")))?;
-        let rows: Vec<(i64, String, &'static str, String)> =
-            (last - n + 1..).zip(events).map(|(seq, e)| (seq, EventId::new().to_string(), e.kind, e.payload.to_string())).collect();
+        let rows: Vec<(i64, String, &'static str, String)> = (last - n + 1..)
+            .zip(events)
+            .map(|(seq, e)| (seq, EventId::new().to_string(), e.kind, e.payload.to_string()))
+            .collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
-            let sql = format!("INSERT INTO events (company_id, seq, id, kind, payload, created_at) VALUES {}", crate::values_placeholders(chunk.len(), 6));
+            let sql = format!(
+                "INSERT INTO events (company_id, seq, id, kind, payload, created_at) VALUES {}",
+                crate::values_placeholders(chunk.len(), 6)
+            );
             run!(tx, |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
                 for (seq, id, kind, payload) in chunk {
-                    q = q.bind(company.as_str()).bind(*seq).bind(id.as_str()).bind(*kind).bind(payload.as_str()).bind(now);
+                    q = q
+                        .bind(company.as_str())
+                        .bind(*seq)
+                        .bind(id.as_str())
+                        .bind(*kind)
+                        .bind(payload.as_str())
+                        .bind(now);
                 }
                 q.execute(&mut *c).await.map_err(db_err)?.rows_affected()
             });
@@ -82,7 +95,8 @@ pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, NewEvent)>) 
 
 /// Up to `limit` events of the company with seq greater than `after`, oldest first.
 pub async fn read_after(c: &mut impl Conn, company: &CompanyId, after: i64, limit: i64) -> Result<Vec<Event>> {
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(
+    let rows: Vec<Row> = run!(c, |c| {
+        sqlx::query_as(
         "SELECT id, company_id, seq, kind, payload, created_at FROM events WHERE company_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
     )
     .bind(company.as_str())
@@ -90,16 +104,18 @@ pub async fn read_after(c: &mut impl Conn, company: &CompanyId, after: i64, limi
     .bind(limit)
     .fetch_all(&mut *c)
     .await
-    .map_err(db_err)?);
+    .map_err(db_err)?
+    });
     rows.into_iter().map(Row::into_event).collect()
 }
 
 /// The seq of the company's newest event, 0 when it has none.
 pub async fn last_seq(c: &mut impl Conn, company: &CompanyId) -> Result<i64> {
-    let seq: Option<i64> = run!(c, |c| sqlx::query_scalar("SELECT event_seq FROM company_counters WHERE company_id = $1")
-        .bind(company.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let seq: Option<i64> =
+        run!(c, |c| sqlx::query_scalar("SELECT event_seq FROM company_counters WHERE company_id = $1")
+            .bind(company.as_str())
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?);
     Ok(seq.unwrap_or(0))
 }

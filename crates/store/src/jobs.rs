@@ -32,7 +32,8 @@ impl Row {
             company_id: self.company_id.map(parse_id).transpose()?,
             kind: self.kind,
             payload: from_json(&self.payload)?,
-            status: JobStatus::parse(&self.status).ok_or_else(|| Error::Internal(format!("unknown job status {:?}", self.status)))?,
+            status: JobStatus::parse(&self.status)
+                .ok_or_else(|| Error::Internal(format!("unknown job status {:?}", self.status)))?,
             run_at: Timestamp::from_micros(self.run_at),
             attempts: self.attempts,
             max_attempts: self.max_attempts,
@@ -54,7 +55,8 @@ pub struct Claimed {
 pub async fn enqueue(tx: &mut Tx<'_>, job: &NewJob) -> Result<JobId> {
     let id = JobId::new();
     let now = Timestamp::now().as_micros();
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "INSERT INTO jobs (id, company_id, kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $7, $7)"
     )
@@ -68,7 +70,8 @@ pub async fn enqueue(tx: &mut Tx<'_>, job: &NewJob) -> Result<JobId> {
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     tx.note_queued_job();
     Ok(id)
 }
@@ -80,7 +83,9 @@ pub async fn claim(tx: &mut Tx<'_>, kinds: &[&str], lease: Duration, limit: i64)
     let lease_until = now.plus(lease);
     let token = switchboard_domain::new_id();
     let due = match tx.conn() {
-        ConnRef::Sqlite(_) => "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 AND kind IN (SELECT value FROM json_each($5)) ORDER BY run_at LIMIT $4",
+        ConnRef::Sqlite(_) => {
+            "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 AND kind IN (SELECT value FROM json_each($5)) ORDER BY run_at LIMIT $4"
+        }
         ConnRef::Postgres(_) => {
             "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 AND kind = ANY (ARRAY(SELECT jsonb_array_elements_text($5::jsonb))) \
              ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED"
@@ -109,21 +114,28 @@ pub async fn claim(tx: &mut Tx<'_>, kinds: &[&str], lease: Duration, limit: i64)
 
 /// Marks the job done. False if the lease was lost to another worker.
 pub async fn complete(tx: &mut Tx<'_>, claimed: &Claimed) -> Result<bool> {
-    let n = run!(tx, |c| sqlx::query("UPDATE jobs SET status = 'done', lease_token = NULL, updated_at = $3 WHERE id = $1 AND lease_token = $2")
-        .bind(claimed.job.id.as_str())
-        .bind(&claimed.token)
-        .bind(Timestamp::now().as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
+    let n = run!(tx, |c| sqlx::query(
+        "UPDATE jobs SET status = 'done', lease_token = NULL, updated_at = $3 WHERE id = $1 AND lease_token = $2"
+    )
+    .bind(claimed.job.id.as_str())
+    .bind(&claimed.token)
+    .bind(Timestamp::now().as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
     Ok(n == 1)
 }
 
 /// Records a failed attempt: the job runs again at `retry_at`, or is dead once its attempts are
 /// used up (or at once when `retry_at` is `None`). Returns the new status, `None` if the lease
 /// was lost.
-pub async fn fail(tx: &mut Tx<'_>, claimed: &Claimed, error: &str, retry_at: Option<Timestamp>) -> Result<Option<JobStatus>> {
+pub async fn fail(
+    tx: &mut Tx<'_>,
+    claimed: &Claimed,
+    error: &str,
+    retry_at: Option<Timestamp>,
+) -> Result<Option<JobStatus>> {
     let now = Timestamp::now();
     let status: Option<String> = run!(tx, |c| sqlx::query_scalar(
         "UPDATE jobs SET status = CASE WHEN $3 = 0 OR attempts >= max_attempts THEN 'dead' ELSE 'pending' END, \
@@ -144,7 +156,8 @@ pub async fn fail(tx: &mut Tx<'_>, claimed: &Claimed, error: &str, retry_at: Opt
 
 /// Hands a claimed job back untouched (graceful shutdown): due now, and the attempt not counted.
 pub async fn release(tx: &mut Tx<'_>, claimed: &Claimed) -> Result<bool> {
-    let n = run!(tx, |c| sqlx::query(
+    let n = run!(tx, |c| {
+        sqlx::query(
         "UPDATE jobs SET run_at = $3, lease_token = NULL, attempts = attempts - 1, updated_at = $3 WHERE id = $1 AND lease_token = $2"
     )
     .bind(claimed.job.id.as_str())
@@ -153,25 +166,29 @@ pub async fn release(tx: &mut Tx<'_>, claimed: &Claimed) -> Result<bool> {
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(n == 1)
 }
 
 pub async fn get(c: &mut impl Conn, id: &JobId) -> Result<Option<Job>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")))
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> =
+        run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")))
+            .bind(id.as_str())
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?);
     row.map(|r| r.into_job().map(|(job, _)| job)).transpose()
 }
 
 /// Pending jobs of one kind, oldest first (for operators and tests).
 pub async fn list_pending(c: &mut impl Conn, kind: &str) -> Result<Vec<Job>> {
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND kind = $1 ORDER BY run_at")))
-        .bind(kind)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND kind = $1 ORDER BY run_at"
+    )))
+    .bind(kind)
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?);
     rows.into_iter().map(|r| r.into_job().map(|(job, _)| job)).collect()
 }

@@ -10,8 +10,8 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
-pub use switchboard_domain::paging::Keyset;
 use switchboard_domain::event::NewEvent;
+pub use switchboard_domain::paging::Keyset;
 use switchboard_domain::{CompanyId, Error, Result};
 use tokio::sync::broadcast;
 
@@ -64,8 +64,13 @@ impl Default for StoreOptions {
 enum Pools {
     /// One writer connection: SQLite allows a single writer, and queueing in the pool is
     /// cheaper than SQLITE_BUSY retries. Readers run concurrently thanks to WAL.
-    Sqlite { write: SqlitePool, read: SqlitePool },
-    Postgres { pool: PgPool },
+    Sqlite {
+        write: SqlitePool,
+        read: SqlitePool,
+    },
+    Postgres {
+        pool: PgPool,
+    },
 }
 
 /// A committed change to a company's event log: the realtime hub and the webhook dispatcher
@@ -141,7 +146,9 @@ impl Store {
             return Err(Error::invalid("the database URL must start with sqlite:// or postgres://"));
         };
         let (committed, _) = broadcast::channel(4096);
-        Ok(Self { inner: Arc::new(Inner { url: url.to_owned(), pools, committed, jobs_queued: tokio::sync::Notify::new() }) })
+        Ok(Self {
+            inner: Arc::new(Inner { url: url.to_owned(), pools, committed, jobs_queued: tokio::sync::Notify::new() }),
+        })
     }
 
     /// The URL this store was opened with. It may hold a password: never log it.
@@ -260,7 +267,13 @@ impl HeldWriter {
             HeldConn::Sqlite(c) => TxInner::Sqlite(c.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
             HeldConn::Postgres(c) => TxInner::Postgres(c.begin().await.map_err(db_err)?),
         };
-        Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), queued_jobs: false, store: self.store.clone() })
+        Ok(Tx {
+            inner,
+            pending_events: Vec::new(),
+            committed: Vec::new(),
+            queued_jobs: false,
+            store: self.store.clone(),
+        })
     }
 }
 
@@ -356,7 +369,9 @@ pub fn db_err(e: sqlx::Error) -> Error {
 /// writer transaction is exclusive already; PostgreSQL needs the lock to avoid lost updates.
 /// The `VALUES` list of a multi-row INSERT: `rows` tuples of `columns` numbered parameters.
 pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
-    let row = |r: usize| format!("({})", (1..=columns).map(|k| format!("${}", r * columns + k)).collect::<Vec<_>>().join(", "));
+    let row = |r: usize| {
+        format!("({})", (1..=columns).map(|k| format!("${}", r * columns + k)).collect::<Vec<_>>().join(", "))
+    };
     (0..rows).map(row).collect::<Vec<_>>().join(", ")
 }
 

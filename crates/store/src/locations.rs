@@ -28,48 +28,59 @@ impl Row {
 
 pub async fn insert(tx: &mut Tx<'_>, l: &Location) -> Result<()> {
     let details = to_json(&l.details)?;
-    run!(tx, |c| sqlx::query("INSERT INTO locations (id, company_id, name, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(l.id.as_str())
-        .bind(l.company_id.as_str())
-        .bind(&l.name)
-        .bind(&details)
-        .bind(l.created_at.as_micros())
-        .bind(l.updated_at.as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
+    run!(tx, |c| sqlx::query(
+        "INSERT INTO locations (id, company_id, name, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)"
+    )
+    .bind(l.id.as_str())
+    .bind(l.company_id.as_str())
+    .bind(&l.name)
+    .bind(&details)
+    .bind(l.created_at.as_micros())
+    .bind(l.updated_at.as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
     Ok(())
 }
 
 pub async fn update(tx: &mut Tx<'_>, l: &Location) -> Result<()> {
     let details = to_json(&l.details)?;
-    run!(tx, |c| sqlx::query("UPDATE locations SET name = $3, details = $4, updated_at = $5 WHERE company_id = $1 AND id = $2")
-        .bind(l.company_id.as_str())
-        .bind(l.id.as_str())
-        .bind(&l.name)
-        .bind(&details)
-        .bind(l.updated_at.as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
+    run!(tx, |c| sqlx::query(
+        "UPDATE locations SET name = $3, details = $4, updated_at = $5 WHERE company_id = $1 AND id = $2"
+    )
+    .bind(l.company_id.as_str())
+    .bind(l.id.as_str())
+    .bind(&l.name)
+    .bind(&details)
+    .bind(l.updated_at.as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
     Ok(())
 }
 
 pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &LocationId) -> Result<Option<Location>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as("SELECT id, company_id, name, details, created_at, updated_at FROM locations WHERE company_id = $1 AND id = $2")
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> = run!(c, |c| {
+        sqlx::query_as(
+        "SELECT id, company_id, name, details, created_at, updated_at FROM locations WHERE company_id = $1 AND id = $2"
+    )
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?
+    });
     row.map(Row::into_location).transpose()
 }
 
 /// Like [`get`], locking the row until the transaction ends.
 pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &LocationId) -> Result<Option<Location>> {
-    let sql = format!("SELECT id, company_id, name, details, created_at, updated_at FROM locations WHERE company_id = $1 AND id = $2{}", for_update(&tx.conn()));
+    let sql = format!(
+        "SELECT id, company_id, name, details, created_at, updated_at FROM locations WHERE company_id = $1 AND id = $2{}",
+        for_update(&tx.conn())
+    );
     let row: Option<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(company.as_str())
         .bind(id.as_str())
@@ -80,11 +91,15 @@ pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &LocationI
 }
 
 pub async fn list(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Location>> {
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as("SELECT id, company_id, name, details, created_at, updated_at FROM locations WHERE company_id = $1 ORDER BY id")
-        .bind(company.as_str())
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let rows: Vec<Row> = run!(c, |c| {
+        sqlx::query_as(
+        "SELECT id, company_id, name, details, created_at, updated_at FROM locations WHERE company_id = $1 ORDER BY id"
+    )
+    .bind(company.as_str())
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?
+    });
     rows.into_iter().map(Row::into_location).collect()
 }
 

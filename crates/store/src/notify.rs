@@ -42,7 +42,8 @@ pub fn relay(store: &Store) -> broadcast::Sender<Committed> {
                             None => newest.push(c),
                         }
                     }
-                    let payloads: Vec<String> = newest.iter().map(|c| format!("{}:{}", c.company_id, c.last_seq)).collect();
+                    let payloads: Vec<String> =
+                        newest.iter().map(|c| format!("{}:{}", c.company_id, c.last_seq)).collect();
                     if let Err(e) = announce(&announcer, &mut conn, &announcer_pid, &payloads).await {
                         conn = None;
                         tracing::debug!(error = %e, "cannot announce a commit to other nodes");
@@ -85,7 +86,12 @@ pub fn relay(store: &Store) -> broadcast::Sender<Committed> {
 /// Sends the notices on the announcer's own connection. A NOTIFY is a transaction: with
 /// `synchronous_commit` off it does not wait for a WAL flush of its own (which would cost as
 /// much as a write), and losing one in a crash loses nothing, since readers poll the log.
-async fn announce(pool: &PgPool, conn: &mut Option<PgConnection>, pid: &AtomicU32, payloads: &[String]) -> sqlx::Result<()> {
+async fn announce(
+    pool: &PgPool,
+    conn: &mut Option<PgConnection>,
+    pid: &AtomicU32,
+    payloads: &[String],
+) -> sqlx::Result<()> {
     if conn.is_none() {
         let mut c = pool.acquire().await?.detach();
         sqlx::query("SET synchronous_commit TO off").execute(&mut c).await?;

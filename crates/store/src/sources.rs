@@ -3,7 +3,8 @@ use switchboard_domain::{CompanyId, Result, SourceId, Timestamp};
 
 use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
 
-const COLUMNS: &str = "id, company_id, name, kind, base_uri, access_token, capabilities, sdk_settings, created_at, updated_at";
+const COLUMNS: &str =
+    "id, company_id, name, kind, base_uri, access_token, capabilities, sdk_settings, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -39,7 +40,8 @@ impl Row {
 pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     let capabilities = to_json(&s.capabilities)?;
     let settings = to_json(&s.settings)?;
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "INSERT INTO sources (id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at, sdk_settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )
     .bind(s.id.as_str())
@@ -55,14 +57,16 @@ pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
 pub async fn update(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     let capabilities = to_json(&s.capabilities)?;
     let settings = to_json(&s.settings)?;
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "UPDATE sources SET name = $3, base_uri = $4, access_token = $5, capabilities = $6, updated_at = $7, sdk_settings = $8 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
     )
     .bind(s.company_id.as_str())
@@ -76,24 +80,30 @@ pub async fn update(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
 /// A live source of the company.
 pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &SourceId) -> Result<Option<Source>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL")))
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
+    )))
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
     row.map(Row::into_source).transpose()
 }
 
 /// Like [`get`], locking the row until the transaction ends.
 pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &SourceId) -> Result<Option<Source>> {
-    let sql = format!("SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL{}", for_update(&tx.conn()));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL{}",
+        for_update(&tx.conn())
+    );
     let row: Option<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(company.as_str())
         .bind(id.as_str())
@@ -106,41 +116,51 @@ pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &SourceId)
 /// A live source by id alone, for callers the source itself authenticates (the Send API signs
 /// with the source's token, so the source names its company).
 pub async fn get_any_company(c: &mut impl Conn, id: &SourceId) -> Result<Option<Source>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sources WHERE id = $1 AND deleted_at IS NULL")))
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM sources WHERE id = $1 AND deleted_at IS NULL"
+    )))
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
     row.map(Row::into_source).transpose()
 }
 
 pub async fn list(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Source>> {
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND deleted_at IS NULL ORDER BY id")))
-        .bind(company.as_str())
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND deleted_at IS NULL ORDER BY id"
+    )))
+    .bind(company.as_str())
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?);
     rows.into_iter().map(Row::into_source).collect()
 }
 
 /// Marks the source deleted; its conversations stay.
 pub async fn delete(tx: &mut Tx<'_>, company: &CompanyId, id: &SourceId) -> Result<bool> {
-    let n = run!(tx, |c| sqlx::query("UPDATE sources SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL")
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .bind(Timestamp::now().as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
+    let n = run!(tx, |c| sqlx::query(
+        "UPDATE sources SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
+    )
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .bind(Timestamp::now().as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
     Ok(n == 1)
 }
 
 /// Every live source, of any company, that has a connector to poll.
 pub async fn list_polled(c: &mut impl Conn) -> Result<Vec<Source>> {
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sources WHERE kind = 'sdk' AND base_uri IS NOT NULL AND deleted_at IS NULL ORDER BY id")))
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let rows: Vec<Row> = run!(c, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM sources WHERE kind = 'sdk' AND base_uri IS NOT NULL AND deleted_at IS NULL ORDER BY id"
+    )))
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?
+    });
     rows.into_iter().map(Row::into_source).collect()
 }

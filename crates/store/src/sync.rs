@@ -40,7 +40,8 @@ impl Row {
 
 pub async fn insert_run(tx: &mut Tx<'_>, r: &SyncRun) -> Result<()> {
     let counts = to_json(&r.counts)?;
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "INSERT INTO sync_runs (id, company_id, source_id, trigger, status, error, counts, created_at, started_at, finished_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
     )
@@ -57,47 +58,54 @@ pub async fn insert_run(tx: &mut Tx<'_>, r: &SyncRun) -> Result<()> {
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
 /// Writes the run's status, error, counts and times.
 pub async fn update_run(tx: &mut Tx<'_>, r: &SyncRun) -> Result<()> {
     let counts = to_json(&r.counts)?;
-    run!(tx, |c| sqlx::query("UPDATE sync_runs SET status = $2, error = $3, counts = $4, started_at = $5, finished_at = $6 WHERE id = $1")
-        .bind(r.id.as_str())
-        .bind(r.status.as_str())
-        .bind(r.error.as_deref())
-        .bind(&counts)
-        .bind(r.started_at.map(Timestamp::as_micros))
-        .bind(r.finished_at.map(Timestamp::as_micros))
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
+    run!(tx, |c| sqlx::query(
+        "UPDATE sync_runs SET status = $2, error = $3, counts = $4, started_at = $5, finished_at = $6 WHERE id = $1"
+    )
+    .bind(r.id.as_str())
+    .bind(r.status.as_str())
+    .bind(r.error.as_deref())
+    .bind(&counts)
+    .bind(r.started_at.map(Timestamp::as_micros))
+    .bind(r.finished_at.map(Timestamp::as_micros))
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
     Ok(())
 }
 
 pub async fn get_run(c: &mut impl Conn, company: &CompanyId, id: &SyncRunId) -> Result<Option<SyncRun>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM sync_runs WHERE company_id = $1 AND id = $2")))
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM sync_runs WHERE company_id = $1 AND id = $2"
+    )))
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
     row.map(Row::into_run).transpose()
 }
 
 /// The source's most recent run that has started.
 pub async fn last_run(c: &mut impl Conn, company: &CompanyId, source: &SourceId) -> Result<Option<SyncRun>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: Option<Row> = run!(c, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM sync_runs WHERE company_id = $1 AND source_id = $2 AND started_at IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1"
     )))
     .bind(company.as_str())
     .bind(source.as_str())
     .fetch_optional(&mut *c)
     .await
-    .map_err(db_err)?);
+    .map_err(db_err)?
+    });
     row.map(Row::into_run).transpose()
 }
 
@@ -111,7 +119,8 @@ pub async fn cursor(c: &mut impl Conn, source: &SourceId, collection: &str) -> R
 }
 
 pub async fn set_cursor(tx: &mut Tx<'_>, source: &SourceId, collection: &str, since_id: &str) -> Result<()> {
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "INSERT INTO sync_cursors (source_id, collection, since_id, updated_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (source_id, collection) DO UPDATE SET since_id = excluded.since_id, updated_at = excluded.updated_at"
     )
@@ -122,14 +131,19 @@ pub async fn set_cursor(tx: &mut Tx<'_>, source: &SourceId, collection: &str, si
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
 /// The source's scheduled sync job, locking the schedule row until the transaction ends.
 pub async fn scheduled_job_for_update(tx: &mut Tx<'_>, source: &SourceId) -> Result<Option<JobId>> {
     let sql = format!("SELECT job_id FROM sync_schedules WHERE source_id = $1{}", for_update(&tx.conn()));
-    let id: Option<String> = run!(tx, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str())).bind(source.as_str()).fetch_optional(&mut *c).await.map_err(db_err)?);
+    let id: Option<String> = run!(tx, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(source.as_str())
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db_err)?);
     id.map(parse_id).transpose()
 }
 
@@ -153,15 +167,17 @@ pub async fn set_scheduled_job(tx: &mut Tx<'_>, company: &CompanyId, source: &So
 /// Hands the schedule from `current` to `next`; false (and nothing changed) if `current` is no
 /// longer the scheduled job.
 pub async fn pass_schedule(tx: &mut Tx<'_>, source: &SourceId, current: &JobId, next: &JobId) -> Result<bool> {
-    let n = run!(tx, |c| sqlx::query("UPDATE sync_schedules SET job_id = $3, updated_at = $4 WHERE source_id = $1 AND job_id = $2")
-        .bind(source.as_str())
-        .bind(current.as_str())
-        .bind(next.as_str())
-        .bind(Timestamp::now().as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
+    let n = run!(tx, |c| sqlx::query(
+        "UPDATE sync_schedules SET job_id = $3, updated_at = $4 WHERE source_id = $1 AND job_id = $2"
+    )
+    .bind(source.as_str())
+    .bind(current.as_str())
+    .bind(next.as_str())
+    .bind(Timestamp::now().as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
     Ok(n == 1)
 }
 

@@ -41,8 +41,13 @@ impl TestDb {
                     }
                 };
                 let name = format!("sb_test_{}", switchboard_domain::new_id());
-                let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| panic!("cannot connect to {POSTGRES_URL_VAR}: {e}"));
-                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("create test database");
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .unwrap_or_else(|e| panic!("cannot connect to {POSTGRES_URL_VAR}: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test database");
                 conn.close().await.ok();
                 let url = with_database(&admin, &name);
                 Some(TestDb { url, backend, postgres: Some((admin, name)), _dir: None })
@@ -61,7 +66,9 @@ impl TestDb {
         if let Some((admin, name)) = &self.postgres
             && let Ok(mut conn) = sqlx::PgConnection::connect(admin).await
         {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).execute(&mut conn).await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                .execute(&mut conn)
+                .await;
             conn.close().await.ok();
         }
     }
@@ -137,7 +144,10 @@ mod tests {
 
     #[test]
     fn database_name_is_replaced_and_the_rest_kept() {
-        assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"), "postgres://postgres@127.0.0.1:5432/x");
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
         assert_eq!(with_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
         assert_eq!(with_database("postgres://h:5432", "x"), "postgres://h:5432/x");
     }

@@ -1,7 +1,7 @@
 use switchboard_domain::conversation::Thread;
 use switchboard_domain::{Result, SourceId, ThreadId, Timestamp};
 
-use crate::{Conn, Tx, db_err, from_json, foreign_id_in_json_list, parse_id, run, to_json};
+use crate::{Conn, Tx, db_err, foreign_id_in_json_list, from_json, parse_id, run, to_json};
 
 const COLUMNS: &str = "id, company_id, source_id, foreign_id, title, details, created_at, updated_at";
 
@@ -41,30 +41,41 @@ struct WithActivity {
 
 /// The source's threads among these foreign ids (those that exist), each with whether it has
 /// any content yet.
-pub async fn get_many_by_foreign_with_activity(c: &mut impl Conn, source: &SourceId, foreign_ids: &[&str]) -> Result<Vec<(Thread, bool)>> {
+pub async fn get_many_by_foreign_with_activity(
+    c: &mut impl Conn,
+    source: &SourceId,
+    foreign_ids: &[&str],
+) -> Result<Vec<(Thread, bool)>> {
     let sql = format!(
         "SELECT {COLUMNS}, EXISTS (SELECT 1 FROM contents WHERE contents.thread_id = threads.id) AS has_contents \
          FROM threads WHERE source_id = $1 AND {}",
         foreign_id_in_json_list(&c.conn())
     );
     let list = to_json(&foreign_ids)?;
-    let rows: Vec<WithActivity> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(source.as_str()).bind(&list).fetch_all(&mut *c).await.map_err(db_err)?);
+    let rows: Vec<WithActivity> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(source.as_str())
+        .bind(&list)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?);
     rows.into_iter().map(|r| r.thread.into_thread().map(|t| (t, r.has_contents))).collect()
 }
 
 pub async fn get(c: &mut impl Conn, id: &ThreadId) -> Result<Option<Thread>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM threads WHERE id = $1")))
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> =
+        run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM threads WHERE id = $1")))
+            .bind(id.as_str())
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?);
     row.map(Row::into_thread).transpose()
 }
 
 /// Inserts the thread unless the source already has one with its foreign id. True when inserted.
 pub async fn insert(tx: &mut Tx<'_>, t: &Thread) -> Result<bool> {
     let details = to_json(&t.details)?;
-    let n = run!(tx, |c| sqlx::query("INSERT INTO threads (id, company_id, source_id, foreign_id, title, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_id, foreign_id) DO NOTHING")
+    let n = run!(tx, |c| {
+        sqlx::query("INSERT INTO threads (id, company_id, source_id, foreign_id, title, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_id, foreign_id) DO NOTHING")
         .bind(t.id.as_str())
         .bind(t.company_id.as_str())
         .bind(t.source_id.as_str())
@@ -76,7 +87,8 @@ pub async fn insert(tx: &mut Tx<'_>, t: &Thread) -> Result<bool> {
         .execute(&mut *c)
         .await
         .map_err(db_err)?
-        .rows_affected());
+        .rows_affected()
+    });
     Ok(n == 1)
 }
 

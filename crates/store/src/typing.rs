@@ -8,7 +8,13 @@ use switchboard_domain::{Result, SourceId, Timestamp};
 use crate::{Tx, db_err, run};
 
 /// Records a typing start unless one was accepted less than `window` ago. True when accepted.
-pub async fn try_start(tx: &mut Tx<'_>, source: &SourceId, thread: &str, now: Timestamp, window: Duration) -> Result<bool> {
+pub async fn try_start(
+    tx: &mut Tx<'_>,
+    source: &SourceId,
+    thread: &str,
+    now: Timestamp,
+    window: Duration,
+) -> Result<bool> {
     let accepted: Option<i64> = run!(tx, |c| sqlx::query_scalar(
         "INSERT INTO typing_limits (source_id, thread_foreign_id, last_start_at) VALUES ($1, $2, $3) \
          ON CONFLICT (source_id, thread_foreign_id) DO UPDATE SET last_start_at = excluded.last_start_at \

@@ -4,7 +4,8 @@ use switchboard_domain::{CompanyId, Error, Result, Timestamp, UserId};
 
 use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
 
-const COLUMNS: &str = "id, company_id, role, first_name, last_name, email, activated, profile, created_at, updated_at, last_enter";
+const COLUMNS: &str =
+    "id, company_id, role, first_name, last_name, email, activated, profile, created_at, updated_at, last_enter";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -29,7 +30,11 @@ impl Row {
             role: Role::parse(&self.role)?,
             first_name: self.first_name,
             last_name: self.last_name,
-            email: self.email.map(|e| Email::parse(&e)).transpose().map_err(|_| Error::Internal("malformed email in database".into()))?,
+            email: self
+                .email
+                .map(|e| Email::parse(&e))
+                .transpose()
+                .map_err(|_| Error::Internal("malformed email in database".into()))?,
             activated: self.activated,
             profile: from_json(&self.profile)?,
             created_at: Timestamp::from_micros(self.created_at),
@@ -49,7 +54,8 @@ pub struct UserFilter {
 
 pub async fn insert(tx: &mut Tx<'_>, user: &User) -> Result<()> {
     let profile = to_json(&user.profile)?;
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "INSERT INTO users (id, company_id, role, first_name, last_name, email, email_norm, activated, profile, created_at, updated_at, last_enter) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     )
@@ -68,7 +74,8 @@ pub async fn insert(tx: &mut Tx<'_>, user: &User) -> Result<()> {
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
@@ -97,12 +104,14 @@ pub async fn update(tx: &mut Tx<'_>, user: &User) -> Result<()> {
 }
 
 pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &UserId) -> Result<Option<User>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE company_id = $1 AND id = $2")))
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND id = $2"
+    )))
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
     row.map(Row::into_user).transpose()
 }
 
@@ -119,31 +128,47 @@ pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &UserId) -
 }
 
 pub async fn get_primary(c: &mut impl Conn, company: &CompanyId) -> Result<Option<User>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE company_id = $1 AND role = 'primary'")))
-        .bind(company.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE company_id = $1 AND role = 'primary'"
+    )))
+    .bind(company.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
     row.map(Row::into_user).transpose()
 }
 
 /// Whether another user of the company has this email (case-insensitively).
-pub async fn email_taken(c: &mut impl Conn, company: &CompanyId, email: &Email, except: Option<&UserId>) -> Result<bool> {
-    let n: i64 = run!(c, |c| sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE company_id = $1 AND email_norm = $2 AND id <> $3")
-        .bind(company.as_str())
-        .bind(email.normalized())
-        .bind(except.map_or("", UserId::as_str))
-        .fetch_one(&mut *c)
-        .await
-        .map_err(db_err)?);
+pub async fn email_taken(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    email: &Email,
+    except: Option<&UserId>,
+) -> Result<bool> {
+    let n: i64 = run!(c, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM users WHERE company_id = $1 AND email_norm = $2 AND id <> $3"
+    )
+    .bind(company.as_str())
+    .bind(email.normalized())
+    .bind(except.map_or("", UserId::as_str))
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db_err)?);
     Ok(n > 0)
 }
 
 /// One page of the company's users in creation order, and the number matching the filter.
-pub async fn list(c: &mut impl Conn, company: &CompanyId, filter: &UserFilter, limit: i64, offset: i64) -> Result<(Vec<User>, i64)> {
+pub async fn list(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    filter: &UserFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<User>, i64)> {
     let first_name = filter.first_name.as_ref().map(|s| s.to_lowercase());
     let email = filter.email.as_ref().map(|s| s.to_lowercase());
-    const WHERE: &str = "company_id = $1 AND ($2 IS NULL OR lower(first_name) = $2) AND ($3 IS NULL OR email_norm = $3)";
+    const WHERE: &str =
+        "company_id = $1 AND ($2 IS NULL OR lower(first_name) = $2) AND ($3 IS NULL OR email_norm = $3)";
     let (rows, total): (Vec<Row>, i64) = run!(c, |c| {
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM users WHERE {WHERE}")))
             .bind(company.as_str())
@@ -152,15 +177,17 @@ pub async fn list(c: &mut impl Conn, company: &CompanyId, filter: &UserFilter, l
             .fetch_one(&mut *c)
             .await
             .map_err(db_err)?;
-        let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE {WHERE} ORDER BY id LIMIT $4 OFFSET $5")))
-            .bind(company.as_str())
-            .bind(first_name.as_deref())
-            .bind(email.as_deref())
-            .bind(limit)
-            .bind(offset)
-            .fetch_all(&mut *c)
-            .await
-            .map_err(db_err)?;
+        let rows = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM users WHERE {WHERE} ORDER BY id LIMIT $4 OFFSET $5"
+        )))
+        .bind(company.as_str())
+        .bind(first_name.as_deref())
+        .bind(email.as_deref())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db_err)?;
         (rows, total)
     });
     Ok((rows.into_iter().map(Row::into_user).collect::<Result<_>>()?, total))

@@ -1,6 +1,9 @@
 //! Webhook endpoints, the dispatcher's per-company cursor over the event log, and deliveries.
 
-use switchboard_domain::webhook::{Callback, DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint};
+use switchboard_domain::webhook::{
+    Callback, DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery,
+    WebhookEndpoint,
+};
 use switchboard_domain::{CallbackId, CompanyId, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
 
 use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
@@ -35,11 +38,16 @@ impl EndpointRow {
             company_id: parse_id(self.company_id)?,
             url: TargetUrl::parse(&self.url)?,
             events: events.iter().map(|e| EventPattern::parse(e)).collect::<Result<_>>()?,
-            source_ids: source_ids.map(|ids| ids.into_iter().map(parse_id).collect::<Result<Vec<SourceId>>>()).transpose()?,
+            source_ids: source_ids
+                .map(|ids| ids.into_iter().map(parse_id).collect::<Result<Vec<SourceId>>>())
+                .transpose()?,
             verify_token: self.verify_token.map(Secret::new),
             secret: self.secret.map(Secret::new),
             signing_secret: SigningSecret::from_stored(self.signing_secret),
-            previous_signing_secret: self.previous_signing_secret.zip(self.previous_until).map(|(s, u)| (SigningSecret::from_stored(s), Timestamp::from_micros(u))),
+            previous_signing_secret: self
+                .previous_signing_secret
+                .zip(self.previous_until)
+                .map(|(s, u)| (SigningSecret::from_stored(s), Timestamp::from_micros(u))),
             status: EndpointStatus::parse(&self.status)?,
             disabled_reason: self.disabled_reason,
             start_seq: self.start_seq,
@@ -59,7 +67,8 @@ fn sources_json(e: &WebhookEndpoint) -> Result<Option<String>> {
 
 pub async fn insert_endpoint(tx: &mut Tx<'_>, e: &WebhookEndpoint) -> Result<()> {
     let (events, sources) = (events_json(e)?, sources_json(e)?);
-    run!(tx, |c| sqlx::query(sqlx::AssertSqlSafe(format!(
+    run!(tx, |c| {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO webhook_endpoints ({ENDPOINT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
     )))
     .bind(e.id.as_str())
@@ -80,13 +89,15 @@ pub async fn insert_endpoint(tx: &mut Tx<'_>, e: &WebhookEndpoint) -> Result<()>
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
 pub async fn update_endpoint(tx: &mut Tx<'_>, e: &WebhookEndpoint) -> Result<()> {
     let (events, sources) = (events_json(e)?, sources_json(e)?);
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "UPDATE webhook_endpoints SET url = $3, events = $4, source_ids = $5, verify_token = $6, secret = $7, signing_secret = $8, \
          previous_signing_secret = $9, previous_until = $10, status = $11, disabled_reason = $12, updated_at = $13, start_seq = $14 \
          WHERE company_id = $1 AND id = $2"
@@ -108,12 +119,37 @@ pub async fn update_endpoint(tx: &mut Tx<'_>, e: &WebhookEndpoint) -> Result<()>
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
-pub async fn get_endpoint(c: &mut impl Conn, company: &CompanyId, id: &WebhookEndpointId) -> Result<Option<WebhookEndpoint>> {
-    let row: Option<EndpointRow> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE company_id = $1 AND id = $2")))
+pub async fn get_endpoint(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    id: &WebhookEndpointId,
+) -> Result<Option<WebhookEndpoint>> {
+    let row: Option<EndpointRow> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE company_id = $1 AND id = $2"
+    )))
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
+    row.map(EndpointRow::into_endpoint).transpose()
+}
+
+pub async fn get_endpoint_for_update(
+    tx: &mut Tx<'_>,
+    company: &CompanyId,
+    id: &WebhookEndpointId,
+) -> Result<Option<WebhookEndpoint>> {
+    let sql = format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE company_id = $1 AND id = $2{}",
+        for_update(&tx.conn())
+    );
+    let row: Option<EndpointRow> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
         .bind(company.as_str())
         .bind(id.as_str())
         .fetch_optional(&mut *c)
@@ -122,20 +158,15 @@ pub async fn get_endpoint(c: &mut impl Conn, company: &CompanyId, id: &WebhookEn
     row.map(EndpointRow::into_endpoint).transpose()
 }
 
-pub async fn get_endpoint_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &WebhookEndpointId) -> Result<Option<WebhookEndpoint>> {
-    let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE company_id = $1 AND id = $2{}", for_update(&tx.conn()));
-    let row: Option<EndpointRow> =
-        run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str())).bind(company.as_str()).bind(id.as_str()).fetch_optional(&mut *c).await.map_err(db_err)?);
-    row.map(EndpointRow::into_endpoint).transpose()
-}
-
 /// The company's endpoints, oldest first.
 pub async fn list_endpoints(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<WebhookEndpoint>> {
-    let rows: Vec<EndpointRow> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE company_id = $1 ORDER BY id")))
-        .bind(company.as_str())
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let rows: Vec<EndpointRow> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE company_id = $1 ORDER BY id"
+    )))
+    .bind(company.as_str())
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?);
     rows.into_iter().map(EndpointRow::into_endpoint).collect()
 }
 
@@ -235,7 +266,8 @@ impl DeliveryRow {
 }
 
 pub async fn insert_delivery(tx: &mut Tx<'_>, d: &WebhookDelivery) -> Result<()> {
-    run!(tx, |c| sqlx::query(sqlx::AssertSqlSafe(format!(
+    run!(tx, |c| {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO webhook_deliveries ({DELIVERY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     )))
     .bind(d.id.as_str())
@@ -255,12 +287,14 @@ pub async fn insert_delivery(tx: &mut Tx<'_>, d: &WebhookDelivery) -> Result<()>
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
 pub async fn update_delivery(tx: &mut Tx<'_>, d: &WebhookDelivery) -> Result<()> {
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "UPDATE webhook_deliveries SET status = $3, attempts = $4, last_error = $5, response_code = $6, updated_at = $7, delivered_at = $8, retry_from = $9 \
          WHERE company_id = $1 AND id = $2"
     )
@@ -276,23 +310,36 @@ pub async fn update_delivery(tx: &mut Tx<'_>, d: &WebhookDelivery) -> Result<()>
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
-pub async fn get_delivery(c: &mut impl Conn, company: &CompanyId, id: &WebhookDeliveryId) -> Result<Option<WebhookDelivery>> {
-    let row: Option<DeliveryRow> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE company_id = $1 AND id = $2")))
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+pub async fn get_delivery(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    id: &WebhookDeliveryId,
+) -> Result<Option<WebhookDelivery>> {
+    let row: Option<DeliveryRow> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE company_id = $1 AND id = $2"
+    )))
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
     row.map(DeliveryRow::into_delivery).transpose()
 }
 
 /// The endpoint's deliveries, newest first.
-pub async fn list_deliveries(c: &mut impl Conn, company: &CompanyId, endpoint: &WebhookEndpointId, limit: i64) -> Result<Vec<WebhookDelivery>> {
-    let rows: Vec<DeliveryRow> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
+pub async fn list_deliveries(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    endpoint: &WebhookEndpointId,
+    limit: i64,
+) -> Result<Vec<WebhookDelivery>> {
+    let rows: Vec<DeliveryRow> = run!(c, |c| {
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT {DELIVERY_COLUMNS} FROM webhook_deliveries WHERE company_id = $1 AND endpoint_id = $2 ORDER BY event_seq DESC LIMIT $3"
     )))
     .bind(company.as_str())
@@ -300,7 +347,8 @@ pub async fn list_deliveries(c: &mut impl Conn, company: &CompanyId, endpoint: &
     .bind(limit)
     .fetch_all(&mut *c)
     .await
-    .map_err(db_err)?);
+    .map_err(db_err)?
+    });
     rows.into_iter().map(DeliveryRow::into_delivery).collect()
 }
 
@@ -308,7 +356,8 @@ pub async fn list_deliveries(c: &mut impl Conn, company: &CompanyId, endpoint: &
 /// then this one must wait, to keep the thread's order.
 pub async fn earlier_pending(c: &mut impl Conn, d: &WebhookDelivery) -> Result<bool> {
     let Some(key) = &d.ordering_key else { return Ok(false) };
-    let waiting: bool = run!(c, |c| sqlx::query_scalar(
+    let waiting: bool = run!(c, |c| {
+        sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE endpoint_id = $1 AND ordering_key = $2 AND event_seq < $3 AND status = 'pending')"
     )
     .bind(d.endpoint_id.as_str())
@@ -316,13 +365,20 @@ pub async fn earlier_pending(c: &mut impl Conn, d: &WebhookDelivery) -> Result<b
     .bind(d.event_seq)
     .fetch_one(&mut *c)
     .await
-    .map_err(db_err)?);
+    .map_err(db_err)?
+    });
     Ok(waiting)
 }
 
 /// Gives up the endpoint's pending deliveries (it was disabled). Returns how many.
-pub async fn kill_pending(tx: &mut Tx<'_>, company: &CompanyId, endpoint: &WebhookEndpointId, reason: &str) -> Result<u64> {
-    let n = run!(tx, |c| sqlx::query(
+pub async fn kill_pending(
+    tx: &mut Tx<'_>,
+    company: &CompanyId,
+    endpoint: &WebhookEndpointId,
+    reason: &str,
+) -> Result<u64> {
+    let n = run!(tx, |c| {
+        sqlx::query(
         "UPDATE webhook_deliveries SET status = 'dead', last_error = $3, updated_at = $4 WHERE company_id = $1 AND endpoint_id = $2 AND status = 'pending'"
     )
     .bind(company.as_str())
@@ -332,22 +388,25 @@ pub async fn kill_pending(tx: &mut Tx<'_>, company: &CompanyId, endpoint: &Webho
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(n)
 }
 
 /// The endpoint that is the company's RingPlan callback URL, if one was set.
 pub async fn ringplan_endpoint(c: &mut impl Conn, company: &CompanyId) -> Result<Option<WebhookEndpointId>> {
-    let id: Option<String> = run!(c, |c| sqlx::query_scalar("SELECT endpoint_id FROM ringplan_callback_urls WHERE company_id = $1")
-        .bind(company.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let id: Option<String> =
+        run!(c, |c| sqlx::query_scalar("SELECT endpoint_id FROM ringplan_callback_urls WHERE company_id = $1")
+            .bind(company.as_str())
+            .fetch_optional(&mut *c)
+            .await
+            .map_err(db_err)?);
     id.map(parse_id).transpose()
 }
 
 pub async fn set_ringplan_endpoint(tx: &mut Tx<'_>, company: &CompanyId, endpoint: &WebhookEndpointId) -> Result<()> {
-    run!(tx, |c| sqlx::query(
+    run!(tx, |c| {
+        sqlx::query(
         "INSERT INTO ringplan_callback_urls (company_id, endpoint_id) VALUES ($1, $2) ON CONFLICT (company_id) DO UPDATE SET endpoint_id = EXCLUDED.endpoint_id"
     )
     .bind(company.as_str())
@@ -355,7 +414,8 @@ pub async fn set_ringplan_endpoint(tx: &mut Tx<'_>, company: &CompanyId, endpoin
     .execute(&mut *c)
     .await
     .map_err(db_err)?
-    .rows_affected());
+    .rows_affected()
+    });
     Ok(())
 }
 
@@ -374,34 +434,40 @@ impl CallbackRow {
 
 /// The company's RingPlan subscriptions, oldest first.
 pub async fn list_callbacks(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Callback>> {
-    let rows: Vec<CallbackRow> = run!(c, |c| sqlx::query_as("SELECT id, company_id, event_type FROM ringplan_callbacks WHERE company_id = $1 ORDER BY id")
-        .bind(company.as_str())
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let rows: Vec<CallbackRow> = run!(c, |c| sqlx::query_as(
+        "SELECT id, company_id, event_type FROM ringplan_callbacks WHERE company_id = $1 ORDER BY id"
+    )
+    .bind(company.as_str())
+    .fetch_all(&mut *c)
+    .await
+    .map_err(db_err)?);
     rows.into_iter().map(CallbackRow::into_callback).collect()
 }
 
 pub async fn insert_callback(tx: &mut Tx<'_>, cb: &Callback) -> Result<()> {
-    run!(tx, |c| sqlx::query("INSERT INTO ringplan_callbacks (id, company_id, event_type, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(cb.id.as_str())
-        .bind(cb.company_id.as_str())
-        .bind(&cb.event_type)
-        .bind(Timestamp::now().as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
+    run!(tx, |c| sqlx::query(
+        "INSERT INTO ringplan_callbacks (id, company_id, event_type, created_at) VALUES ($1, $2, $3, $4)"
+    )
+    .bind(cb.id.as_str())
+    .bind(cb.company_id.as_str())
+    .bind(&cb.event_type)
+    .bind(Timestamp::now().as_micros())
+    .execute(&mut *c)
+    .await
+    .map_err(db_err)?
+    .rows_affected());
     Ok(())
 }
 
 /// Deletes the subscription and returns it; `None` if the company has no such subscription.
 pub async fn delete_callback(tx: &mut Tx<'_>, company: &CompanyId, id: &CallbackId) -> Result<Option<Callback>> {
-    let row: Option<CallbackRow> = run!(tx, |c| sqlx::query_as("DELETE FROM ringplan_callbacks WHERE company_id = $1 AND id = $2 RETURNING id, company_id, event_type")
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+    let row: Option<CallbackRow> = run!(tx, |c| sqlx::query_as(
+        "DELETE FROM ringplan_callbacks WHERE company_id = $1 AND id = $2 RETURNING id, company_id, event_type"
+    )
+    .bind(company.as_str())
+    .bind(id.as_str())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db_err)?);
     row.map(CallbackRow::into_callback).transpose()
 }

@@ -6,7 +6,14 @@ use switchboard_store::{Store, events, store_test};
 
 async fn company(store: &Store) -> CompanyId {
     let now = Timestamp::now();
-    let c = Company { id: CompanyId::new(), name: "Acme".into(), status: "active".into(), profile: CompanyProfile::default(), created_at: now, updated_at: now };
+    let c = Company {
+        id: CompanyId::new(),
+        name: "Acme".into(),
+        status: "active".into(),
+        profile: CompanyProfile::default(),
+        created_at: now,
+        updated_at: now,
+    };
     let mut tx = store.begin().await.unwrap();
     switchboard_store::companies::insert(&mut tx, &c).await.unwrap();
     tx.commit().await.unwrap();

@@ -46,7 +46,11 @@ pub struct SdkConfig {
 impl Default for SdkConfig {
     fn default() -> Self {
         let d = switchboard_engine::sdk::client::SdkOptions::default();
-        Self { request_timeout_ms: d.request_timeout.as_millis() as u64, retry_delay_ms: d.retry_delay.as_millis() as u64, sync_interval_secs: d.sync_interval.as_secs() }
+        Self {
+            request_timeout_ms: d.request_timeout.as_millis() as u64,
+            retry_delay_ms: d.retry_delay.as_millis() as u64,
+            sync_interval_secs: d.sync_interval.as_secs(),
+        }
     }
 }
 
@@ -181,7 +185,13 @@ impl Config {
                 continue;
             }
             let (rest, value) = match rest.strip_suffix("_FILE") {
-                Some(r) => (r, std::fs::read_to_string(&raw).with_context(|| format!("{name}: cannot read {raw}"))?.trim().to_owned()),
+                Some(r) => (
+                    r,
+                    std::fs::read_to_string(&raw)
+                        .with_context(|| format!("{name}: cannot read {raw}"))?
+                        .trim()
+                        .to_owned(),
+                ),
                 None => (rest, raw),
             };
             let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
@@ -207,7 +217,8 @@ impl Config {
 }
 
 fn read_file(path: &Path) -> anyhow::Result<(PathBuf, Table)> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read configuration file {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read configuration file {}", path.display()))?;
     let table = text.parse::<Table>().with_context(|| format!("{} is not valid TOML", path.display()))?;
     Ok((path.to_owned(), table))
 }
@@ -248,7 +259,11 @@ fn set(table: &mut Table, path: &[String], value: Value) {
     let (last, parents) = path.split_last().expect("non-empty path");
     let mut t = table;
     for p in parents {
-        t = t.entry(p.clone()).or_insert_with(|| Value::Table(Table::new())).as_table_mut().expect("parent key is a table");
+        t = t
+            .entry(p.clone())
+            .or_insert_with(|| Value::Table(Table::new()))
+            .as_table_mut()
+            .expect("parent key is a table");
     }
     t.insert(last.clone(), value);
 }
@@ -261,7 +276,9 @@ fn coerce(name: &str, raw: &str, like: &Value) -> anyhow::Result<Value> {
             "false" | "0" | "no" | "off" => Value::Boolean(false),
             _ => bail!("{name} must be true or false, got '{raw}'"),
         },
-        Value::Integer(_) => Value::Integer(raw.parse().with_context(|| format!("{name} must be an integer, got '{raw}'"))?),
+        Value::Integer(_) => {
+            Value::Integer(raw.parse().with_context(|| format!("{name} must be an integer, got '{raw}'"))?)
+        }
         _ => Value::String(raw.to_owned()),
     })
 }
@@ -289,13 +306,22 @@ mod tests {
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "bind = \"127.0.0.1:9000\"\ndatabase_url = \"sqlite://from-file.db\"\nlog_level = \"debug\"\ndatabase_max_connections = 3\n").unwrap();
         let o = Overrides { config_file: Some(file.clone()), ..Default::default() };
-        let c = Config::load(&o, env(&[("SWITCHBOARD_DATABASE_URL", "sqlite://from-env.db"), ("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", "7")])).unwrap().config;
+        let c = Config::load(
+            &o,
+            env(&[("SWITCHBOARD_DATABASE_URL", "sqlite://from-env.db"), ("SWITCHBOARD_DATABASE_MAX_CONNECTIONS", "7")]),
+        )
+        .unwrap()
+        .config;
         assert_eq!(c.bind.to_string(), "127.0.0.1:9000");
         assert_eq!(c.database_url, "sqlite://from-env.db");
         assert_eq!(c.database_max_connections, 7);
         assert_eq!(c.log_level, "debug");
 
-        let o = Overrides { config_file: Some(file), database_url: Some("sqlite://from-flag.db".into()), ..Default::default() };
+        let o = Overrides {
+            config_file: Some(file),
+            database_url: Some("sqlite://from-flag.db".into()),
+            ..Default::default()
+        };
         let c = Config::load(&o, env(&[("SWITCHBOARD_DATABASE_URL", "sqlite://from-env.db")])).unwrap().config;
         assert_eq!(c.database_url, "sqlite://from-flag.db");
     }
@@ -306,7 +332,8 @@ mod tests {
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "bnd = \"x\"\n").unwrap();
         let o = Overrides { config_file: Some(file), ..Default::default() };
-        let loaded = Config::load(&o, env(&[("SWITCHBOARD_NOPE", "1"), ("SWITCHBOARD_TEST_POSTGRES_URL", "x")])).unwrap();
+        let loaded =
+            Config::load(&o, env(&[("SWITCHBOARD_NOPE", "1"), ("SWITCHBOARD_TEST_POSTGRES_URL", "x")])).unwrap();
         assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
         assert!(loaded.warnings[0].contains("'bnd'"));
         assert!(loaded.warnings[1].contains("SWITCHBOARD_NOPE"));
@@ -317,7 +344,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let secret = dir.path().join("db-url");
         std::fs::write(&secret, "postgres://u:secret@db/sb\n").unwrap();
-        let c = Config::load(&Overrides::default(), env(&[("SWITCHBOARD_DATABASE_URL_FILE", secret.to_str().unwrap())])).unwrap().config;
+        let c =
+            Config::load(&Overrides::default(), env(&[("SWITCHBOARD_DATABASE_URL_FILE", secret.to_str().unwrap())]))
+                .unwrap()
+                .config;
         assert_eq!(c.database_url, "postgres://u:secret@db/sb");
     }
 

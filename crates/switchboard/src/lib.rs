@@ -37,12 +37,20 @@ pub struct Server {
 impl Server {
     pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let store = open_store(config).await?;
-        let engine = Engine::new(store).with_sdk_options(config.sdk.options()).with_webhook_options(config.webhooks.options());
+        let engine =
+            Engine::new(store).with_sdk_options(config.sdk.options()).with_webhook_options(config.webhooks.options());
         let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
         engine.schedule_polled_sources().await.context("cannot schedule the polling of sources")?;
-        let listener = TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
+        let listener =
+            TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
-        Ok(Server { engine, addr, bootstrapped, listener, job_lease: std::time::Duration::from_secs(config.jobs.lease_secs.max(1)) })
+        Ok(Server {
+            engine,
+            addr,
+            bootstrapped,
+            listener,
+            job_lease: std::time::Duration::from_secs(config.jobs.lease_secs.max(1)),
+        })
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs

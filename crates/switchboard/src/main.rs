@@ -67,7 +67,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { bind } => *bind,
         _ => None,
     };
-    let overrides = Overrides { config_file: cli.config, bind, database_url: cli.database_url, log_format: cli.log_format };
+    let overrides =
+        Overrides { config_file: cli.config, bind, database_url: cli.database_url, log_format: cli.log_format };
     let loaded = Config::load(&overrides, std::env::vars())?;
     init_logging(&loaded.config);
     for w in &loaded.warnings {
@@ -85,7 +86,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Company { command: CompanyCommand::Create { name, email, first_name, last_name } } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
             let engine = Engine::new(open_store(&config).await?);
-            let created = engine.create_company(NewCompany { name, email: Some(email), first_name, last_name }).await.context("cannot create the company")?;
+            let created = engine
+                .create_company(NewCompany { name, email: Some(email), first_name, last_name })
+                .await
+                .context("cannot create the company")?;
             println!(
                 "{}",
                 serde_json::json!({

@@ -15,7 +15,11 @@ const GUARD: Duration = Duration::from_secs(120);
 
 fn command(db_url: &str, dir: &std::path::Path) -> Command {
     let mut cmd = Command::new(BIN);
-    cmd.current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default()).arg("--database-url").arg(db_url);
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .arg("--database-url")
+        .arg(db_url);
     cmd
 }
 
@@ -30,7 +34,10 @@ struct Running {
 /// Starts `serve` on a random port with JSON logs and waits for its "serving" line.
 async fn serve(db_url: &str, dir: &std::path::Path, extra_env: &[(&str, &str)]) -> Running {
     let mut cmd = command(db_url, dir);
-    cmd.args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"]).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+    cmd.args(["--log-format", "json", "serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
     for (k, v) in extra_env {
         cmd.env(k, v);
     }
@@ -39,7 +46,8 @@ async fn serve(db_url: &str, dir: &std::path::Path, extra_env: &[(&str, &str)]) 
     let mut log = Vec::new();
     let addr = tokio::time::timeout(GUARD, async {
         while let Some(line) = stderr.next_line().await.unwrap() {
-            let entry: Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("a log line that is not JSON: {line}"));
+            let entry: Value =
+                serde_json::from_str(&line).unwrap_or_else(|_| panic!("a log line that is not JSON: {line}"));
             log.push(line);
             if entry["fields"]["message"] == "serving" {
                 return entry["fields"]["addr"].as_str().unwrap().to_owned();
@@ -56,7 +64,11 @@ async fn serve(db_url: &str, dir: &std::path::Path, extra_env: &[(&str, &str)]) 
 impl Running {
     /// The first-start line, which `serve` prints before it starts serving.
     async fn first_start_line(&mut self) -> String {
-        tokio::time::timeout(GUARD, self.stdout.next_line()).await.expect("stdout").unwrap().expect("a first-start line")
+        tokio::time::timeout(GUARD, self.stdout.next_line())
+            .await
+            .expect("stdout")
+            .unwrap()
+            .expect("a first-start line")
     }
 
     /// Sends SIGTERM, waits for a clean exit, and returns the whole log and what was left on
@@ -69,7 +81,8 @@ impl Running {
             self.log.push(line);
         }
         let mut stdout = String::new();
-        while let Some(line) = tokio::time::timeout(GUARD, self.stdout.next_line()).await.expect("stdout ends").unwrap() {
+        while let Some(line) = tokio::time::timeout(GUARD, self.stdout.next_line()).await.expect("stdout ends").unwrap()
+        {
             stdout.push_str(&line);
             stdout.push('\n');
         }
@@ -80,12 +93,23 @@ impl Running {
 }
 
 fn first_start_key(line: &str) -> (String, String) {
-    let field = |name: &str| line.split_whitespace().find_map(|w| w.strip_prefix(name)).unwrap_or_else(|| panic!("no {name} in {line:?}")).to_owned();
+    let field = |name: &str| {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(name))
+            .unwrap_or_else(|| panic!("no {name} in {line:?}"))
+            .to_owned()
+    };
     (field("company_id="), field("api_key="))
 }
 
 async fn company(addr: &str, key: &str) -> reqwest::Response {
-    reqwest::Client::new().get(format!("http://{addr}/system/company")).bearer_auth(key).header("X-User-Id", "primary").send().await.unwrap()
+    reqwest::Client::new()
+        .get(format!("http://{addr}/system/company"))
+        .bearer_auth(key)
+        .header("X-User-Id", "primary")
+        .send()
+        .await
+        .unwrap()
 }
 
 type BoxedTest = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
@@ -156,7 +180,11 @@ async fn the_first_start_prints_one_line_with_a_working_key_and_later_starts_pri
 async fn company_create_prints_json_with_a_key_that_works() {
     both(|url, dir| {
         Box::pin(async move {
-            let out = command(&url, &dir).args(["company", "create", "--name", "Acme", "--email", "owner@acme.example", "--first-name", "Ada"]).output().await.unwrap();
+            let out = command(&url, &dir)
+                .args(["company", "create", "--name", "Acme", "--email", "owner@acme.example", "--first-name", "Ada"])
+                .output()
+                .await
+                .unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             let created: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
             let key = created["api_key"].as_str().unwrap();
@@ -178,7 +206,11 @@ async fn company_create_prints_json_with_a_key_that_works() {
 async fn company_create_rejects_a_malformed_email() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("x.db").display());
-    let out = command(&url, dir.path()).args(["company", "create", "--name", "Acme", "--email", "nope"]).output().await.unwrap();
+    let out = command(&url, dir.path())
+        .args(["company", "create", "--name", "Acme", "--email", "nope"])
+        .output()
+        .await
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--email"));
 }
@@ -223,6 +255,10 @@ async fn unknown_configuration_keys_are_warned_about() {
     std::fs::write(dir.path().join("switchboard.toml"), "bnd = \"127.0.0.1:1\"\n").unwrap();
     let url = format!("sqlite://{}", dir.path().join("x.db").display());
     let server = serve(&url, dir.path(), &[]).await;
-    assert!(server.log.iter().any(|l| l.contains("WARN") && l.contains("unknown configuration key 'bnd'")), "{:?}", server.log);
+    assert!(
+        server.log.iter().any(|l| l.contains("WARN") && l.contains("unknown configuration key 'bnd'")),
+        "{:?}",
+        server.log
+    );
     server.terminate().await;
 }

@@ -54,13 +54,27 @@ async fn free_addr() -> SocketAddr {
 }
 
 async fn create_source(client: &reqwest::Client, node: &Node, key: &str, name: &str) -> String {
-    let res = client.post(node.url("/v1/sources")).bearer_auth(key).json(&json!({"name": name, "kind": "sdk"})).send().await.unwrap();
+    let res = client
+        .post(node.url("/v1/sources"))
+        .bearer_auth(key)
+        .json(&json!({"name": name, "kind": "sdk"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
 }
 
 async fn deliveries(client: &reqwest::Client, node: &Node, key: &str, hook: &str) -> Vec<Value> {
-    client.get(node.url(&format!("/v1/webhooks/{hook}/deliveries"))).bearer_auth(key).send().await.unwrap().json().await.unwrap()
+    client
+        .get(node.url(&format!("/v1/webhooks/{hook}/deliveries")))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 /// Polls `cond` until it holds; fails after the guard.
@@ -78,7 +92,9 @@ fn by_event(log: &Log) -> (HashMap<String, HashSet<String>>, HashSet<String>) {
     let mut sources = HashSet::new();
     for (headers, body) in log.lock().unwrap().iter() {
         let event = &body["events"][0];
-        ids.entry(event["id"].as_str().unwrap().to_owned()).or_default().insert(headers["webhook-id"].to_str().unwrap().to_owned());
+        ids.entry(event["id"].as_str().unwrap().to_owned())
+            .or_default()
+            .insert(headers["webhook-id"].to_str().unwrap().to_owned());
         sources.insert(event["resource"]["id"].as_str().unwrap().to_owned());
     }
     (ids, sources)
@@ -89,7 +105,13 @@ async fn crash_and_restart(db_url: String, dir: std::path::PathBuf) {
     let node = serve(&db_url, &dir, SETTINGS).await;
     let key = node.key.clone().expect("the first start prints a key");
     let receiver = free_addr().await;
-    let res = client.post(node.url("/v1/webhooks")).bearer_auth(&key).json(&json!({"url": format!("http://{receiver}/hook"), "events": ["source.created"]})).send().await.unwrap();
+    let res = client
+        .post(node.url("/v1/webhooks"))
+        .bearer_auth(&key)
+        .json(&json!({"url": format!("http://{receiver}/hook"), "events": ["source.created"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     let hook = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
 
@@ -147,7 +169,13 @@ async fn two_nodes_on_postgresql_share_webhook_work_and_stream_each_others_event
 
         let receiver = free_addr().await;
         let log = receiver_on(receiver).await;
-        let res = client.post(one.url("/v1/webhooks")).bearer_auth(&key).json(&json!({"url": format!("http://{receiver}/hook"), "events": ["source.created"]})).send().await.unwrap();
+        let res = client
+            .post(one.url("/v1/webhooks"))
+            .bearer_auth(&key)
+            .json(&json!({"url": format!("http://{receiver}/hook"), "events": ["source.created"]}))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 201);
         let hook = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
 

@@ -17,7 +17,8 @@ use support::{GUARD, serve};
 
 const REPLIES: usize = 24;
 /// Retry at once and never sync on the schedule: this test drives everything.
-const SETTINGS: &[(&str, &str)] = &[("SWITCHBOARD_SDK__RETRY_DELAY_MS", "0"), ("SWITCHBOARD_SDK__SYNC_INTERVAL_SECS", "3600")];
+const SETTINGS: &[(&str, &str)] =
+    &[("SWITCHBOARD_SDK__RETRY_DELAY_MS", "0"), ("SWITCHBOARD_SDK__SYNC_INTERVAL_SECS", "3600")];
 
 /// A connector that counts `messages.create` calls per `content_id`.
 async fn connector() -> (String, Arc<Mutex<HashMap<String, usize>>>) {
@@ -25,7 +26,9 @@ async fn connector() -> (String, Arc<Mutex<HashMap<String, usize>>>) {
     async fn handle(State(creates): State<Arc<Mutex<HashMap<String, usize>>>>, Json(body): Json<Value>) -> Json<Value> {
         match body["action"].as_str().unwrap_or_default() {
             "implementation.info" => Json(json!({"objects": {"messages": ["create", "list"]}, "options": []})),
-            "messages.list" => Json(json!([{"id": "m1", "thread_id": "t1", "author": {"id": "c1", "screenname": "Customer"}, "body": "Hello"}])),
+            "messages.list" => Json(
+                json!([{"id": "m1", "thread_id": "t1", "author": {"id": "c1", "screenname": "Customer"}, "body": "Hello"}]),
+            ),
             "messages.create" => {
                 let id = body["params"]["content_id"].as_str().unwrap().to_owned();
                 *creates.lock().unwrap().entry(id.clone()).or_default() += 1;

@@ -6,7 +6,10 @@ use switchboard_tests::{TestSource, full_capabilities, message};
 async fn seeded(app: &TestApp, n: usize) -> TestSource {
     let src = app.create_source(&app.company, full_capabilities()).await;
     for i in 0..n {
-        assert_eq!(app.push(&src, "messages.create", message(&format!("m{i}"), "t1", &format!("body {i}"))).await.0, 200);
+        assert_eq!(
+            app.push(&src, "messages.create", message(&format!("m{i}"), "t1", &format!("body {i}"))).await.0,
+            200
+        );
     }
     src
 }

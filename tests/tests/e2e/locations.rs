@@ -7,7 +7,8 @@ async fn locations(app: &TestApp) -> Vec<Value> {
 }
 
 async fn add(app: &TestApp, body: Value) -> Value {
-    let res = app.ringplan(Method::POST, "/company/locations", &app.company.primary()).json(&body).send().await.unwrap();
+    let res =
+        app.ringplan(Method::POST, "/company/locations", &app.company.primary()).json(&body).send().await.unwrap();
     assert_eq!(res.status(), 201);
     res.json().await.unwrap()
 }

@@ -64,7 +64,12 @@ async fn reply_to_imported(app: &TestApp, source: &TestSource, connector: &FakeC
     connector.set_items("messages", vec![message("m1", "t1", "Help")]);
     assert_eq!(sync(app, &app.company, source).await["status"], "succeeded");
     let parent = by_foreign_id(&app.contents(&app.company, "").await, "m1").clone();
-    let res = app.engage(Method::POST, "/contents", &app.company).json(&json!({"body": body, "inReplyToId": parent["id"]})).send().await.unwrap();
+    let res = app
+        .engage(Method::POST, "/contents", &app.company)
+        .json(&json!({"body": body, "inReplyToId": parent["id"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
     res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
 }
@@ -430,13 +435,23 @@ async fn scheduled_syncs_keep_coming(backend: switchboard_tests::Backend) {
         };
         assert_eq!(app.native(Method::GET, &old, &app.company).send().await.unwrap().status(), 200);
         let path = format!("/v1/sources/{}", source.id);
-        let first = eventually(&app, &app.company, &path, |s| s["last_sync"]["trigger"] == "schedule" && s["last_sync"]["status"] == "succeeded").await;
+        let first = eventually(&app, &app.company, &path, |s| {
+            s["last_sync"]["trigger"] == "schedule" && s["last_sync"]["status"] == "succeeded"
+        })
+        .await;
         assert_eq!(first["last_sync"]["counts"]["imported"], 1);
         let first_id = first["last_sync"]["id"].clone();
-        let second = eventually(&app, &app.company, &path, |s| s["last_sync"]["id"] != first_id && s["last_sync"]["status"] == "succeeded").await;
+        let second = eventually(&app, &app.company, &path, |s| {
+            s["last_sync"]["id"] != first_id && s["last_sync"]["status"] == "succeeded"
+        })
+        .await;
         assert_eq!(second["last_sync"]["trigger"], "schedule");
         assert_eq!(second["last_sync"]["counts"]["imported"], 0);
-        assert_eq!(app.native(Method::GET, &old, &app.company).send().await.unwrap().status(), 404, "runs older than a week are pruned");
+        assert_eq!(
+            app.native(Method::GET, &old, &app.company).send().await.unwrap().status(),
+            404,
+            "runs older than a week are pruned"
+        );
         assert_eq!(connector.received("messages.list")[1].params["since_id"], "m1");
         app.stop().await;
         db

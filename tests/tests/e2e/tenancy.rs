@@ -17,7 +17,13 @@ async fn setup(app: &TestApp) -> Two {
 }
 
 async fn other_contacts(app: &TestApp, t: &Two) -> Vec<Value> {
-    app.ringplan(Method::GET, "/system/company/contacts", &t.other.primary()).send().await.unwrap().json().await.unwrap()
+    app.ringplan(Method::GET, "/system/company/contacts", &t.other.primary())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 e2e! {

@@ -38,7 +38,10 @@ async fn delivered(app: &TestApp, webhook: &str) -> Vec<Value> {
 
 /// The foreign ids of the contents of the accepted deliveries, in arrival order.
 fn accepted_foreign_ids(r: &Receiver) -> Vec<String> {
-    r.accepted().iter().map(|x| x.json()["events"][0]["resource"]["metadata"]["foreign_id"].as_str().unwrap_or_default().to_owned()).collect()
+    r.accepted()
+        .iter()
+        .map(|x| x.json()["events"][0]["resource"]["metadata"]["foreign_id"].as_str().unwrap_or_default().to_owned())
+        .collect()
 }
 
 e2e! {

@@ -10,10 +10,10 @@ use switchboard_domain::{ContentId, IdentityId, SourceId};
 use switchboard_engine::conversations::Compose;
 use utoipa::{IntoParams, ToSchema};
 
+use super::EngageError;
 use super::auth::Caller;
 use super::error::ErrorBody;
 use super::paging::{self, Paging};
-use super::EngageError;
 use crate::AppState;
 
 /// A content: a message, private message or thread opener, from the channel or from an agent.
@@ -100,7 +100,9 @@ struct ListParams {
 }
 
 fn id_param<T: TryFrom<String>>(name: &str, value: Option<&String>) -> Result<Option<T>, EngageError> {
-    value.map(|v| T::try_from(v.clone()).map_err(|_| EngageError::parameter(name, format!("'{v}' is not an id")))).transpose()
+    value
+        .map(|v| T::try_from(v.clone()).map_err(|_| EngageError::parameter(name, format!("'{v}' is not an id"))))
+        .transpose()
 }
 
 /// List contents, newest first, optionally of one source.
@@ -119,7 +121,10 @@ pub(crate) async fn list_contents(
     let after = q.get("pageToken").map(|t| paging::decode(t)).transpose()?;
     let source: Option<SourceId> = id_param("source", q.get("source"))?;
     let page = s.engine.list_contents(&actor, source.as_ref(), after, per_page).await?;
-    Ok(Json(ContentsPage { records: page.items.iter().map(ContentRecord::from).collect(), paging: Paging::new(per_page, q.get("pageToken").cloned(), page.next.as_ref()) }))
+    Ok(Json(ContentsPage {
+        records: page.items.iter().map(ContentRecord::from).collect(),
+        paging: Paging::new(per_page, q.get("pageToken").cloned(), page.next.as_ref()),
+    }))
 }
 
 /// A reply (`inReplyToId`) or a new discussion (`sourceId`), written by the acting user.
@@ -146,7 +151,11 @@ pub(crate) struct NewContent {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)
     )
 )]
-pub(crate) async fn create_content(State(s): State<AppState>, Caller(actor): Caller, body: axum::body::Bytes) -> Result<(StatusCode, Json<ContentRecord>), EngageError> {
+pub(crate) async fn create_content(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<ContentRecord>), EngageError> {
     let doc = crate::json::parse_object(&body).map_err(EngageError::bad_request)?;
     let new: NewContent = crate::json::from_value(doc).map_err(EngageError::bad_request)?;
     let compose = Compose {

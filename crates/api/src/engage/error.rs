@@ -36,7 +36,12 @@ pub(crate) struct EngageError {
 impl EngageError {
     /// A query or body parameter with a bad value.
     pub(crate) fn parameter(name: &str, why: impl std::fmt::Display) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, code: "CMN-101", message: format!("Parameter [{name}] value is invalid: {why}"), parameter: Some(name.to_owned()) }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code: "CMN-101",
+            message: format!("Parameter [{name}] value is invalid: {why}"),
+            parameter: Some(name.to_owned()),
+        }
     }
 
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
@@ -49,12 +54,20 @@ impl From<Error> for EngageError {
     fn from(e: Error) -> Self {
         let (status, code, message) = match e {
             Error::Invalid(msg) => (StatusCode::BAD_REQUEST, "CMN-101", msg),
-            Error::NotFound(what) => (StatusCode::NOT_FOUND, "CMN-102", format!("Resource for parameter [{what}Id] is not found")),
+            Error::NotFound(what) => {
+                (StatusCode::NOT_FOUND, "CMN-102", format!("Resource for parameter [{what}Id] is not found"))
+            }
             Error::Forbidden(msg) => (StatusCode::FORBIDDEN, "CMN-408", msg),
-            Error::Unauthenticated => (StatusCode::UNAUTHORIZED, "OAU-149", "Invalid token: send 'Authorization: Bearer <company API key>'".to_owned()),
+            Error::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "OAU-149",
+                "Invalid token: send 'Authorization: Bearer <company API key>'".to_owned(),
+            ),
             Error::RateLimited(msg) => (StatusCode::TOO_MANY_REQUESTS, "CMN-301", msg),
             Error::Conflict(msg) => (StatusCode::CONFLICT, "CMN-409", msg),
-            Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "CMN-211", "Service temporarily unavailable, please retry".to_owned()),
+            Error::Unavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "CMN-211", "Service temporarily unavailable, please retry".to_owned())
+            }
             Error::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
                 (StatusCode::INTERNAL_SERVER_ERROR, "CMN-201", "Internal error".to_owned())
@@ -67,6 +80,7 @@ impl From<Error> for EngageError {
 impl IntoResponse for EngageError {
     fn into_response(self) -> Response {
         let item = ErrorItem { error_code: self.code, message: self.message.clone(), parameter_name: self.parameter };
-        (self.status, Json(ErrorBody { error_code: self.code, message: self.message, errors: vec![item] })).into_response()
+        (self.status, Json(ErrorBody { error_code: self.code, message: self.message, errors: vec![item] }))
+            .into_response()
     }
 }

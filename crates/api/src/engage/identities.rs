@@ -86,11 +86,18 @@ struct ListParams {
     params(ListParams),
     responses((status = 200, body = IdentitiesPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
 )]
-pub(crate) async fn list_identities(State(s): State<AppState>, Caller(actor): Caller, Query(q): Query<HashMap<String, String>>) -> Result<Json<IdentitiesPage>, EngageError> {
+pub(crate) async fn list_identities(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Json<IdentitiesPage>, EngageError> {
     let per_page = paging::per_page(q.get("perPage").map(String::as_str))?;
     let after = q.get("pageToken").map(|t| paging::decode(t)).transpose()?;
     let page = s.engine.list_identities(&actor, after, per_page).await?;
-    Ok(Json(IdentitiesPage { records: page.items.iter().map(IdentityRecord::from).collect(), paging: Paging::new(per_page, q.get("pageToken").cloned(), page.next.as_ref()) }))
+    Ok(Json(IdentitiesPage {
+        records: page.items.iter().map(IdentityRecord::from).collect(),
+        paging: Paging::new(per_page, q.get("pageToken").cloned(), page.next.as_ref()),
+    }))
 }
 
 /// Get an identity, e.g. the `authorIdentityId` of a content.
@@ -100,7 +107,11 @@ pub(crate) async fn list_identities(State(s): State<AppState>, Caller(actor): Ca
     params(("identity_id" = String, Path)),
     responses((status = 200, body = IdentityRecord), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
-pub(crate) async fn get_identity(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<IdentityRecord>, EngageError> {
+pub(crate) async fn get_identity(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<IdentityRecord>, EngageError> {
     let id = IdentityId::parse(&id).map_err(|_| Error::NotFound(Resource::Identity))?;
     Ok(Json((&s.engine.identity(&actor, &id).await?).into()))
 }

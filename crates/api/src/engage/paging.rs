@@ -38,7 +38,10 @@ pub(crate) fn per_page(value: Option<&str>) -> Result<usize, EngageError> {
         None => Ok(DEFAULT_PER_PAGE),
         Some(v) => match v.trim().parse::<usize>() {
             Ok(n) if (1..=MAX_PER_PAGE).contains(&n) => Ok(n),
-            _ => Err(EngageError::parameter("perPage", format!("must be an integer between 1 and {MAX_PER_PAGE}, got '{v}'"))),
+            _ => Err(EngageError::parameter(
+                "perPage",
+                format!("must be an integer between 1 and {MAX_PER_PAGE}, got '{v}'"),
+            )),
         },
     }
 }
@@ -71,7 +74,8 @@ mod tests {
     fn tokens_round_trip_and_forgeries_are_refused() {
         let k = Keyset { created_at: 1_691_533_418_000_000, id: "6b021d147e06aad45d323bd8".into() };
         assert_eq!(decode(&encode(&k)).unwrap(), k);
-        for bad in ["", "nope", "eyJ2YWx1ZSI6MTY5MTUzMzQxOC4wLCJmaWV", &URL_SAFE_NO_PAD.encode(br#"{"t":1,"id":"x"}"#)] {
+        for bad in ["", "nope", "eyJ2YWx1ZSI6MTY5MTUzMzQxOC4wLCJmaWV", &URL_SAFE_NO_PAD.encode(br#"{"t":1,"id":"x"}"#)]
+        {
             assert!(decode(bad).is_err(), "{bad}");
         }
     }

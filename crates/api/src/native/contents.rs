@@ -75,7 +75,11 @@ fn content_id(id: &str) -> Result<ContentId> {
     params(("content_id" = String, Path)),
     responses((status = 200, body = ContentWire), (status = 401, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn get_content(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<ContentWire>, NativeError> {
+pub(crate) async fn get_content(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ContentWire>, NativeError> {
     Ok(Json(ContentWire::from(&s.engine.content(&actor, &content_id(&id)?).await?)))
 }
 
@@ -93,7 +97,12 @@ pub(crate) async fn get_content(State(s): State<AppState>, Caller(actor): Caller
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)
     )
 )]
-pub(crate) async fn perform_action(State(s): State<AppState>, Caller(actor): Caller, Path((id, action)): Path<(String, String)>, JsonObject(body): JsonObject) -> Result<StatusCode, NativeError> {
+pub(crate) async fn perform_action(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, action)): Path<(String, String)>,
+    JsonObject(body): JsonObject,
+) -> Result<StatusCode, NativeError> {
     let id = content_id(&id)?;
     let w: ActionWire = from_value(body).map_err(NativeError::bad_request)?;
     s.engine.request_action(&actor, &id, &action, &w.user_id).await?;

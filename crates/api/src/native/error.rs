@@ -21,7 +21,10 @@ impl NativeError {
 /// The native mapping of every domain error.
 impl From<Error> for NativeError {
     fn from(e: Error) -> Self {
-        Self(Problem::from_error(e, "Missing or invalid credentials: send 'Authorization: Bearer <company API key>' (and optionally 'X-User-Id')."))
+        Self(Problem::from_error(
+            e,
+            "Missing or invalid credentials: send 'Authorization: Bearer <company API key>' (and optionally 'X-User-Id').",
+        ))
     }
 }
 

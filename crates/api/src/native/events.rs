@@ -22,11 +22,17 @@ fn frame(e: &Event) -> SseEvent {
 /// `?after=`; without either the stream starts with the next event.
 fn resume_after(headers: &HeaderMap, query: &HashMap<String, String>) -> Result<Option<i64>, NativeError> {
     let raw = match headers.get("last-event-id") {
-        Some(v) => Some(v.to_str().map_err(|_| NativeError::bad_request("'Last-Event-ID' must be an event seq"))?.trim().to_owned()),
+        Some(v) => Some(
+            v.to_str().map_err(|_| NativeError::bad_request("'Last-Event-ID' must be an event seq"))?.trim().to_owned(),
+        ),
         None => query.get("after").cloned(),
     };
-    raw.map(|s| s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| NativeError::bad_request(format!("the resume point must be an event seq (a whole number), got '{s}'"))))
-        .transpose()
+    raw.map(|s| {
+        s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+            NativeError::bad_request(format!("the resume point must be an event seq (a whole number), got '{s}'"))
+        })
+    })
+    .transpose()
 }
 
 /// The company's event log as Server-Sent Events: `id` is the event's seq, `event` its type,

@@ -99,15 +99,26 @@ fn setting_name<T: Serialize>(v: T) -> String {
 fn setting<T: serde::de::DeserializeOwned>(field: &str, given: Option<String>, current: T, allowed: &str) -> Result<T> {
     match given {
         None => Ok(current),
-        Some(v) => serde_json::from_value(Value::String(v.clone())).map_err(|_| Error::invalid(format!("'{field}' must be one of {allowed}, got '{v}'"))),
+        Some(v) => serde_json::from_value(Value::String(v.clone()))
+            .map_err(|_| Error::invalid(format!("'{field}' must be one of {allowed}, got '{v}'"))),
     }
 }
 
-fn settings(json_escaping: Option<String>, signature_in: Option<String>, response_signature: Option<String>, current: SdkSettings) -> Result<SdkSettings> {
+fn settings(
+    json_escaping: Option<String>,
+    signature_in: Option<String>,
+    response_signature: Option<String>,
+    current: SdkSettings,
+) -> Result<SdkSettings> {
     Ok(SdkSettings {
         json_escaping: setting("json_escaping", json_escaping, current.json_escaping, "utf8, ascii")?,
         signature_in: setting("signature_in", signature_in, current.signature_in, "header, query, both")?,
-        response_signature: setting("response_signature", response_signature, current.response_signature, "lenient, strict, off")?,
+        response_signature: setting(
+            "response_signature",
+            response_signature,
+            current.response_signature,
+            "lenient, strict, off",
+        )?,
     })
 }
 
@@ -165,10 +176,17 @@ pub(crate) struct NewSourceWire {
     response_signature: Option<String>,
 }
 
-fn capabilities(objects: Option<BTreeMap<String, Vec<String>>>, options: Option<Vec<String>>, locales: Option<Value>) -> Result<Capabilities> {
+fn capabilities(
+    objects: Option<BTreeMap<String, Vec<String>>>,
+    options: Option<Vec<String>>,
+    locales: Option<Value>,
+) -> Result<Capabilities> {
     let objects = objects.unwrap_or_default();
     if let Some(c) = objects.keys().find(|c| !COLLECTIONS.contains(&c.as_str())) {
-        return Err(Error::invalid(format!("unknown collection '{c}' in 'objects' (known: {})", COLLECTIONS.join(", "))));
+        return Err(Error::invalid(format!(
+            "unknown collection '{c}' in 'objects' (known: {})",
+            COLLECTIONS.join(", ")
+        )));
     }
     let options = options.unwrap_or_default();
     if let Some(o) = options.iter().find(|o| !KNOWN_OPTIONS.contains(&o.as_str())) {
@@ -187,7 +205,10 @@ fn source_id(id: &str) -> Result<SourceId> {
     security(("api_key" = [])),
     responses((status = 200, body = Vec<SourceWire>), (status = 401, body = Problem), (status = 403, body = Problem))
 )]
-pub(crate) async fn list_sources(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<Vec<SourceWire>>, NativeError> {
+pub(crate) async fn list_sources(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<SourceWire>>, NativeError> {
     Ok(Json(s.engine.list_sources(&actor).await?.iter().map(|x| SourceWire::new(x, false)).collect()))
 }
 
@@ -202,7 +223,11 @@ pub(crate) async fn list_sources(State(s): State<AppState>, Caller(actor): Calle
         (status = 403, description = "Only the owner or an administrator may add sources.", body = Problem)
     )
 )]
-pub(crate) async fn create_source(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<(StatusCode, Json<SourceWire>), NativeError> {
+pub(crate) async fn create_source(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonObject(body): JsonObject,
+) -> Result<(StatusCode, Json<SourceWire>), NativeError> {
     actor.require_admin("add sources")?;
     let w: NewSourceWire = from_value(body).map_err(NativeError::bad_request)?;
     let new = NewSource {
@@ -223,7 +248,11 @@ pub(crate) async fn create_source(State(s): State<AppState>, Caller(actor): Call
     params(("source_id" = String, Path)),
     responses((status = 200, body = SourceWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn get_source(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<SourceWire>, NativeError> {
+pub(crate) async fn get_source(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SourceWire>, NativeError> {
     let id = source_id(&id)?;
     let mut wire = SourceWire::new(&s.engine.source(&actor, &id).await?, false);
     wire.last_sync = s.engine.last_sync(&actor, &id).await?.map(|r| to_value(&SyncRunWire::from(&r)));
@@ -238,7 +267,12 @@ pub(crate) async fn get_source(State(s): State<AppState>, Caller(actor): Caller,
     request_body = SourceWire,
     responses((status = 200, body = SourceWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn update_source(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>, JsonObject(patch): JsonObject) -> Result<Json<SourceWire>, NativeError> {
+pub(crate) async fn update_source(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonObject(patch): JsonObject,
+) -> Result<Json<SourceWire>, NativeError> {
     let source = s
         .engine
         .update_source(&actor, &source_id(&id)?, |mut current| {
@@ -262,7 +296,11 @@ pub(crate) async fn update_source(State(s): State<AppState>, Caller(actor): Call
     params(("source_id" = String, Path)),
     responses((status = 204, description = "Deleted."), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn delete_source(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<StatusCode, NativeError> {
+pub(crate) async fn delete_source(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, NativeError> {
     s.engine.delete_source(&actor, &source_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -275,7 +313,11 @@ pub(crate) async fn delete_source(State(s): State<AppState>, Caller(actor): Call
     params(("source_id" = String, Path)),
     responses((status = 200, description = "The source, with its new access token.", body = SourceWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn rotate_token(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<SourceWire>, NativeError> {
+pub(crate) async fn rotate_token(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<SourceWire>, NativeError> {
     Ok(Json(SourceWire::new(&s.engine.rotate_source_token(&actor, &source_id(&id)?).await?, true)))
 }
 
@@ -291,7 +333,11 @@ pub(crate) async fn rotate_token(State(s): State<AppState>, Caller(actor): Calle
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)
     )
 )]
-pub(crate) async fn start_sync(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<(StatusCode, Json<SyncRunWire>), NativeError> {
+pub(crate) async fn start_sync(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<SyncRunWire>), NativeError> {
     let run = s.engine.start_sync(&actor, &source_id(&id)?).await?;
     Ok((StatusCode::ACCEPTED, Json(SyncRunWire::from(&run))))
 }
@@ -303,7 +349,11 @@ pub(crate) async fn start_sync(State(s): State<AppState>, Caller(actor): Caller,
     params(("source_id" = String, Path), ("run_id" = String, Path)),
     responses((status = 200, body = SyncRunWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn get_sync(State(s): State<AppState>, Caller(actor): Caller, Path((id, run)): Path<(String, String)>) -> Result<Json<SyncRunWire>, NativeError> {
+pub(crate) async fn get_sync(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, run)): Path<(String, String)>,
+) -> Result<Json<SyncRunWire>, NativeError> {
     let run = SyncRunId::parse(&run).map_err(|_| Error::NotFound(Resource::SyncRun))?;
     Ok(Json(SyncRunWire::from(&s.engine.sync_run(&actor, &source_id(&id)?, &run).await?)))
 }

@@ -136,7 +136,12 @@ fn patterns(events: &[String]) -> Result<Vec<EventPattern>> {
 }
 
 fn source_ids(ids: Option<Vec<String>>) -> Result<Option<Vec<SourceId>>> {
-    ids.map(|ids| ids.iter().map(|s| SourceId::parse(s).map_err(|_| Error::invalid(format!("'source_ids': '{s}' is not a source id")))).collect()).transpose()
+    ids.map(|ids| {
+        ids.iter()
+            .map(|s| SourceId::parse(s).map_err(|_| Error::invalid(format!("'source_ids': '{s}' is not a source id"))))
+            .collect()
+    })
+    .transpose()
 }
 
 fn secret(field: &str, s: String) -> Result<Secret> {
@@ -156,7 +161,10 @@ fn endpoint_id(id: &str) -> Result<WebhookEndpointId> {
     security(("api_key" = [])),
     responses((status = 200, body = Vec<WebhookWire>), (status = 401, body = Problem), (status = 403, body = Problem))
 )]
-pub(crate) async fn list_webhooks(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<Vec<WebhookWire>>, NativeError> {
+pub(crate) async fn list_webhooks(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<WebhookWire>>, NativeError> {
     Ok(Json(s.engine.list_webhooks(&actor).await?.iter().map(|e| WebhookWire::new(e, false)).collect()))
 }
 
@@ -171,7 +179,11 @@ pub(crate) async fn list_webhooks(State(s): State<AppState>, Caller(actor): Call
         (status = 401, body = Problem), (status = 403, body = Problem)
     )
 )]
-pub(crate) async fn create_webhook(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<(StatusCode, Json<WebhookWire>), NativeError> {
+pub(crate) async fn create_webhook(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonObject(body): JsonObject,
+) -> Result<(StatusCode, Json<WebhookWire>), NativeError> {
     let w: NewWebhookWire = from_value(body).map_err(NativeError::bad_request)?;
     let new = NewWebhook {
         url: TargetUrl::parse(&w.url)?,
@@ -191,7 +203,11 @@ pub(crate) async fn create_webhook(State(s): State<AppState>, Caller(actor): Cal
     params(("webhook_id" = String, Path)),
     responses((status = 200, body = WebhookWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn get_webhook(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<WebhookWire>, NativeError> {
+pub(crate) async fn get_webhook(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<WebhookWire>, NativeError> {
     Ok(Json(WebhookWire::new(&s.engine.webhook(&actor, &endpoint_id(&id)?).await?, false)))
 }
 
@@ -203,7 +219,12 @@ pub(crate) async fn get_webhook(State(s): State<AppState>, Caller(actor): Caller
     request_body = WebhookPatchWire,
     responses((status = 200, body = WebhookWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn update_webhook(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>, JsonObject(body): JsonObject) -> Result<Json<WebhookWire>, NativeError> {
+pub(crate) async fn update_webhook(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<WebhookWire>, NativeError> {
     let id = endpoint_id(&id)?;
     let w: WebhookPatchWire = from_value(body).map_err(NativeError::bad_request)?;
     let change = WebhookChange {
@@ -223,7 +244,11 @@ pub(crate) async fn update_webhook(State(s): State<AppState>, Caller(actor): Cal
     params(("webhook_id" = String, Path)),
     responses((status = 204, description = "Deleted."), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn delete_webhook(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<StatusCode, NativeError> {
+pub(crate) async fn delete_webhook(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, NativeError> {
     s.engine.delete_webhook(&actor, &endpoint_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -235,7 +260,11 @@ pub(crate) async fn delete_webhook(State(s): State<AppState>, Caller(actor): Cal
     params(("webhook_id" = String, Path)),
     responses((status = 200, description = "The endpoint, with its new signing secret.", body = WebhookWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn rotate_secret(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<WebhookWire>, NativeError> {
+pub(crate) async fn rotate_secret(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<WebhookWire>, NativeError> {
     Ok(Json(WebhookWire::new(&s.engine.rotate_webhook_secret(&actor, &endpoint_id(&id)?).await?, true)))
 }
 
@@ -259,7 +288,9 @@ pub(crate) async fn list_deliveries(
     if !(1..=500).contains(&limit) {
         return Err(NativeError::bad_request("'limit' must be between 1 and 500"));
     }
-    Ok(Json(s.engine.webhook_deliveries(&actor, &endpoint_id(&id)?, limit).await?.iter().map(DeliveryWire::from).collect()))
+    Ok(Json(
+        s.engine.webhook_deliveries(&actor, &endpoint_id(&id)?, limit).await?.iter().map(DeliveryWire::from).collect(),
+    ))
 }
 
 /// Send a delivered or dead delivery again, with the same id.
@@ -273,7 +304,11 @@ pub(crate) async fn list_deliveries(
         (status = 409, description = "The delivery is still being attempted.", body = Problem)
     )
 )]
-pub(crate) async fn redeliver(State(s): State<AppState>, Caller(actor): Caller, Path((id, delivery)): Path<(String, String)>) -> Result<(StatusCode, Json<DeliveryWire>), NativeError> {
+pub(crate) async fn redeliver(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, delivery)): Path<(String, String)>,
+) -> Result<(StatusCode, Json<DeliveryWire>), NativeError> {
     let delivery = WebhookDeliveryId::parse(&delivery).map_err(|_| Error::NotFound(Resource::WebhookDelivery))?;
     let d = s.engine.redeliver(&actor, &endpoint_id(&id)?, &delivery).await?;
     Ok((StatusCode::ACCEPTED, Json(DeliveryWire::from(&d))))

@@ -52,7 +52,11 @@ impl Metrics {
         out.push_str("# HELP http_requests_total HTTP requests answered, by method, route and status.\n");
         out.push_str("# TYPE http_requests_total counter\n");
         for ((method, route, status), n) in &r.requests {
-            let _ = writeln!(out, "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}", escape(route));
+            let _ = writeln!(
+                out,
+                "http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}",
+                escape(route)
+            );
         }
         out.push_str("# HELP http_request_duration_seconds Time to answer HTTP requests, by method and route.\n");
         out.push_str("# TYPE http_request_duration_seconds histogram\n");
@@ -95,10 +99,21 @@ mod tests {
         m.observe("GET", "/system/company", 200, 0.2);
         m.observe("GET", "/system/company", 401, 0.001);
         let text = m.render();
-        assert!(text.contains("http_requests_total{method=\"GET\",route=\"/system/company\",status=\"200\"} 2"), "{text}");
+        assert!(
+            text.contains("http_requests_total{method=\"GET\",route=\"/system/company\",status=\"200\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("http_requests_total{method=\"GET\",route=\"/system/company\",status=\"401\"} 1"));
-        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/system/company\",le=\"0.005\"} 2"));
-        assert!(text.contains("http_request_duration_seconds_bucket{method=\"GET\",route=\"/system/company\",le=\"+Inf\"} 3"));
+        assert!(
+            text.contains(
+                "http_request_duration_seconds_bucket{method=\"GET\",route=\"/system/company\",le=\"0.005\"} 2"
+            )
+        );
+        assert!(
+            text.contains(
+                "http_request_duration_seconds_bucket{method=\"GET\",route=\"/system/company\",le=\"+Inf\"} 3"
+            )
+        );
         assert!(text.contains("http_request_duration_seconds_count{method=\"GET\",route=\"/system/company\"} 3"));
     }
 }

@@ -35,7 +35,10 @@ async fn healthz() -> Json<Health> {
 async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     match state.engine.store().ping().await {
         Ok(()) => (StatusCode::OK, Json(Health { status: "ready", detail: None })),
-        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", detail: Some("the database does not answer".into()) })),
+        Err(_) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health { status: "unavailable", detail: Some("the database does not answer".into()) }),
+        ),
     }
 }
 

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::{JsonObject, RingPlanError, patched};
-use crate::problem::Problem;
 use crate::AppState;
+use crate::problem::Problem;
 
 /// The RingPlan company object. Read-only fields sent back in an update are ignored.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -100,7 +100,10 @@ impl CompanyWire {
     security(("api_key" = [], "user_id" = [])),
     responses((status = 200, description = "The company.", body = CompanyWire), (status = 401, body = Problem))
 )]
-pub(crate) async fn get_company(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<CompanyWire>, RingPlanError> {
+pub(crate) async fn get_company(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<CompanyWire>, RingPlanError> {
     Ok(Json((&s.engine.company(&actor).await?).into()))
 }
 
@@ -115,7 +118,11 @@ pub(crate) async fn get_company(State(s): State<AppState>, Caller(actor): Caller
         (status = 403, description = "The acting user is not the company owner.", body = Problem)
     )
 )]
-pub(crate) async fn update_company(State(s): State<AppState>, Caller(actor): Caller, JsonObject(patch): JsonObject) -> Result<Json<CompanyWire>, RingPlanError> {
+pub(crate) async fn update_company(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonObject(patch): JsonObject,
+) -> Result<Json<CompanyWire>, RingPlanError> {
     let view = s
         .engine
         .update_company(&actor, |c| {

@@ -16,8 +16,8 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
 use super::{JsonObject, RingPlanError, parse_wire, patched};
-use crate::problem::Problem;
 use crate::AppState;
+use crate::problem::Problem;
 
 pub(crate) const DEFAULT_PER_PAGE: u32 = 50;
 
@@ -76,7 +76,11 @@ impl From<&User> for ContactWire {
             address: p.address.clone(),
             birthdate: p.birthdate.clone(),
             company_id: Some(u.company_id.to_string()),
-            contacts: Some(ContactChannels { email: u.email.as_ref().map(Email::to_string), fax: p.fax.clone(), phones: p.phones.clone() }),
+            contacts: Some(ContactChannels {
+                email: u.email.as_ref().map(Email::to_string),
+                fax: p.fax.clone(),
+                phones: p.phones.clone(),
+            }),
             created: Some(u.created_at.to_rfc3339_micros()),
             description: p.description.clone(),
             emergency_contact_number: p.emergency_contact_number.clone(),
@@ -138,7 +142,10 @@ pub(crate) struct ContactsQuery {
 fn positive(name: &str, value: Option<&str>, default: u32) -> Result<u32> {
     match value {
         None => Ok(default),
-        Some(v) => v.trim().parse::<u32>().map_err(|_| Error::invalid(format!("'{name}' must be a positive integer, got '{v}'"))),
+        Some(v) => v
+            .trim()
+            .parse::<u32>()
+            .map_err(|_| Error::invalid(format!("'{name}' must be a positive integer, got '{v}'"))),
     }
 }
 
@@ -175,7 +182,10 @@ pub(crate) async fn list_contacts(
 ) -> std::result::Result<Response, RingPlanError> {
     let Query(raw) = query.map_err(|e| RingPlanError::bad_request(e.body_text()))?;
     let q: ContactsQuery = parse_wire(serde_json::to_value(raw).unwrap_or_default())?;
-    let page = Page::new(positive("page", q.page.as_deref(), 1)?, positive("items_per_page", q.items_per_page.as_deref(), DEFAULT_PER_PAGE)?)?;
+    let page = Page::new(
+        positive("page", q.page.as_deref(), 1)?,
+        positive("items_per_page", q.items_per_page.as_deref(), DEFAULT_PER_PAGE)?,
+    )?;
     let filter = UserFilter { first_name: q.first_name, email: q.work_email };
     let paged = s.engine.list_users(&actor, &filter, page).await?;
     if paged.total == 0 {
@@ -257,7 +267,11 @@ pub(crate) async fn update_contact(
         (status = 404, description = "No such contact.", body = Problem)
     )
 )]
-pub(crate) async fn delete_contact(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> std::result::Result<Json<ContactWire>, RingPlanError> {
+pub(crate) async fn delete_contact(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> std::result::Result<Json<ContactWire>, RingPlanError> {
     actor.require_primary("delete users")?;
     let id = UserId::parse(&id).map_err(|_| Error::NotFound(Resource::User))?;
     let user = s.engine.delete_user(&actor, &id).await?;

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::auth::Caller;
 use super::{JsonObject, RingPlanError, parse_wire, patched};
-use crate::problem::Problem;
 use crate::AppState;
+use crate::problem::Problem;
 
 /// The RingPlan location object.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
@@ -113,7 +113,10 @@ fn location_id(id: &str) -> Result<LocationId> {
     security(("api_key" = [], "user_id" = [])),
     responses((status = 200, description = "The locations.", body = Vec<LocationWire>), (status = 401, body = Problem))
 )]
-pub(crate) async fn list_locations(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<Vec<LocationWire>>, RingPlanError> {
+pub(crate) async fn list_locations(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<LocationWire>>, RingPlanError> {
     Ok(Json(s.engine.list_locations(&actor).await?.iter().map(LocationWire::from).collect()))
 }
 
@@ -129,7 +132,11 @@ pub(crate) async fn list_locations(State(s): State<AppState>, Caller(actor): Cal
         (status = 403, description = "The acting user is not the company owner.", body = Problem)
     )
 )]
-pub(crate) async fn create_location(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<(StatusCode, Json<LocationWire>), RingPlanError> {
+pub(crate) async fn create_location(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonObject(body): JsonObject,
+) -> Result<(StatusCode, Json<LocationWire>), RingPlanError> {
     actor.require_primary("add locations")?;
     let new = parse_wire::<LocationWire>(body)?.input(&actor.company_id)?;
     let location = s.engine.create_location(&actor, new).await?;
@@ -183,7 +190,11 @@ pub(crate) async fn update_location(
         (status = 404, description = "No such location.", body = Problem)
     )
 )]
-pub(crate) async fn delete_location(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<LocationWire>, RingPlanError> {
+pub(crate) async fn delete_location(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<LocationWire>, RingPlanError> {
     actor.require_primary("delete locations")?;
     let location = s.engine.delete_location(&actor, &location_id(&id)?).await?;
     Ok(Json((&location).into()))

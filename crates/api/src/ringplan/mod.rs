@@ -54,7 +54,10 @@ pub(crate) fn parse_wire<T: serde::de::DeserializeOwned>(value: Value) -> Result
 /// Applies a partial update (a JSON merge patch) to the current wire form of a resource and
 /// parses the result. Runs inside the engine's transaction, on the locked current state, so
 /// concurrent partial updates of different fields do not undo each other.
-pub(crate) fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(current: &T, patch: Value) -> Result<T, Error> {
+pub(crate) fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
+    current: &T,
+    patch: Value,
+) -> Result<T, Error> {
     let mut doc = crate::json::to_value(current);
     crate::json::merge_patch(&mut doc, patch);
     parse_wire(doc)

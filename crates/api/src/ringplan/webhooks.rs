@@ -26,7 +26,11 @@ pub(crate) struct UrlWire {
 
 impl From<&WebhookEndpoint> for UrlWire {
     fn from(e: &WebhookEndpoint) -> Self {
-        UrlWire { id: Some(e.id.to_string()), company_id: Some(e.company_id.to_string()), url: Some(e.url.as_str().to_owned()) }
+        UrlWire {
+            id: Some(e.id.to_string()),
+            company_id: Some(e.company_id.to_string()),
+            url: Some(e.url.as_str().to_owned()),
+        }
     }
 }
 
@@ -46,7 +50,11 @@ pub(crate) struct CallbackWire {
 
 impl From<&Callback> for CallbackWire {
     fn from(c: &Callback) -> Self {
-        CallbackWire { id: Some(c.id.to_string()), company_id: Some(c.company_id.to_string()), kind: Some(c.event_type.clone()) }
+        CallbackWire {
+            id: Some(c.id.to_string()),
+            company_id: Some(c.company_id.to_string()),
+            kind: Some(c.event_type.clone()),
+        }
     }
 }
 
@@ -67,7 +75,11 @@ pub(crate) async fn get_url(State(s): State<AppState>, Caller(actor): Caller) ->
     request_body = UrlWire,
     responses((status = 200, description = "webhook url successfully updated and returned.", body = UrlWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem))
 )]
-pub(crate) async fn put_url(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<Json<UrlWire>, RingPlanError> {
+pub(crate) async fn put_url(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonObject(body): JsonObject,
+) -> Result<Json<UrlWire>, RingPlanError> {
     let w: UrlWire = parse_wire(body)?;
     if w.company_id.as_deref().is_some_and(|c| c != actor.company_id.as_str()) {
         return Err(Error::invalid("'company_id' must be the caller's company").into());
@@ -82,7 +94,10 @@ pub(crate) async fn put_url(State(s): State<AppState>, Caller(actor): Caller, Js
     security(("api_key" = [], "user_id" = [])),
     responses((status = 200, description = "An array of webhook events successfully returned.", body = Vec<CallbackWire>), (status = 401, body = Problem), (status = 403, body = Problem))
 )]
-pub(crate) async fn list_callbacks(State(s): State<AppState>, Caller(actor): Caller) -> Result<Json<Vec<CallbackWire>>, RingPlanError> {
+pub(crate) async fn list_callbacks(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<CallbackWire>>, RingPlanError> {
     Ok(Json(s.engine.ringplan_callbacks(&actor).await?.iter().map(CallbackWire::from).collect()))
 }
 
@@ -93,7 +108,11 @@ pub(crate) async fn list_callbacks(State(s): State<AppState>, Caller(actor): Cal
     request_body = CallbackWire,
     responses((status = 201, description = "A webhook event was successfully created and returned.", body = CallbackWire), (status = 400, description = "Not one of the four event types.", body = Problem), (status = 401, body = Problem), (status = 403, body = Problem))
 )]
-pub(crate) async fn subscribe(State(s): State<AppState>, Caller(actor): Caller, JsonObject(body): JsonObject) -> Result<(StatusCode, Json<CallbackWire>), RingPlanError> {
+pub(crate) async fn subscribe(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    JsonObject(body): JsonObject,
+) -> Result<(StatusCode, Json<CallbackWire>), RingPlanError> {
     let w: CallbackWire = parse_wire(body)?;
     let kind = w.kind.ok_or_else(|| Error::invalid("'type' is required"))?;
     Ok((StatusCode::CREATED, Json(CallbackWire::from(&s.engine.subscribe_ringplan(&actor, &kind).await?))))
@@ -106,7 +125,11 @@ pub(crate) async fn subscribe(State(s): State<AppState>, Caller(actor): Caller, 
     params(("webhook_event_id" = String, Path, description = "webhook event to unsubscribe from")),
     responses((status = 200, description = "Successfully unsubscribed; the body is the subscription that was.", body = CallbackWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
-pub(crate) async fn unsubscribe(State(s): State<AppState>, Caller(actor): Caller, Path(id): Path<String>) -> Result<Json<CallbackWire>, RingPlanError> {
+pub(crate) async fn unsubscribe(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<CallbackWire>, RingPlanError> {
     let id = CallbackId::parse(&id).map_err(|_| Error::NotFound(Resource::Callback))?;
     Ok(Json(CallbackWire::from(&s.engine.unsubscribe_ringplan(&actor, &id).await?)))
 }

@@ -21,7 +21,10 @@ impl SendApiError {
     }
 
     pub(crate) fn too_large() -> Self {
-        Self { status: StatusCode::PAYLOAD_TOO_LARGE, text: format!("Invalid request size (max: {} bytes)", super::MAX_BODY) }
+        Self {
+            status: StatusCode::PAYLOAD_TOO_LARGE,
+            text: format!("Invalid request size (max: {} bytes)", super::MAX_BODY),
+        }
     }
 
     pub(crate) fn invalid_signature() -> Self {
@@ -34,8 +37,12 @@ impl From<Error> for SendApiError {
     fn from(e: Error) -> Self {
         let (status, text) = match e {
             Error::NotFound(Resource::Source) => (StatusCode::UNPROCESSABLE_ENTITY, "Source not found".to_owned()),
-            Error::NotFound(what) => (StatusCode::UNPROCESSABLE_ENTITY, format!("{}: unknown {what}", messages::INVALID_RESOURCE_FORMAT)),
-            Error::Invalid(msg) | Error::Forbidden(msg) | Error::Conflict(msg) => (StatusCode::UNPROCESSABLE_ENTITY, msg),
+            Error::NotFound(what) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, format!("{}: unknown {what}", messages::INVALID_RESOURCE_FORMAT))
+            }
+            Error::Invalid(msg) | Error::Forbidden(msg) | Error::Conflict(msg) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, msg)
+            }
             Error::Unauthenticated => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid signature".to_owned()),
             Error::RateLimited(msg) => (StatusCode::TOO_MANY_REQUESTS, msg),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable, please retry".to_owned()),

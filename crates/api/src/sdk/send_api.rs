@@ -41,7 +41,13 @@ pub(crate) async fn push(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, &'static str), SendApiError> {
-    let body = body.map_err(|e| if e.status() == StatusCode::PAYLOAD_TOO_LARGE { SendApiError::too_large() } else { SendApiError::bad_request() })?;
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            SendApiError::too_large()
+        } else {
+            SendApiError::bad_request()
+        }
+    })?;
     let Ok(Value::Object(mut envelope)) = serde_json::from_slice::<Value>(&body) else {
         return Err(SendApiError::bad_request());
     };
@@ -54,7 +60,11 @@ pub(crate) async fn push(
         _ => return Err(SendApiError::invalid_request_format("'params' is required and must be an object")),
     };
     let source = s.engine.source_for_push(&source_id).await?;
-    let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned).or_else(|| query_signature(query.as_deref()));
+    let signature = headers
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| query_signature(query.as_deref()));
     match signature {
         Some(sig) if signing::verify(source.access_token.expose(), &body, &sig) => {}
         _ => return Err(SendApiError::invalid_signature()),

@@ -31,7 +31,11 @@ pub struct SdkOptions {
 
 impl Default for SdkOptions {
     fn default() -> Self {
-        Self { request_timeout: Duration::from_secs(30), retry_delay: Duration::from_secs(10), sync_interval: Duration::from_secs(60) }
+        Self {
+            request_timeout: Duration::from_secs(30),
+            retry_delay: Duration::from_secs(10),
+            sync_interval: Duration::from_secs(60),
+        }
     }
 }
 
@@ -65,7 +69,9 @@ impl std::fmt::Display for CallError {
             CallError::Status(s, body) => write!(f, "the connector answered HTTP {s}: {body}"),
             CallError::Signature => f.write_str("the connector's answer is not signed with the source's access token"),
             CallError::Unparsable(e) => write!(f, "the connector's answer is not JSON: {e}"),
-            CallError::Resource { fatal: true, message } => write!(f, "the connector refused the item for good: {message}"),
+            CallError::Resource { fatal: true, message } => {
+                write!(f, "the connector refused the item for good: {message}")
+            }
             CallError::Resource { fatal: false, message } => write!(f, "the connector refused the item: {message}"),
         }
     }
@@ -146,13 +152,18 @@ impl Connector {
 
     /// Sends `action` to the source's connector and checks the answer.
     pub async fn call(&self, source: &Source, action: &str, params: Option<&Value>) -> Result<Reply, CallError> {
-        let base = source.base_uri.as_deref().ok_or_else(|| CallError::Transport("the source has no base URI".into()))?;
+        let base =
+            source.base_uri.as_deref().ok_or_else(|| CallError::Transport("the source has no base URI".into()))?;
         let time = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
         let settings = source.settings;
         let body = encode(action, params, &time, settings.json_escaping);
         let token = source.access_token.expose();
         let signature = signing::sign(token, &body);
-        let mut req = self.http.post(target_url(base, &signature, &settings)?).header("Content-Type", "application/json").header("Accept", "application/json");
+        let mut req = self
+            .http
+            .post(target_url(base, &signature, &settings)?)
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json");
         if matches!(settings.signature_in, SignatureIn::Header | SignatureIn::Both) {
             req = req.header(SIGNATURE_HEADER, &signature);
         }
@@ -198,7 +209,10 @@ fn parse_body(bytes: &[u8]) -> Result<Value, CallError> {
 fn resource_error(v: &Value) -> Option<CallError> {
     let e = v.as_object()?.get("error")?;
     let (fatal, message) = match e {
-        Value::Object(o) => (o.get("fatal").and_then(Value::as_bool).unwrap_or(false), o.get("message").and_then(Value::as_str).unwrap_or("no message").to_owned()),
+        Value::Object(o) => (
+            o.get("fatal").and_then(Value::as_bool).unwrap_or(false),
+            o.get("message").and_then(Value::as_str).unwrap_or("no message").to_owned(),
+        ),
         Value::String(s) => (false, s.clone()),
         other => (false, other.to_string()),
     };
@@ -236,15 +250,24 @@ mod tests {
     #[test]
     fn a_query_signature_keeps_the_base_uris_own_query() {
         let s = |signature_in| SdkSettings { signature_in, ..SdkSettings::default() };
-        assert_eq!(target_url("http://h/?dimelo_smcc_sdk=1", "ab", &s(SignatureIn::Both)).unwrap().as_str(), "http://h/?dimelo_smcc_sdk=1&signature=ab");
+        assert_eq!(
+            target_url("http://h/?dimelo_smcc_sdk=1", "ab", &s(SignatureIn::Both)).unwrap().as_str(),
+            "http://h/?dimelo_smcc_sdk=1&signature=ab"
+        );
         assert_eq!(target_url("http://h/x", "ab", &s(SignatureIn::Query)).unwrap().as_str(), "http://h/x?signature=ab");
         assert_eq!(target_url("http://h/?a=1", "ab", &s(SignatureIn::Header)).unwrap().as_str(), "http://h/?a=1");
     }
 
     #[test]
     fn resource_errors_are_fatal_only_when_they_say_so() {
-        assert_eq!(resource_error(&json!({"error": {"fatal": true, "message": "no"}})), Some(CallError::Resource { fatal: true, message: "no".into() }));
-        assert_eq!(resource_error(&json!({"error": {"message": "later"}})), Some(CallError::Resource { fatal: false, message: "later".into() }));
+        assert_eq!(
+            resource_error(&json!({"error": {"fatal": true, "message": "no"}})),
+            Some(CallError::Resource { fatal: true, message: "no".into() })
+        );
+        assert_eq!(
+            resource_error(&json!({"error": {"message": "later"}})),
+            Some(CallError::Resource { fatal: false, message: "later".into() })
+        );
         assert_eq!(resource_error(&json!({"id": "1"})), None);
         assert_eq!(resource_error(&json!([])), None);
     }

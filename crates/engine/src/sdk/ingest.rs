@@ -11,7 +11,9 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde_json::json;
-use switchboard_domain::conversation::{Content, ContentDetails, ContentKind, Direction, Identity, IdentityProfile, Thread, ThreadDetails};
+use switchboard_domain::conversation::{
+    Content, ContentDetails, ContentKind, Direction, Identity, IdentityProfile, Thread, ThreadDetails,
+};
 use switchboard_domain::event::NewEvent;
 use switchboard_domain::source::Source;
 use switchboard_domain::{CompanyId, ContentId, Error, IdentityId, Result, SourceId, ThreadId, Timestamp};
@@ -97,10 +99,13 @@ impl Lookups {
                 Command::User(u) => {
                     ids.insert(&u.foreign_id);
                 }
-                Command::MarkAsRead { foreign_id } | Command::TypingStart { target: TypingTarget::InReplyTo(foreign_id), .. } | Command::TypingStop { target: TypingTarget::InReplyTo(foreign_id) } => {
+                Command::MarkAsRead { foreign_id }
+                | Command::TypingStart { target: TypingTarget::InReplyTo(foreign_id), .. }
+                | Command::TypingStop { target: TypingTarget::InReplyTo(foreign_id) } => {
                     contents.insert(foreign_id);
                 }
-                Command::TypingStart { target: TypingTarget::Thread(f), .. } | Command::TypingStop { target: TypingTarget::Thread(f) } => {
+                Command::TypingStart { target: TypingTarget::Thread(f), .. }
+                | Command::TypingStop { target: TypingTarget::Thread(f) } => {
                     threads.insert(f);
                 }
             }
@@ -166,7 +171,13 @@ impl Lookups {
 
     /// The content with this foreign id, preferring the kinds in `preference` order
     /// (connectors' collections may reuse ids).
-    async fn content(&mut self, tx: &mut Tx<'_>, source: &SourceId, foreign_id: &str, preference: &[ContentKind]) -> Result<Option<Content>> {
+    async fn content(
+        &mut self,
+        tx: &mut Tx<'_>,
+        source: &SourceId,
+        foreign_id: &str,
+        preference: &[ContentKind],
+    ) -> Result<Option<Content>> {
         let key = (source.clone(), foreign_id.to_owned());
         if !self.contents.contains_key(&key) {
             let found = contents::get_many_by_foreign(tx, source, &[foreign_id]).await?;
@@ -272,7 +283,12 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// Creates the identity, or brings `existing` up to date with what this import says.
-    async fn save_identity(&mut self, tx: &mut Tx<'_>, user: &InboundUser, existing: Option<Identity>) -> Result<(Identity, Outcome)> {
+    async fn save_identity(
+        &mut self,
+        tx: &mut Tx<'_>,
+        user: &InboundUser,
+        existing: Option<Identity>,
+    ) -> Result<(Identity, Outcome)> {
         let mut existing = existing;
         for _ in 0..2 {
             if let Some(mut identity) = existing.take() {
@@ -307,7 +323,13 @@ impl Ctx<'_> {
         Err(Error::Internal(format!("identity {} could not be read back", user.foreign_id)))
     }
 
-    async fn insert_thread(&mut self, tx: &mut Tx<'_>, foreign_id: Option<String>, title: Option<String>, details: ThreadDetails) -> Result<Option<Thread>> {
+    async fn insert_thread(
+        &mut self,
+        tx: &mut Tx<'_>,
+        foreign_id: Option<String>,
+        title: Option<String>,
+        details: ThreadDetails,
+    ) -> Result<Option<Thread>> {
         let thread = Thread {
             id: ThreadId::new(),
             company_id: self.source.company_id.clone(),
@@ -338,7 +360,8 @@ impl Ctx<'_> {
         }
         // Another node created it between our read and our insert.
         let raced = threads::get_many_by_foreign_with_activity(tx, &self.source.id, &[foreign_id]).await?.pop();
-        let (t, has_contents) = raced.ok_or_else(|| Error::Internal(format!("thread {foreign_id} could not be read back")))?;
+        let (t, has_contents) =
+            raced.ok_or_else(|| Error::Internal(format!("thread {foreign_id} could not be read back")))?;
         self.lookups.saw_thread(&t);
         Ok((t.id, !has_contents))
     }
@@ -357,12 +380,9 @@ impl Ctx<'_> {
             Some(foreign) => {
                 let mut kinds = vec![c.kind];
                 kinds.extend(ANY_KIND.iter().filter(|k| **k != c.kind));
-                Some(
-                    self.lookups
-                        .content(tx, &self.source.id, foreign, &kinds)
-                        .await?
-                        .ok_or_else(|| invalid_resource(format!("'in_reply_to_id' {foreign} is not a known content of this source")))?,
-                )
+                Some(self.lookups.content(tx, &self.source.id, foreign, &kinds).await?.ok_or_else(|| {
+                    invalid_resource(format!("'in_reply_to_id' {foreign} is not a known content of this source"))
+                })?)
             }
             None => None,
         };
@@ -383,7 +403,10 @@ impl Ctx<'_> {
             // anything else starts one the channel does not name.
             (None, Some(p)) => (p.thread_id.clone(), false),
             (None, None) => {
-                let t = self.insert_thread(tx, None, None, ThreadDetails::default()).await?.ok_or_else(|| Error::Internal("an unnamed thread collided".into()))?;
+                let t = self
+                    .insert_thread(tx, None, None, ThreadDetails::default())
+                    .await?
+                    .ok_or_else(|| Error::Internal("an unnamed thread collided".into()))?;
                 (t.id, true)
             }
         };
@@ -418,7 +441,10 @@ impl Ctx<'_> {
         let existing = match self.lookups.content(tx, &self.source.id, foreign_id, &[content.kind]).await? {
             Some(c) if c.kind == content.kind => c,
             _ => {
-                self.events.push(NewEvent::new("content.imported", snapshot::content(&content, self.origin.as_str(), first_in_thread)));
+                self.events.push(NewEvent::new(
+                    "content.imported",
+                    snapshot::content(&content, self.origin.as_str(), first_in_thread),
+                ));
                 self.lookups.queue_insert(content);
                 return Ok(Outcome::Created);
             }
@@ -428,7 +454,11 @@ impl Ctx<'_> {
             format: content.format,
             attachments: content.attachments,
             structured_content: content.structured_content,
-            details: ContentDetails { author_user_id: existing.details.author_user_id.clone(), sender_name: existing.details.sender_name.clone(), ..content.details },
+            details: ContentDetails {
+                author_user_id: existing.details.author_user_id.clone(),
+                sender_name: existing.details.sender_name.clone(),
+                ..content.details
+            },
             ..existing.clone()
         };
         if updated == existing {
@@ -465,11 +495,18 @@ impl Ctx<'_> {
                     (thread, Outcome::Updated)
                 }
             }
-            None => match self.insert_thread(tx, Some(t.foreign_id.clone()), t.title.clone(), t.details.clone()).await? {
+            None => match self.insert_thread(tx, Some(t.foreign_id.clone()), t.title.clone(), t.details.clone()).await?
+            {
                 Some(created) => (created, Outcome::Created),
                 None => {
-                    let raced = threads::get_many_by_foreign_with_activity(tx, &self.source.id, &[&t.foreign_id]).await?.pop();
-                    (raced.ok_or_else(|| Error::Internal(format!("thread {} could not be read back", t.foreign_id)))?.0, Outcome::Unchanged)
+                    let raced =
+                        threads::get_many_by_foreign_with_activity(tx, &self.source.id, &[&t.foreign_id]).await?.pop();
+                    (
+                        raced
+                            .ok_or_else(|| Error::Internal(format!("thread {} could not be read back", t.foreign_id)))?
+                            .0,
+                        Outcome::Unchanged,
+                    )
                 }
             },
         };
@@ -482,7 +519,14 @@ impl Ctx<'_> {
         Ok(outcome)
     }
 
-    async fn opener(&mut self, tx: &mut Tx<'_>, thread: &Thread, foreign_id: String, o: InboundOpener, author: Option<Identity>) -> Result<Outcome> {
+    async fn opener(
+        &mut self,
+        tx: &mut Tx<'_>,
+        thread: &Thread,
+        foreign_id: String,
+        o: InboundOpener,
+        author: Option<Identity>,
+    ) -> Result<Outcome> {
         let (author, _) = self.save_identity(tx, &o.author, author).await?;
         let content = Content {
             id: ContentId::new(),
@@ -543,7 +587,8 @@ impl Ctx<'_> {
                 };
                 match thread {
                     Some(t) => {
-                        let key = t.foreign_id.as_ref().map_or_else(|| format!("id:{}", t.id), |tf| format!("thread:{tf}"));
+                        let key =
+                            t.foreign_id.as_ref().map_or_else(|| format!("id:{}", t.id), |tf| format!("thread:{tf}"));
                         (key, Some(t.id), t.foreign_id, Some(f))
                     }
                     None => (format!("reply:{f}"), None, None, Some(f)),

@@ -44,7 +44,8 @@ fn select(sc: &Map<String, Value>) -> Result<()> {
 
 fn rich_link(sc: &Map<String, Value>) -> Result<()> {
     let url = required_text(sc, "url", "", 2048)?;
-    validate_http_url("structured_content.url", url).map_err(|_| invalid_resource("'structured_content.url' must be an http or https URL"))?;
+    validate_http_url("structured_content.url", url)
+        .map_err(|_| invalid_resource("'structured_content.url' must be an http or https URL"))?;
     required_text(sc, "title", "", 350)?;
     optional_text(sc, "url_text", "", 80)?;
     optional_text(sc, "subtitle", "", 1000)?;
@@ -74,9 +75,15 @@ fn card(sc: &Map<String, Value>, path: &str) -> Result<()> {
             "reply" => optional_text(button, "payload", &path, 1000)?,
             "url" => {
                 let url = required_text(button, "url", &path, 2048)?;
-                validate_http_url("url", url).map_err(|_| invalid_resource(format!("'structured_content.{path}url' must be an http or https URL")))?;
+                validate_http_url("url", url).map_err(|_| {
+                    invalid_resource(format!("'structured_content.{path}url' must be an http or https URL"))
+                })?;
             }
-            other => return Err(invalid_resource(format!("'structured_content.{path}type' must be 'url' or 'reply', got '{other}'"))),
+            other => {
+                return Err(invalid_resource(format!(
+                    "'structured_content.{path}type' must be 'url' or 'reply', got '{other}'"
+                )));
+            }
         }
     }
     Ok(())
@@ -96,7 +103,9 @@ fn empty(path: &str, key: &str) -> Error {
 }
 
 fn as_object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>> {
-    v.as_object().ok_or_else(|| invalid_resource(format!("'structured_content.{}' must be an object", path.trim_end_matches('.'))))
+    v.as_object().ok_or_else(|| {
+        invalid_resource(format!("'structured_content.{}' must be an object", path.trim_end_matches('.')))
+    })
 }
 
 fn required_items<'a>(sc: &'a Map<String, Value>, key: &str, path: &str, max: usize) -> Result<&'a Vec<Value>> {
@@ -131,9 +140,8 @@ fn optional_text(o: &Map<String, Value>, key: &str, path: &str, max: usize) -> R
 fn optional_url(o: &Map<String, Value>, key: &str, path: &str) -> Result<()> {
     optional_text(o, key, path, 2048)?;
     match o.get(key) {
-        Some(Value::String(s)) if !s.is_empty() => {
-            validate_http_url(key, s).map_err(|_| invalid_resource(format!("'structured_content.{path}{key}' must be an http or https URL")))
-        }
+        Some(Value::String(s)) if !s.is_empty() => validate_http_url(key, s)
+            .map_err(|_| invalid_resource(format!("'structured_content.{path}{key}' must be an http or https URL"))),
         _ => Ok(()),
     }
 }
@@ -188,11 +196,20 @@ mod tests {
     #[test]
     fn empty_required_attributes_are_named_in_the_documented_form() {
         assert_eq!(err(json!({"type": "select", "items": []})), "structured_content: \"items\" must not be empty");
-        assert_eq!(err(json!({"type": "select", "items": [{"payload": "x"}]})), "structured_content: \"items[0].title\" must not be empty");
+        assert_eq!(
+            err(json!({"type": "select", "items": [{"payload": "x"}]})),
+            "structured_content: \"items[0].title\" must not be empty"
+        );
         assert_eq!(err(json!({"type": "rich_link", "title": "t"})), "structured_content: \"url\" must not be empty");
         assert_eq!(err(json!({"type": "template", "title": ""})), "structured_content: \"title\" must not be empty");
-        assert_eq!(err(json!({"type": "template", "title": "t", "items": [{"type": "url", "title": "Go"}]})), "structured_content: \"items[0].url\" must not be empty");
-        assert_eq!(err(json!({"type": "carousel", "items": [{"subtitle": "s"}]})), "structured_content: \"items[0].title\" must not be empty");
+        assert_eq!(
+            err(json!({"type": "template", "title": "t", "items": [{"type": "url", "title": "Go"}]})),
+            "structured_content: \"items[0].url\" must not be empty"
+        );
+        assert_eq!(
+            err(json!({"type": "carousel", "items": [{"subtitle": "s"}]})),
+            "structured_content: \"items[0].title\" must not be empty"
+        );
     }
 
     #[test]
@@ -205,6 +222,9 @@ mod tests {
         assert!(err(json!({"type": "template", "title": "t", "items": five})).contains("at most 4"));
         let eleven: Vec<Value> = (0..11).map(|_| json!({"title": "c"})).collect();
         assert!(err(json!({"type": "carousel", "items": eleven})).contains("at most 10"));
-        assert!(err(json!({"type": "template", "title": "t", "items": [{"type": "call", "title": "b"}]})).contains("'url' or 'reply'"));
+        assert!(
+            err(json!({"type": "template", "title": "t", "items": [{"type": "call", "title": "b"}]}))
+                .contains("'url' or 'reply'")
+        );
     }
 }

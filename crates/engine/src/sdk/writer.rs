@@ -62,7 +62,10 @@ impl IngestQueue {
     /// Applies `command` and returns once it is committed (or refused).
     pub(crate) async fn submit(&self, source: Arc<Source>, command: Command) -> Result<Outcome> {
         let (reply, answer) = oneshot::channel();
-        self.tx.send(Request { source, command, reply }).await.map_err(|_| Error::Unavailable("the ingest writer has stopped".into()))?;
+        self.tx
+            .send(Request { source, command, reply })
+            .await
+            .map_err(|_| Error::Unavailable("the ingest writer has stopped".into()))?;
         answer.await.map_err(|_| Error::Unavailable("the ingest writer stopped before answering".into()))?
     }
 }
@@ -88,7 +91,11 @@ async fn run(store: Store, rx: Arc<Mutex<mpsc::Receiver<Request>>>) {
     }
 }
 
-async fn apply_with_retries(store: &Store, held: &mut Option<(HeldWriter, Instant)>, batch: &[Request]) -> Vec<Result<Outcome>> {
+async fn apply_with_retries(
+    store: &Store,
+    held: &mut Option<(HeldWriter, Instant)>,
+    batch: &[Request],
+) -> Vec<Result<Outcome>> {
     let mut last = Error::Internal("no attempt".into());
     for attempt in 1..=TRIES {
         let result = match held {
@@ -114,7 +121,10 @@ async fn apply_with_retries(store: &Store, held: &mut Option<(HeldWriter, Instan
 /// Whether `e` says something about the call alone (nothing was written), rather than about
 /// the transaction.
 pub(crate) fn refuses_only_the_call(e: &Error) -> bool {
-    matches!(e, Error::Invalid(_) | Error::RateLimited(_) | Error::NotFound(_) | Error::Forbidden(_) | Error::Unauthenticated)
+    matches!(
+        e,
+        Error::Invalid(_) | Error::RateLimited(_) | Error::NotFound(_) | Error::Forbidden(_) | Error::Unauthenticated
+    )
 }
 
 async fn apply_batch(writer: &mut HeldWriter, batch: &[Request]) -> Result<Vec<Result<Outcome>>> {

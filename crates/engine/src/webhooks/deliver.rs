@@ -22,7 +22,9 @@ pub const DELIVER_JOB: &str = "webhook.deliver";
 const UNLIMITED_ATTEMPTS: i32 = 1_000_000;
 
 pub(crate) fn job(d: &WebhookDelivery) -> NewJob {
-    NewJob::new(DELIVER_JOB, json!({ "delivery_id": d.id })).for_company(d.company_id.clone()).max_attempts(UNLIMITED_ATTEMPTS)
+    NewJob::new(DELIVER_JOB, json!({ "delivery_id": d.id }))
+        .for_company(d.company_id.clone())
+        .max_attempts(UNLIMITED_ATTEMPTS)
 }
 
 /// The body: one event in the Engage Digital webhook envelope.
@@ -67,11 +69,14 @@ enum Attempt {
 impl Engine {
     /// Runs a delivery job.
     pub(crate) async fn try_delivery(&self, job: &Job) -> Result<JobOutcome> {
-        let company: CompanyId = job.company_id.clone().ok_or_else(|| Error::Internal("a webhook delivery job has no company".into()))?;
+        let company: CompanyId =
+            job.company_id.clone().ok_or_else(|| Error::Internal("a webhook delivery job has no company".into()))?;
         let id = job.payload.get("delivery_id").and_then(Value::as_str).and_then(|s| WebhookDeliveryId::parse(s).ok());
         let id = id.ok_or_else(|| Error::Internal("a webhook delivery job names no delivery".into()))?;
         let mut r = self.store.reader().await?;
-        let Some(mut d) = webhooks::get_delivery(&mut r, &company, &id).await?.filter(|d| d.status == DeliveryStatus::Pending) else {
+        let Some(mut d) =
+            webhooks::get_delivery(&mut r, &company, &id).await?.filter(|d| d.status == DeliveryStatus::Pending)
+        else {
             return Ok(JobOutcome::Done);
         };
         let Some(endpoint) = webhooks::get_endpoint(&mut r, &company, &d.endpoint_id).await? else {
@@ -84,10 +89,15 @@ impl Engine {
         }
         if webhooks::earlier_pending(&mut r, &d).await? {
             // Not an attempt: the thread's earlier event must reach the receiver first.
-            return Ok(JobOutcome::Failed { error: "waiting for an earlier delivery of the same thread".into(), retry_in: options.retry_base.min(Duration::from_secs(5)) });
+            return Ok(JobOutcome::Failed {
+                error: "waiting for an earlier delivery of the same thread".into(),
+                retry_in: options.retry_base.min(Duration::from_secs(5)),
+            });
         }
-        let event = events::read_after(&mut r, &company, d.event_seq - 1, 1).await?.pop().filter(|e| e.seq == d.event_seq);
-        let event = event.ok_or_else(|| Error::Internal(format!("event {} of a delivery is not in the log", d.event_seq)))?;
+        let event =
+            events::read_after(&mut r, &company, d.event_seq - 1, 1).await?.pop().filter(|e| e.seq == d.event_seq);
+        let event =
+            event.ok_or_else(|| Error::Internal(format!("event {} of a delivery is not in the log", d.event_seq)))?;
         drop(r);
 
         d.attempts += 1;
@@ -97,7 +107,13 @@ impl Engine {
                 Ok(JobOutcome::Done)
             }
             Attempt::Gone => {
-                self.finish(&mut d, DeliveryStatus::Dead, Some(410), Some("the receiver answered 410 Gone; the endpoint is disabled".into())).await?;
+                self.finish(
+                    &mut d,
+                    DeliveryStatus::Dead,
+                    Some(410),
+                    Some("the receiver answered 410 Gone; the endpoint is disabled".into()),
+                )
+                .await?;
                 self.disable_gone(&endpoint).await?;
                 Ok(JobOutcome::Done)
             }
@@ -129,12 +145,21 @@ impl Engine {
         match req.body(body).send().await {
             Ok(res) if res.status().is_success() => Attempt::Delivered(res.status().as_u16()),
             Ok(res) if res.status().as_u16() == 410 => Attempt::Gone,
-            Ok(res) => Attempt::Failed { code: Some(res.status().as_u16()), error: format!("the receiver answered HTTP {}", res.status().as_u16()) },
+            Ok(res) => Attempt::Failed {
+                code: Some(res.status().as_u16()),
+                error: format!("the receiver answered HTTP {}", res.status().as_u16()),
+            },
             Err(e) => Attempt::Failed { code: None, error: crate::http::describe(e) },
         }
     }
 
-    async fn finish(&self, d: &mut WebhookDelivery, status: DeliveryStatus, code: Option<u16>, error: Option<String>) -> Result<()> {
+    async fn finish(
+        &self,
+        d: &mut WebhookDelivery,
+        status: DeliveryStatus,
+        code: Option<u16>,
+        error: Option<String>,
+    ) -> Result<()> {
         let now = Timestamp::now();
         d.status = status;
         d.response_code = code.map(i32::from).or(d.response_code);
@@ -159,7 +184,14 @@ impl Engine {
             e.updated_at = Timestamp::now();
             webhooks::update_endpoint(&mut tx, &e).await?;
             webhooks::kill_pending(&mut tx, &e.company_id, &e.id, "the endpoint was disabled (410 Gone)").await?;
-            events::append(&mut tx, &e.company_id, vec![switchboard_domain::event::NewEvent::new("webhook.disabled", json!({"id": e.id, "reason": reason}))]);
+            events::append(
+                &mut tx,
+                &e.company_id,
+                vec![switchboard_domain::event::NewEvent::new(
+                    "webhook.disabled",
+                    json!({"id": e.id, "reason": reason}),
+                )],
+            );
         }
         tx.commit().await
     }

@@ -88,7 +88,9 @@ impl Engine {
         let endpoints: Vec<WebhookEndpoint> = webhooks::list_endpoints(&mut tx, company).await?;
         let now = Timestamp::now();
         for event in &batch {
-            for endpoint in endpoints.iter().filter(|ep| event.seq > ep.start_seq && ep.wants(&event.kind, source_of(event))) {
+            for endpoint in
+                endpoints.iter().filter(|ep| event.seq > ep.start_seq && ep.wants(&event.kind, source_of(event)))
+            {
                 let delivery = WebhookDelivery {
                     id: WebhookDeliveryId::new(),
                     company_id: company.clone(),

@@ -12,8 +12,13 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use switchboard_domain::event::NewEvent;
-use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint, is_private_address};
-use switchboard_domain::{CompanyId, Error, Resource, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
+use switchboard_domain::webhook::{
+    DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint,
+    is_private_address,
+};
+use switchboard_domain::{
+    CompanyId, Error, Resource, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
+};
 use switchboard_store::{Tx, events, jobs, webhooks};
 
 pub use deliver::DELIVER_JOB;
@@ -60,7 +65,10 @@ pub(crate) struct Webhooks {
 impl Webhooks {
     pub(crate) fn new(options: WebhookOptions) -> Arc<Self> {
         // No redirects: a public URL must not be able to bounce a delivery to a private one.
-        let mut builder = reqwest::Client::builder().timeout(options.timeout).redirect(reqwest::redirect::Policy::none()).user_agent("Switchboard-Webhooks/1");
+        let mut builder = reqwest::Client::builder()
+            .timeout(options.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent("Switchboard-Webhooks/1");
         if !options.allow_private_targets {
             // Checked again at each connection: a name that resolved to a public address at
             // registration may point inside the network later (DNS rebinding).
@@ -77,7 +85,8 @@ struct PublicOnly;
 impl reqwest::dns::Resolve for PublicOnly {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         Box::pin(async move {
-            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.filter(|a| !is_private_address(a.ip())).collect();
+            let addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((name.as_str(), 0)).await?.filter(|a| !is_private_address(a.ip())).collect();
             if addrs.is_empty() {
                 return Err(format!("{} resolves to no public address", name.as_str()).into());
             }
@@ -174,10 +183,17 @@ impl Engine {
 
     pub async fn webhook(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;
-        webhooks::get_endpoint(&mut self.store.reader().await?, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))
+        webhooks::get_endpoint(&mut self.store.reader().await?, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Webhook))
     }
 
-    pub async fn update_webhook(&self, actor: &Actor, id: &WebhookEndpointId, change: WebhookChange) -> Result<WebhookEndpoint> {
+    pub async fn update_webhook(
+        &self,
+        actor: &Actor,
+        id: &WebhookEndpointId,
+        change: WebhookChange,
+    ) -> Result<WebhookEndpoint> {
         let current = self.webhook(actor, id).await?;
         if change.events.as_ref().is_some_and(Vec::is_empty) {
             return Err(Error::invalid("'events' must name at least one event type or pattern"));
@@ -190,7 +206,9 @@ impl Engine {
             }
         }
         let mut tx = self.store.begin().await?;
-        let mut e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
+        let mut e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Webhook))?;
         if let Some(url) = change.url {
             e.url = url;
         }
@@ -211,7 +229,9 @@ impl Engine {
                 e.start_seq = starting_seq(&mut tx, &actor.company_id).await?;
             }
             Some(true) => {}
-            Some(false) => (e.status, e.disabled_reason) = (EndpointStatus::Disabled, Some("disabled by an administrator".into())),
+            Some(false) => {
+                (e.status, e.disabled_reason) = (EndpointStatus::Disabled, Some("disabled by an administrator".into()))
+            }
             None => {}
         }
         e.updated_at = Timestamp::now();
@@ -226,7 +246,9 @@ impl Engine {
     pub async fn rotate_webhook_secret(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;
         let mut tx = self.store.begin().await?;
-        let mut e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
+        let mut e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Webhook))?;
         let now = Timestamp::now();
         let old = std::mem::replace(&mut e.signing_secret, SigningSecret::generate());
         e.previous_signing_secret = Some((old, now.plus(ROTATION_OVERLAP)));
@@ -240,7 +262,9 @@ impl Engine {
     pub async fn delete_webhook(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<()> {
         actor.require_admin("manage webhooks")?;
         let mut tx = self.store.begin().await?;
-        let e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
+        let e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Webhook))?;
         webhooks::delete_endpoint(&mut tx, &actor.company_id, id).await?;
         events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.deleted", snapshot(&e))]);
         tx.commit().await?;
@@ -248,18 +272,33 @@ impl Engine {
     }
 
     /// The endpoint's most recent deliveries, newest first.
-    pub async fn webhook_deliveries(&self, actor: &Actor, id: &WebhookEndpointId, limit: i64) -> Result<Vec<WebhookDelivery>> {
+    pub async fn webhook_deliveries(
+        &self,
+        actor: &Actor,
+        id: &WebhookEndpointId,
+        limit: i64,
+    ) -> Result<Vec<WebhookDelivery>> {
         self.webhook(actor, id).await?;
         webhooks::list_deliveries(&mut self.store.reader().await?, &actor.company_id, id, limit).await
     }
 
     /// Sends a delivery again, with the same id, whatever became of it; its retry window
     /// starts over.
-    pub async fn redeliver(&self, actor: &Actor, id: &WebhookEndpointId, delivery_id: &WebhookDeliveryId) -> Result<WebhookDelivery> {
+    pub async fn redeliver(
+        &self,
+        actor: &Actor,
+        id: &WebhookEndpointId,
+        delivery_id: &WebhookDeliveryId,
+    ) -> Result<WebhookDelivery> {
         actor.require_admin("manage webhooks")?;
         let mut tx = self.store.begin().await?;
-        webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
-        let mut d = webhooks::get_delivery(&mut tx, &actor.company_id, delivery_id).await?.filter(|d| &d.endpoint_id == id).ok_or(Error::NotFound(Resource::WebhookDelivery))?;
+        webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Webhook))?;
+        let mut d = webhooks::get_delivery(&mut tx, &actor.company_id, delivery_id)
+            .await?
+            .filter(|d| &d.endpoint_id == id)
+            .ok_or(Error::NotFound(Resource::WebhookDelivery))?;
         if d.status == DeliveryStatus::Pending {
             return Err(Error::Conflict("this delivery is still being attempted".into()));
         }
@@ -299,11 +338,17 @@ impl Engine {
     /// the receiver must answer with, and nothing else.
     async fn verify_subscription(&self, url: &TargetUrl, token: &Secret, secret: Option<&Secret>) -> Result<()> {
         let challenge = switchboard_domain::new_id();
-        let mut req = self.webhooks.client.get(url.as_str()).query(&[("hub.mode", "subscribe"), ("hub.challenge", challenge.as_str()), ("hub.verify_token", token.expose())]);
+        let mut req = self.webhooks.client.get(url.as_str()).query(&[
+            ("hub.mode", "subscribe"),
+            ("hub.challenge", challenge.as_str()),
+            ("hub.verify_token", token.expose()),
+        ]);
         if let Some(s) = secret {
             req = req.header("X-Dimelo-Secret", s.expose());
         }
-        let res = req.send().await.map_err(|e| Error::invalid(format!("the verification request to 'url' failed: {}", crate::http::describe(e))))?;
+        let res = req.send().await.map_err(|e| {
+            Error::invalid(format!("the verification request to 'url' failed: {}", crate::http::describe(e)))
+        })?;
         let status = res.status();
         let body = res.text().await.unwrap_or_default();
         if !status.is_success() || body.trim() != challenge {

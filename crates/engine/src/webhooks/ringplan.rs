@@ -30,7 +30,8 @@ impl Engine {
     pub async fn ringplan_callback_url(&self, actor: &Actor) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;
         let mut r = self.store.reader().await?;
-        let id = webhooks::ringplan_endpoint(&mut r, &actor.company_id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
+        let id =
+            webhooks::ringplan_endpoint(&mut r, &actor.company_id).await?.ok_or(Error::NotFound(Resource::Webhook))?;
         webhooks::get_endpoint(&mut r, &actor.company_id, &id).await?.ok_or(Error::NotFound(Resource::Webhook))
     }
 
@@ -91,10 +92,13 @@ impl Engine {
         let event_type = Callback::parse_type(event_type)?;
         let company = &actor.company_id;
         let mut tx = self.store.begin().await?;
-        if let Some(existing) = webhooks::list_callbacks(&mut tx, company).await?.into_iter().find(|c| c.event_type == event_type) {
+        if let Some(existing) =
+            webhooks::list_callbacks(&mut tx, company).await?.into_iter().find(|c| c.event_type == event_type)
+        {
             return Ok(existing);
         }
-        let callback = Callback { id: CallbackId::new(), company_id: company.clone(), event_type: event_type.to_owned() };
+        let callback =
+            Callback { id: CallbackId::new(), company_id: company.clone(), event_type: event_type.to_owned() };
         webhooks::insert_callback(&mut tx, &callback).await?;
         sync_endpoint(&mut tx, company).await?;
         tx.commit().await?;
@@ -105,7 +109,8 @@ impl Engine {
         actor.require_admin("manage webhooks")?;
         let company = &actor.company_id;
         let mut tx = self.store.begin().await?;
-        let callback = webhooks::delete_callback(&mut tx, company, id).await?.ok_or(Error::NotFound(Resource::Callback))?;
+        let callback =
+            webhooks::delete_callback(&mut tx, company, id).await?.ok_or(Error::NotFound(Resource::Callback))?;
         sync_endpoint(&mut tx, company).await?;
         tx.commit().await?;
         Ok(callback)

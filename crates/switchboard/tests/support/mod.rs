@@ -53,7 +53,8 @@ pub async fn serve(db_url: &str, dir: &Path, settings: &[(&str, &str)]) -> Node 
     tokio::spawn(async move { while let Ok(Some(_)) = stderr.next_line().await {} });
     // The first-start line is printed before the server listens, so it is already in the pipe.
     let mut stdout = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = tokio::time::timeout(Duration::from_millis(500), stdout.next_line()).await.ok().and_then(|l| l.ok().flatten());
+    let first =
+        tokio::time::timeout(Duration::from_millis(500), stdout.next_line()).await.ok().and_then(|l| l.ok().flatten());
     let key = first.and_then(|l| l.split_whitespace().find_map(|w| w.strip_prefix("api_key=")).map(str::to_owned));
     Node { child, addr, key }
 }

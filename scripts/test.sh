@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one command that runs every Switchboard test:
 #   1. makes sure PostgreSQL is running (starts it, or installs it from Debian packages),
-#   2. `cargo test --workspace`: unit, storage and end-to-end tests, each on SQLite AND PostgreSQL,
-#   3. the conformance suite: real third-party clients against the real binary.
+#   2. `cargo fmt --check` and `cargo clippy -D warnings` over the whole workspace,
+#   3. `cargo test --workspace`: unit, storage and end-to-end tests, each on SQLite AND PostgreSQL,
+#   4. the conformance suite: real third-party clients against the real binary.
 # With CI=true a PostgreSQL that cannot be had is a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -59,6 +60,12 @@ if [ -n "${SWITCHBOARD_TEST_POSTGRES_URL:-}" ]; then
     while read -r db; do psql "$SWITCHBOARD_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; done
   log "PostgreSQL suite enabled"
 fi
+
+log "cargo fmt --check"
+cargo fmt --all --check
+
+log "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 
 log "cargo test --workspace"
 cargo test --workspace --locked

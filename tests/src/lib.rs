@@ -258,12 +258,24 @@ impl TestApp {
         res.json::<Value>().await.unwrap()["records"].as_array().unwrap().clone()
     }
 
-    /// The tenant's event log, oldest first.
-    pub async fn events(&self, tenant: &Tenant) -> Vec<switchboard_domain::event::Event> {
+    /// The tenant's event log, oldest first, each event as its type and JSON payload (what every
+    /// transport carries).
+    pub async fn events(&self, tenant: &Tenant) -> Vec<LoggedEvent> {
         let company = switchboard_domain::CompanyId::parse(&tenant.id).unwrap();
         let mut r = self.engine.store().reader().await.unwrap();
-        switchboard_store::events::read_after(&mut r, &company, 0, 100_000).await.unwrap()
+        let log = switchboard_store::events::read_after(&mut r, &company, 0, 100_000).await.unwrap();
+        log.into_iter()
+            .map(|e| LoggedEvent { seq: e.seq, kind: e.kind().to_owned(), payload: e.event.payload() })
+            .collect()
     }
+}
+
+/// An entry of a company's event log, as tests look at it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEvent {
+    pub seq: i64,
+    pub kind: String,
+    pub payload: Value,
 }
 
 /// A `messages.create` params object.

@@ -12,9 +12,9 @@ use clap::Parser;
 use hmac::Mac;
 use serde_json::json;
 use switchboard_bench::{BenchServer, client, load};
-use switchboard_domain::source::{Capabilities, SourceKind};
+use switchboard_domain::source::sdk::Capabilities;
+use switchboard_domain::source::{SdkSetup, SourceConfig, SourceDetails, SourceSetup};
 use switchboard_engine::auth::UserRef;
-use switchboard_engine::sources::NewSource;
 use switchboard_store::Backend;
 
 #[derive(Parser)]
@@ -66,14 +66,12 @@ fn main() -> anyhow::Result<()> {
         };
         let source = server.block_on(server.engine.create_source(
             &actor,
-            NewSource {
+            SourceDetails {
                 name: "bench".into(),
-                kind: SourceKind::Sdk,
-                base_uri: None,
-                capabilities,
-                settings: Default::default(),
+                setup: SourceSetup::Sdk(SdkSetup { base_uri: None, capabilities, settings: Default::default() }),
             },
         ))?;
+        let SourceConfig::Sdk(sdk) = &source.config;
         let url = format!("http://{}/realtime/sdk/{}", server.addr, source.id);
         let text = "x".repeat(1000);
         let prepare = |prefix: &str, n: usize| -> Arc<Vec<(Vec<u8>, String)>> {
@@ -84,7 +82,7 @@ fn main() -> anyhow::Result<()> {
                             "id": format!("{prefix}-{i}"), "author": {"id": format!("cust-{}", i % args.threads), "screenname": "Customer"},
                             "body": text, "thread_id": format!("thread-{}", i % args.threads)}}))
                         .unwrap();
-                        let sig = sign(source.access_token.expose(), &body);
+                        let sig = sign(sdk.access_token.expose(), &body);
                         (body, sig)
                     })
                     .collect(),

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use switchboard_domain::Error;
+use switchboard_domain::{Error, Resource};
 use utoipa::ToSchema;
 
 /// An error: `{"detail", "status", "title", "type"}`.
@@ -44,12 +44,15 @@ impl IntoResponse for Problem {
 }
 
 impl Problem {
-    /// The problem for a domain error, as both problem-speaking facades answer it; only what
-    /// they tell a caller who failed to authenticate differs.
-    pub fn from_error(e: Error, unauthenticated: &str) -> Self {
+    /// The problem for a domain error, as both problem-speaking facades answer it. Each tells
+    /// its own words: what it calls a resource, and what a caller who failed to authenticate
+    /// must send.
+    pub fn from_error(e: Error, unauthenticated: &str, resource: fn(Resource) -> &'static str) -> Self {
         match e {
-            Error::Invalid(msg) => Self::new(StatusCode::BAD_REQUEST, msg),
-            Error::NotFound(what) => Self::new(StatusCode::NOT_FOUND, format!("The requested {what} does not exist.")),
+            e @ Error::Invalid { .. } => Self::new(StatusCode::BAD_REQUEST, e.to_string()),
+            Error::NotFound(what) => {
+                Self::new(StatusCode::NOT_FOUND, format!("The requested {} does not exist.", resource(what)))
+            }
             Error::Forbidden(msg) => Self::new(StatusCode::FORBIDDEN, msg),
             Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, unauthenticated),
             Error::RateLimited(msg) => Self::new(StatusCode::TOO_MANY_REQUESTS, msg),

@@ -121,11 +121,11 @@ async fn authenticate(engine: &Engine, socket: &SocketRef, authenticated: &Atomi
                 () = gone.notified() => return,
             };
             let Some(event) = event else { break };
-            let mut payload = event.payload;
+            let mut payload = event.event.payload();
             if let Value::Object(fields) = &mut payload {
                 fields.entry("seq").or_insert(json!(event.seq));
             }
-            if socket.emit(&event.kind, &payload).is_err() {
+            if socket.emit(event.kind(), &payload).is_err() {
                 return;
             }
         }

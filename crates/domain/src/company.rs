@@ -32,6 +32,13 @@ pub struct CompanyProfile {
     pub website: Option<String>,
 }
 
+/// What the owner writes of a company.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompanyDetails {
+    pub name: String,
+    pub profile: CompanyProfile,
+}
+
 impl Company {
     pub fn validate(&self) -> Result<()> {
         validate_name("name", &self.name)
@@ -40,10 +47,10 @@ impl Company {
 
 pub(crate) fn validate_name(field: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
-        return Err(Error::invalid(format!("'{field}' must not be empty")));
+        return Err(Error::invalid_field(field, "must not be empty"));
     }
     if value.chars().count() > 200 {
-        return Err(Error::invalid(format!("'{field}' must be at most 200 characters")));
+        return Err(Error::invalid_field(field, "must be at most 200 characters"));
     }
     Ok(())
 }

@@ -58,11 +58,13 @@ pub struct ThreadDetails {
     pub foreign_created_at: Option<Timestamp>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ContentKind {
     Message,
     PrivateMessage,
     /// The first post of a thread, on sources whose threads carry content.
+    #[serde(rename = "thread")]
     ThreadOpener,
 }
 
@@ -83,18 +85,10 @@ impl ContentKind {
             other => Err(Error::Internal(format!("unknown content kind {other:?}"))),
         }
     }
-
-    /// The Channel SDK collection this kind belongs to.
-    pub fn collection(self) -> &'static str {
-        match self {
-            ContentKind::Message => "messages",
-            ContentKind::PrivateMessage => "private_messages",
-            ContentKind::ThreadOpener => "threads",
-        }
-    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Direction {
     /// From the channel (a customer, or the brand outside Switchboard).
     Inbound,
@@ -176,6 +170,9 @@ pub struct Export {
     pub attempts: i32,
     pub last_error: Option<String>,
 }
+
+/// The longest body a content may have, in characters.
+pub const MAX_BODY_CHARS: usize = 20_000;
 
 /// A file attached to a content: a URL, or inline base64 `content` with a `filename`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

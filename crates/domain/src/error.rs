@@ -1,11 +1,14 @@
 use std::fmt;
 
-/// The one error type of the core. Each facade maps it to its own wire error in one place.
+/// The one error type of the core. Each facade maps it to its own wire error in one place, and
+/// names fields and resources in its own words.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Error {
-    /// Input that cannot be accepted; the message says what is wrong and is shown to the caller.
-    #[error("{0}")]
-    Invalid(String),
+    /// Input that cannot be accepted. `field` names the input at fault, in the core's words
+    /// (snake_case, as the domain types name it), when one field is; `reason` says what is wrong
+    /// with it and is shown to the caller.
+    #[error("{}", Invalid::text(.field.as_deref(), .reason))]
+    Invalid { field: Option<String>, reason: String },
     /// The thing does not exist for this company (or at all: callers cannot tell the difference).
     #[error("{0} not found")]
     NotFound(Resource),
@@ -31,16 +34,45 @@ pub enum Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// How [`Error::Invalid`] reads.
+struct Invalid;
+
+impl Invalid {
+    fn text(field: Option<&str>, reason: &str) -> String {
+        match field {
+            Some(f) => format!("'{f}' {reason}"),
+            None => reason.to_owned(),
+        }
+    }
+}
+
 impl Error {
-    pub fn invalid(msg: impl Into<String>) -> Self {
-        Self::Invalid(msg.into())
+    /// Invalid input that no single field is to blame for.
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        Self::Invalid { field: None, reason: reason.into() }
+    }
+
+    /// Invalid input in `field`: `reason` completes the sentence "'field' …".
+    pub fn invalid_field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::Invalid { field: Some(field.into()), reason: reason.into() }
     }
 
     pub fn forbidden(msg: impl Into<String>) -> Self {
         Self::Forbidden(msg.into())
     }
+
+    /// For an invalid input, the same error read with `rename` applied to its field: how a
+    /// facade tells the caller about its own parameter names.
+    pub fn rename_field(self, rename: impl FnOnce(&str) -> String) -> Self {
+        match self {
+            Self::Invalid { field: Some(f), reason } => Self::Invalid { field: Some(rename(&f)), reason },
+            other => other,
+        }
+    }
 }
 
+/// What a caller may ask for by id. Facades name these in their own words (a RingPlan
+/// "contact" is a user).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Resource {
     Company,
@@ -53,14 +85,16 @@ pub enum Resource {
     SyncRun,
     Webhook,
     WebhookDelivery,
-    Callback,
+    /// A subscription of a webhook endpoint to one event type.
+    Subscription,
 }
 
-impl fmt::Display for Resource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
+impl Resource {
+    /// The core's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
             Resource::Company => "company",
-            Resource::User => "contact",
+            Resource::User => "user",
             Resource::Location => "location",
             Resource::Source => "source",
             Resource::Identity => "identity",
@@ -69,7 +103,26 @@ impl fmt::Display for Resource {
             Resource::SyncRun => "sync run",
             Resource::Webhook => "webhook",
             Resource::WebhookDelivery => "webhook delivery",
-            Resource::Callback => "webhook event",
-        })
+            Resource::Subscription => "subscription",
+        }
+    }
+}
+
+impl fmt::Display for Resource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_invalid_field_reads_as_a_sentence_about_it_and_can_be_renamed() {
+        let e = Error::invalid_field("source_id", "is required");
+        assert_eq!(e.to_string(), "'source_id' is required");
+        assert_eq!(e.rename_field(|f| f.replace("_id", "Id")).to_string(), "'sourceId' is required");
+        assert_eq!(Error::invalid("nothing fits").to_string(), "nothing fits");
     }
 }

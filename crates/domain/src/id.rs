@@ -109,7 +109,7 @@ id_type!(
     SyncRunId,
     WebhookEndpointId,
     WebhookDeliveryId,
-    CallbackId
+    SubscriptionId
 );
 
 #[cfg(test)]

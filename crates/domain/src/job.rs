@@ -1,8 +1,20 @@
 use std::time::Duration;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::{CompanyId, JobId, Timestamp};
+
+/// The payload of one kind of job. The queue stores it as JSON under [`JobPayload::KIND`]; the
+/// runner decodes it back before the job's handler sees it, and a payload that does not decode
+/// is a dead job with the reason, never a half-read one.
+pub trait JobPayload: Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The job kind, e.g. `sdk.export`.
+    const KIND: &'static str;
+    /// Attempts before the job is dead.
+    const MAX_ATTEMPTS: i32 = 5;
+}
 
 /// Work to do later, or to retry: a row of the job queue.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +29,13 @@ pub struct NewJob {
 impl NewJob {
     pub fn new(kind: impl Into<String>, payload: Value) -> Self {
         Self { company_id: None, kind: kind.into(), payload, run_at: Timestamp::now(), max_attempts: 5 }
+    }
+
+    /// A job of `P`'s kind carrying `payload`, due now, with `P`'s attempts.
+    pub fn of<P: JobPayload>(payload: &P) -> Self {
+        // A payload is a plain struct with string keys: it always encodes.
+        let payload = serde_json::to_value(payload).unwrap_or(Value::Null);
+        Self::new(P::KIND, payload).max_attempts(P::MAX_ATTEMPTS)
     }
 
     pub fn for_company(mut self, company_id: CompanyId) -> Self {

@@ -16,7 +16,7 @@ pub struct Location {
     pub updated_at: Timestamp,
 }
 
-/// What the caller supplies to add a location.
+/// What the caller writes of a location, to add it or change it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewLocation {
     pub name: String,
@@ -51,12 +51,12 @@ impl Location {
         if let Some(lat) = self.details.latitude
             && !(-90.0..=90.0).contains(&lat)
         {
-            return Err(Error::invalid("'latitude' must be between -90 and 90"));
+            return Err(Error::invalid_field("latitude", "must be between -90 and 90"));
         }
         if let Some(lon) = self.details.longitude
             && !(-180.0..=180.0).contains(&lon)
         {
-            return Err(Error::invalid("'longitude' must be between -180 and 180"));
+            return Err(Error::invalid_field("longitude", "must be between -180 and 180"));
         }
         Ok(())
     }

@@ -12,10 +12,10 @@ impl Page {
 
     pub fn new(number: u32, per_page: u32) -> Result<Self> {
         if number == 0 {
-            return Err(Error::invalid("'page' must be 1 or more"));
+            return Err(Error::invalid_field("page", "must be 1 or more"));
         }
         if per_page == 0 || per_page > Self::MAX_PER_PAGE {
-            return Err(Error::invalid(format!("'items_per_page' must be between 1 and {}", Self::MAX_PER_PAGE)));
+            return Err(Error::invalid_field("per_page", format!("must be between 1 and {}", Self::MAX_PER_PAGE)));
         }
         Ok(Self { number, per_page })
     }

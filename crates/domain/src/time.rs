@@ -52,6 +52,39 @@ impl Timestamp {
     }
 }
 
+/// Serde for an instant written `2021-08-18T11:20:51.510000Z` (event payloads).
+pub mod rfc3339_micros {
+    use super::Timestamp;
+
+    pub fn serialize<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_micros())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        super::parse_rfc3339(d)
+    }
+}
+
+/// Serde for an instant written `2021-08-18T11:20:51.510Z` (event payloads).
+pub mod rfc3339_millis {
+    use super::Timestamp;
+
+    pub fn serialize<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&t.to_rfc3339_millis())
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+        super::parse_rfc3339(d)
+    }
+}
+
+fn parse_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
+    let s = <String as serde::Deserialize>::deserialize(d)?;
+    DateTime::parse_from_rfc3339(&s)
+        .map(|dt| Timestamp::from_datetime(dt.with_timezone(&Utc)))
+        .map_err(|e| serde::de::Error::custom(format!("'{s}' is not an RFC 3339 instant: {e}")))
+}
+
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.to_rfc3339_micros())

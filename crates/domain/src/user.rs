@@ -5,7 +5,8 @@ use crate::email::Email;
 use crate::{CompanyId, Error, Result, Timestamp, UserId};
 
 /// What a user may do in their company. RingPlan's `primary` user is the owner.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
     Primary,
     Admin,
@@ -65,14 +66,14 @@ impl User {
             if let Some(v) = value
                 && v.chars().count() > 200
             {
-                return Err(Error::invalid(format!("'{field}' must be at most 200 characters")));
+                return Err(Error::invalid_field(field, "must be at most 200 characters"));
             }
         }
         if let Some(b) = &self.profile.birthdate
             && chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").is_err()
             && chrono::DateTime::parse_from_rfc3339(b).is_err()
         {
-            return Err(Error::invalid(format!("'birthdate' must be a date (YYYY-MM-DD), got '{b}'")));
+            return Err(Error::invalid_field("birthdate", format!("must be a date (YYYY-MM-DD), got '{b}'")));
         }
         Ok(())
     }
@@ -87,6 +88,15 @@ pub struct UserDetails {
     pub email: Option<Email>,
     pub activated: bool,
     pub profile: UserProfile,
+}
+
+/// Which users a list shows; `None` matches everyone.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct UserFilter {
+    /// Compared case-insensitively.
+    pub first_name: Option<String>,
+    /// Compared case-insensitively.
+    pub email: Option<String>,
 }
 
 /// The descriptive fields of a user; stored as one JSON document.

@@ -6,7 +6,8 @@ use std::net::IpAddr;
 use base64::Engine as _;
 use rand::RngCore;
 
-use crate::{CallbackId, CompanyId, Error, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
+use crate::event::Event;
+use crate::{CompanyId, Error, Result, SourceId, SubscriptionId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
 
 /// Which event types an endpoint receives: an exact type (`content.imported`), a family
 /// (`content.*`), or everything (`*`).
@@ -103,7 +104,7 @@ pub struct TargetUrl {
 
 impl TargetUrl {
     pub fn parse(s: &str) -> Result<Self> {
-        let invalid = || Error::invalid(format!("'url' must be an absolute http:// or https:// URL, got '{s}'"));
+        let invalid = || Error::invalid_field("url", format!("must be an absolute http:// or https:// URL, got '{s}'"));
         // The plain form is required first: the WHATWG parser repairs what a person should be
         // told about (`http:///path` becomes the host `path`).
         let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
@@ -162,7 +163,8 @@ pub fn is_private_address(ip: IpAddr) -> bool {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EndpointStatus {
     Active,
     /// Stopped by its owner, or by the receiver answering `410 Gone`.
@@ -209,11 +211,11 @@ pub struct WebhookEndpoint {
 }
 
 impl WebhookEndpoint {
-    /// Whether an event of `kind` whose payload names `source_id` goes to this endpoint.
-    pub fn wants(&self, kind: &str, source_id: Option<&str>) -> bool {
+    /// Whether `event` goes to this endpoint: its type is subscribed, and its source followed.
+    pub fn wants(&self, event: &Event) -> bool {
         self.status == EndpointStatus::Active
-            && self.events.iter().any(|p| p.matches(kind))
-            && self.source_ids.as_ref().is_none_or(|ids| source_id.is_some_and(|s| ids.iter().any(|i| i.as_str() == s)))
+            && self.events.iter().any(|p| p.matches(event.kind()))
+            && self.source_ids.as_ref().is_none_or(|ids| event.source_id().is_some_and(|s| ids.contains(s)))
     }
 
     /// The secrets that sign a delivery now: the current one, and the previous one for a day
@@ -278,24 +280,13 @@ pub struct WebhookDelivery {
     pub delivered_at: Option<Timestamp>,
 }
 
-/// The event types a RingPlan webhook subscription may name.
-pub const RINGPLAN_EVENT_TYPES: [&str; 4] =
-    ["dial.action.started", "dial.action.completed", "call.action.hangup", "texting.message.inbound"];
-
-/// A RingPlan webhook subscription: one event type sent to the company's callback URL.
+/// A subscription of a company's facade webhook to one event type. RingPlan keeps its
+/// callback URL's event types this way; each facade decides which types may be subscribed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Callback {
-    pub id: CallbackId,
+pub struct Subscription {
+    pub id: SubscriptionId,
     pub company_id: CompanyId,
     pub event_type: String,
-}
-
-impl Callback {
-    pub fn parse_type(s: &str) -> Result<&'static str> {
-        RINGPLAN_EVENT_TYPES.iter().find(|t| **t == s).copied().ok_or_else(|| {
-            Error::invalid(format!("'type' must be one of {}, got '{s}'", RINGPLAN_EVENT_TYPES.join(", ")))
-        })
-    }
 }
 
 #[cfg(test)]

@@ -1,13 +1,12 @@
-use serde_json::json;
-use switchboard_domain::company::{Company, CompanyProfile, NewCompany};
-use switchboard_domain::event::NewEvent;
+use switchboard_domain::company::{Company, CompanyDetails, CompanyProfile, NewCompany};
+use switchboard_domain::event::{CompanyCreated, Event};
 use switchboard_domain::location::{Location, LocationDetails, MAIN_LOCATION_NAME};
 use switchboard_domain::user::{Role, User, UserProfile};
 use switchboard_domain::{ApiKeyId, CompanyId, Error, LocationId, Resource, Result, Timestamp, UserId};
 use switchboard_store::{Tx, api_keys, companies, events, locations, users};
 
 use crate::auth::generate_api_key;
-use crate::{Actor, Engine, snapshot};
+use crate::{Actor, Engine};
 
 /// A new company, with what its owner needs to start: the primary user and an API key that
 /// is shown this once and stored only hashed.
@@ -66,23 +65,21 @@ impl Engine {
         Ok(CompanyView { company, employees })
     }
 
-    /// Applies `change` to the actor's company. Identity and creation time cannot change.
+    /// Changes the actor's company to what `change` makes of it, on the locked current row.
     pub async fn update_company(
         &self,
         actor: &Actor,
-        change: impl FnOnce(Company) -> Result<Company>,
+        change: impl FnOnce(&Company) -> Result<CompanyDetails>,
     ) -> Result<CompanyView> {
         actor.require_primary("update the company")?;
         let mut tx = self.store.begin().await?;
         let current =
             companies::get_for_update(&mut tx, &actor.company_id).await?.ok_or(Error::NotFound(Resource::Company))?;
-        let mut updated = change(current.clone())?;
-        updated.id = current.id;
-        updated.created_at = current.created_at;
-        updated.updated_at = Timestamp::now();
+        let CompanyDetails { name, profile } = change(&current)?;
+        let updated = Company { name, profile, updated_at: Timestamp::now(), ..current };
         updated.validate()?;
         companies::update(&mut tx, &updated).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("company.updated", snapshot::company(&updated))]);
+        events::append(&mut tx, &actor.company_id, vec![Event::CompanyUpdated((&updated).into())]);
         let employees = users::count(&mut tx, &actor.company_id).await?;
         tx.commit().await?;
         Ok(CompanyView { company: updated, employees })
@@ -139,9 +136,9 @@ async fn insert_company(tx: &mut Tx<'_>, new: NewCompany) -> Result<CreatedCompa
         tx,
         &company.id,
         vec![
-            NewEvent::new("company.created", json!({ "id": company.id, "name": company.name })),
-            NewEvent::new("user.created", snapshot::user(&primary_user)),
-            NewEvent::new("location.created", snapshot::location(&main_location)),
+            Event::CompanyCreated(CompanyCreated { id: company.id.clone(), name: company.name.clone() }),
+            Event::UserCreated((&primary_user).into()),
+            Event::LocationCreated((&main_location).into()),
         ],
     );
     Ok(CreatedCompany { company, primary_user, main_location, api_key })

@@ -1,23 +1,16 @@
 //! Reading conversations and writing agent replies (the Advanced Messaging use cases).
 
-use serde_json::json;
 use switchboard_domain::conversation::{
-    BodyFormat, Content, ContentDetails, ContentKind, Direction, Export, ExportStatus, Identity, Thread, ThreadDetails,
+    Content, ContentDetails, Direction, Export, ExportStatus, Identity, MAX_BODY_CHARS, Thread, ThreadDetails,
 };
-use switchboard_domain::event::NewEvent;
-use switchboard_domain::job::NewJob;
+use switchboard_domain::event::{ContentSnapshot, Event, Origin};
 use switchboard_domain::paging::Keyset;
 use switchboard_domain::source::Source;
 use switchboard_domain::{ContentId, Error, IdentityId, Resource, Result, SourceId, ThreadId, Timestamp};
 use switchboard_store::{Tx, contents, events, identities, jobs, sources, threads};
 
-use crate::sdk::objects::MAX_BODY_CHARS;
-use crate::{Actor, Engine, snapshot};
-
-/// The job kind that exports an outbound content to its connector.
-pub const EXPORT_JOB: &str = "sdk.export";
-/// Attempts at exporting a content, in all (the Channel SDK's documented budget).
-pub const EXPORT_ATTEMPTS: i32 = 3;
+use crate::channels::{self, Channel};
+use crate::{Actor, Engine};
 
 /// A page of a newest-first list and where the next one starts.
 #[derive(Debug, Clone)]
@@ -77,33 +70,49 @@ impl Engine {
             .ok_or(Error::NotFound(Resource::Identity))
     }
 
-    /// Stores an agent's message as outbound content waiting for export, and queues its export.
+    /// Stores an agent's message as outbound content waiting for delivery, and queues its
+    /// delivery through the source's channel.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn compose(&self, actor: &Actor, c: Compose) -> Result<Content> {
         let body = c.body.trim_end().to_owned();
         if body.is_empty() {
-            return Err(Error::invalid("'body' must not be empty"));
+            return Err(Error::invalid_field("body", "must not be empty"));
         }
         if body.chars().count() > MAX_BODY_CHARS {
-            return Err(Error::invalid(format!("'body' must be at most {MAX_BODY_CHARS} characters")));
+            return Err(Error::invalid_field("body", format!("must be at most {MAX_BODY_CHARS} characters")));
         }
         let mut tx = self.store.begin().await?;
-        let target = match &c.in_reply_to {
-            Some(parent) => reply_target(&mut tx, actor, parent, c.source_id.as_ref()).await?,
+        let (source, parent) = match &c.in_reply_to {
+            Some(parent) => {
+                let parent = contents::get(&mut tx, &actor.company_id, parent)
+                    .await?
+                    .ok_or_else(|| Error::invalid_field("in_reply_to_id", format!("{parent} does not exist")))?;
+                if c.source_id.as_ref().is_some_and(|s| *s != parent.source_id) {
+                    return Err(Error::invalid_field("source_id", "is not the source of the content replied to"));
+                }
+                (live_source(&mut tx, actor, &parent.source_id).await?, Some(parent))
+            }
             None => {
                 let source_id = c.source_id.as_ref().ok_or_else(|| {
-                    Error::invalid("'sourceId' is required to start a discussion (or give 'inReplyToId' to reply)")
+                    Error::invalid_field("source_id", "is required to start a discussion (or reply to a content)")
                 })?;
-                discussion_target(&mut tx, actor, source_id).await?
+                (live_source(&mut tx, actor, source_id).await?, None)
             }
+        };
+        let channel = channels::of(&source);
+        let outbound = match &parent {
+            Some(p) => channel.reply_to(p)?,
+            None => channel.start_conversation()?,
         };
         let author = match &c.author_identity_id {
             Some(id) => {
                 let identity = identities::get(&mut tx, &actor.company_id, id)
                     .await?
-                    .ok_or_else(|| Error::invalid(format!("'authorIdentityId' {id} does not exist")))?;
-                if identity.source_id != target.source.id || !identity.profile.puppetizable {
-                    return Err(Error::invalid(
-                        "'authorIdentityId' must be a puppetizable identity of the content's source",
+                    .ok_or_else(|| Error::invalid_field("author_identity_id", format!("{id} does not exist")))?;
+                if identity.source_id != source.id || !identity.profile.puppetizable {
+                    return Err(Error::invalid_field(
+                        "author_identity_id",
+                        "must be a puppetizable identity of the content's source",
                     ));
                 }
                 Some(identity.id)
@@ -111,13 +120,14 @@ impl Engine {
             None => None,
         };
         let now = Timestamp::now();
-        let thread_id = match target.thread {
-            Some(t) => t,
+        let mut events = Vec::new();
+        let thread_id = match &parent {
+            Some(p) => p.thread_id.clone(),
             None => {
                 let thread = Thread {
                     id: ThreadId::new(),
                     company_id: actor.company_id.clone(),
-                    source_id: target.source.id.clone(),
+                    source_id: source.id.clone(),
                     foreign_id: None,
                     title: None,
                     details: ThreadDetails::default(),
@@ -125,11 +135,7 @@ impl Engine {
                     updated_at: now,
                 };
                 threads::insert(&mut tx, &thread).await?;
-                events::append(
-                    &mut tx,
-                    &actor.company_id,
-                    vec![NewEvent::new("thread.created", snapshot::thread(&thread))],
-                );
+                events.push(Event::ThreadCreated((&thread).into()));
                 thread.id
             }
         };
@@ -141,20 +147,16 @@ impl Engine {
         let content = Content {
             id: ContentId::new(),
             company_id: actor.company_id.clone(),
-            source_id: target.source.id.clone(),
+            source_id: source.id.clone(),
             thread_id,
             foreign_id: None,
-            kind: target.kind,
+            kind: outbound.kind,
             direction: Direction::Outbound,
             author_identity_id: author,
-            recipient_identity_id: target.recipient,
+            recipient_identity_id: outbound.recipient,
             in_reply_to_id: c.in_reply_to.clone(),
             body: Some(body),
-            format: if target.source.capabilities.has_option(&format!("{}.html", target.kind.collection())) {
-                BodyFormat::Html
-            } else {
-                BodyFormat::Text
-            },
+            format: outbound.format,
             attachments: Vec::new(),
             structured_content: None,
             details: ContentDetails {
@@ -168,76 +170,18 @@ impl Engine {
             updated_at: now,
         };
         contents::insert(&mut tx, &content).await?;
-        let kind = if c.in_reply_to.is_some() { "content.replied" } else { "content.discussion_initiated" };
-        events::append(
-            &mut tx,
-            &actor.company_id,
-            vec![NewEvent::new(kind, snapshot::content(&content, "agent", target.new_discussion))],
-        );
-        let job = NewJob::new(EXPORT_JOB, json!({"content_id": content.id}))
-            .for_company(actor.company_id.clone())
-            .max_attempts(EXPORT_ATTEMPTS);
-        jobs::enqueue(&mut tx, &job).await?;
+        let snapshot = ContentSnapshot::new(&content, source.kind(), Origin::Agent, parent.is_none());
+        events.push(match parent {
+            Some(_) => Event::ContentReplied(snapshot),
+            None => Event::ContentDiscussionInitiated(snapshot),
+        });
+        events::append(&mut tx, &actor.company_id, events);
+        jobs::enqueue(&mut tx, &channel.delivery(&content)).await?;
         tx.commit().await?;
         Ok(content)
     }
 }
 
-struct Target {
-    source: Source,
-    kind: ContentKind,
-    thread: Option<ThreadId>,
-    recipient: Option<IdentityId>,
-    new_discussion: bool,
-}
-
 async fn live_source(tx: &mut Tx<'_>, actor: &Actor, id: &SourceId) -> Result<Source> {
     sources::get(tx, &actor.company_id, id).await?.ok_or_else(|| Error::invalid(format!("source {id} does not exist")))
-}
-
-/// A reply goes where its parent is, through the collection of its kind.
-async fn reply_target(
-    tx: &mut Tx<'_>,
-    actor: &Actor,
-    parent: &ContentId,
-    source_id: Option<&SourceId>,
-) -> Result<Target> {
-    let parent = contents::get(tx, &actor.company_id, parent)
-        .await?
-        .ok_or_else(|| Error::invalid(format!("'inReplyToId' {parent} does not exist")))?;
-    if parent.foreign_id.is_none() {
-        return Err(Error::invalid("the content replied to is not synchronized with its source yet"));
-    }
-    if source_id.is_some_and(|s| *s != parent.source_id) {
-        return Err(Error::invalid("'sourceId' is not the source of the content replied to"));
-    }
-    let source = live_source(tx, actor, &parent.source_id).await?;
-    let kind =
-        if parent.kind == ContentKind::PrivateMessage { ContentKind::PrivateMessage } else { ContentKind::Message };
-    let collection = kind.collection();
-    if !source.capabilities.declares(collection, "create") {
-        return Err(Error::invalid(format!(
-            "source {} does not accept replies ({collection}.create is not implemented)",
-            source.id
-        )));
-    }
-    if source.capabilities.declares(collection, "reply") && !parent.details.actions.iter().any(|a| a == "reply") {
-        return Err(Error::invalid("this content cannot be replied to (its source does not allow 'reply' on it)"));
-    }
-    let recipient = if kind == ContentKind::PrivateMessage { parent.author_identity_id.clone() } else { None };
-    Ok(Target { source, kind, thread: Some(parent.thread_id), recipient, new_discussion: false })
-}
-
-/// A new discussion opens a thread where the source names threads, else a lone message.
-async fn discussion_target(tx: &mut Tx<'_>, actor: &Actor, source_id: &SourceId) -> Result<Target> {
-    let source = live_source(tx, actor, source_id).await?;
-    let caps = &source.capabilities;
-    let kind = if !caps.unthreaded() && caps.declares("threads", "create") {
-        ContentKind::ThreadOpener
-    } else if caps.unthreaded() && caps.declares("messages", "create") {
-        ContentKind::Message
-    } else {
-        return Err(Error::invalid(format!("source {} does not support starting discussions", source.id)));
-    };
-    Ok(Target { source, kind, thread: None, recipient: None, new_discussion: true })
 }

@@ -2,6 +2,10 @@
 //! outcome. Several nodes can run it on one PostgreSQL: a job is claimed by one worker at a time
 //! (with a lease), a crashed worker's job is claimed again when its lease runs out, and a job
 //! whose lease was taken over cannot be reported by its old holder.
+//!
+//! Each kind of job has a typed payload ([`JobPayload`]); a handler is registered for the type
+//! and is given the payload decoded. A payload that does not decode is never retried: the job is
+//! dead at once, with the reason as its last error.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -9,21 +13,59 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_domain::Timestamp;
-use switchboard_domain::job::{Job, JobOutcome, JobStatus};
+use switchboard_domain::job::{Job, JobOutcome, JobPayload, JobStatus};
+use switchboard_domain::{Result, Timestamp};
 use switchboard_store::{Store, jobs};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
+
+use crate::channels::sdk::export::{ActionJob, ExportJob};
+use crate::channels::sdk::sync::SyncJob;
+use crate::webhooks::DeliverJob;
 
 /// Runs one job; what it returns is recorded on the job.
 pub type Handler = Arc<dyn Fn(Job) -> Pin<Box<dyn Future<Output = JobOutcome> + Send>> + Send + Sync>;
 
 /// The handler of each job kind a node runs.
-pub type Handlers = HashMap<&'static str, Handler>;
+#[derive(Clone, Default)]
+pub struct Handlers {
+    by_kind: HashMap<&'static str, Handler>,
+}
+
+impl Handlers {
+    /// Runs jobs of `P`'s kind with `run`, given their payload decoded.
+    pub fn on<P, F, Fut>(&mut self, run: F) -> &mut Self
+    where
+        P: JobPayload,
+        F: Fn(Job, P) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = JobOutcome> + Send + 'static,
+    {
+        let run = Arc::new(run);
+        let handler: Handler = Arc::new(move |job: Job| {
+            let run = run.clone();
+            Box::pin(async move {
+                match serde_json::from_value::<P>(job.payload.clone()) {
+                    Ok(payload) => run(job, payload).await,
+                    Err(e) => {
+                        JobOutcome::Fatal { error: format!("the payload of this {} job cannot be read: {e}", P::KIND) }
+                    }
+                }
+            })
+        });
+        self.by_kind.insert(P::KIND, handler);
+        self
+    }
+
+    fn kinds(&self) -> Vec<&'static str> {
+        self.by_kind.keys().copied().collect()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct RunnerOptions {
-    /// Jobs run at once by this node.
+    /// Jobs run at once by this node; 0 runs none in the background (tests that
+    /// [`drain`] the queue themselves).
     pub workers: usize,
     /// How long a claimed job is held: longer than any job may take, since a job still running
     /// when its lease ends may be run a second time elsewhere.
@@ -51,7 +93,7 @@ impl Runner {
         let (stop, stopped) = watch::channel(false);
         let handlers = Arc::new(handlers);
         let mut workers = JoinSet::new();
-        for _ in 0..options.workers.max(1) {
+        for _ in 0..options.workers {
             workers.spawn(work(store.clone(), handlers.clone(), options.clone(), stopped.clone()));
         }
         Self { stop, workers }
@@ -64,26 +106,14 @@ impl Runner {
 }
 
 async fn work(store: Store, handlers: Arc<Handlers>, options: RunnerOptions, mut stopped: watch::Receiver<bool>) {
-    let kinds: Vec<&str> = handlers.keys().copied().collect();
+    let kinds = handlers.kinds();
     while !*stopped.borrow() {
         let queued = store.jobs_queued();
         tokio::pin!(queued);
         queued.as_mut().enable();
-        match claim_one(&store, &kinds, options.lease).await {
-            Ok(Some(claimed)) => {
-                let outcome = match handlers.get(claimed.job.kind.as_str()) {
-                    Some(handler) => handler(claimed.job.clone()).await,
-                    None => JobOutcome::Failed {
-                        error: format!("no handler for jobs of kind '{}'", claimed.job.kind),
-                        retry_in: options.poll,
-                    },
-                };
-                if let Err(e) = record(&store, &claimed, outcome).await {
-                    // The lease will run out and the job will run again: at least once.
-                    tracing::error!(job = %claimed.job.id, kind = %claimed.job.kind, error = %e, "cannot record a job's outcome");
-                }
-            }
-            Ok(None) => {
+        match run_one(&store, &handlers, &kinds, options.lease).await {
+            Ok(true) => {}
+            Ok(false) => {
                 tokio::select! {
                     () = &mut queued => {}
                     () = tokio::time::sleep(options.poll) => {}
@@ -101,18 +131,38 @@ async fn work(store: Store, handlers: Arc<Handlers>, options: RunnerOptions, mut
     }
 }
 
-async fn claim_one(
-    store: &Store,
-    kinds: &[&str],
-    lease: Duration,
-) -> switchboard_domain::Result<Option<jobs::Claimed>> {
+/// Runs every job that is due, one after another in this task, until none is: what a test calls
+/// instead of waiting for background workers. Jobs that the ones run queue, due at once, are
+/// run too; jobs due later are left. Returns how many ran.
+pub async fn drain(store: &Store, handlers: &Handlers, lease: Duration) -> Result<usize> {
+    let kinds = handlers.kinds();
+    let mut ran = 0;
+    while run_one(store, handlers, &kinds, lease).await? {
+        ran += 1;
+    }
+    Ok(ran)
+}
+
+/// Claims one due job and runs it; false when none was due.
+async fn run_one(store: &Store, handlers: &Handlers, kinds: &[&str], lease: Duration) -> Result<bool> {
     let mut tx = store.begin().await?;
     let claimed = jobs::claim(&mut tx, kinds, lease, 1).await?.pop();
     tx.commit().await?;
-    Ok(claimed)
+    let Some(claimed) = claimed else { return Ok(false) };
+    let job = &claimed.job;
+    let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, company = ?job.company_id);
+    let outcome = match handlers.by_kind.get(job.kind.as_str()) {
+        Some(handler) => handler(job.clone()).instrument(span.clone()).await,
+        None => JobOutcome::Failed { error: format!("no handler for jobs of kind '{}'", job.kind), retry_in: lease },
+    };
+    if let Err(e) = record(store, &claimed, outcome).instrument(span).await {
+        // The lease will run out and the job will run again: at least once.
+        tracing::error!(job = %job.id, kind = %job.kind, error = %e, "cannot record a job's outcome");
+    }
+    Ok(true)
 }
 
-async fn record(store: &Store, claimed: &jobs::Claimed, outcome: JobOutcome) -> switchboard_domain::Result<()> {
+async fn record(store: &Store, claimed: &jobs::Claimed, outcome: JobOutcome) -> Result<()> {
     let mut tx = store.begin().await?;
     let job = &claimed.job;
     let kept = match &outcome {
@@ -120,18 +170,18 @@ async fn record(store: &Store, claimed: &jobs::Claimed, outcome: JobOutcome) -> 
         JobOutcome::Failed { error, retry_in } => {
             let status = jobs::fail(&mut tx, claimed, error, Some(Timestamp::now().plus(*retry_in))).await?;
             if status == Some(JobStatus::Dead) {
-                tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, error = %error, "job gave up");
+                tracing::warn!(attempts = job.attempts, error = %error, "job gave up");
             }
             status.is_some()
         }
         JobOutcome::Fatal { error } => {
-            tracing::warn!(job = %job.id, kind = %job.kind, error = %error, "job failed for good");
+            tracing::warn!(error = %error, "job failed for good");
             jobs::fail(&mut tx, claimed, error, None).await?.is_some()
         }
     };
     tx.commit().await?;
     if !kept {
-        tracing::warn!(job = %job.id, kind = %job.kind, "a job's lease ran out before it finished; its outcome was dropped");
+        tracing::warn!("a job's lease ran out before it finished; its outcome was dropped");
     }
     Ok(())
 }
@@ -139,45 +189,47 @@ async fn record(store: &Store, claimed: &jobs::Claimed, outcome: JobOutcome) -> 
 impl crate::Engine {
     /// The kinds of jobs this engine runs, and how.
     pub fn job_handlers(&self) -> Handlers {
-        let mut handlers = Handlers::new();
-        let sdk_retry = self.connector.options.retry_delay;
-        handlers.insert(
-            crate::sync::SYNC_JOB,
-            self.handler(sdk_retry, |e, job| async move { e.sync_job(&job).await.map(|()| JobOutcome::Done) }),
-        );
-        handlers.insert(
-            crate::conversations::EXPORT_JOB,
-            self.handler(sdk_retry, |e, job| async move { e.export(&job).await }),
-        );
-        handlers.insert(
-            crate::export::ACTION_JOB,
-            self.handler(sdk_retry, |e, job| async move { e.perform_action(&job).await }),
-        );
+        let mut handlers = Handlers::default();
+        let sdk_retry = self.sdk.connector.options.retry_delay;
         let webhook_retry = self.webhooks.options.retry_base;
-        handlers.insert(
-            crate::webhooks::DELIVER_JOB,
-            self.handler(webhook_retry, |e, job| async move { e.try_delivery(&job).await }),
-        );
+        handlers
+            .on(self.handler(sdk_retry, |e, job, p: SyncJob| async move {
+                e.sync_job(&job, p).await.map(|()| JobOutcome::Done)
+            }))
+            .on(self.handler(sdk_retry, |e, job, p: ExportJob| async move { e.export(&job, p).await }))
+            .on(self.handler(sdk_retry, |e, job, p: ActionJob| async move { e.perform_action(&job, p).await }))
+            .on(self.handler(webhook_retry, |e, job, p: DeliverJob| async move { e.try_delivery(&job, p).await }));
         handlers
     }
 
-    /// A handler running `run` with its own handle on this engine. An error is the store (or
-    /// the engine) failing rather than the job: the attempt is tried again after `retry_in`.
-    fn handler<F, Fut>(&self, retry_in: Duration, run: F) -> Handler
+    /// Runs every due job now, in this task (see [`drain`]). For tests, on a server whose
+    /// runner has no workers.
+    pub async fn drain_jobs(&self) -> Result<usize> {
+        drain(&self.store, &self.job_handlers(), RunnerOptions::default().lease).await
+    }
+
+    /// A job handler running `run` with its own handle on this engine. An error is the store
+    /// (or the engine) failing rather than the job: the attempt is tried again after `retry_in`.
+    fn handler<P, F, Fut>(&self, retry_in: Duration, run: F) -> impl Fn(Job, P) -> BoxedOutcome + Send + Sync + 'static
     where
-        F: Fn(crate::Engine, Job) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = switchboard_domain::Result<JobOutcome>> + Send + 'static,
+        P: JobPayload,
+        F: Fn(crate::Engine, Job, P) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<JobOutcome>> + Send + 'static,
     {
         let engine = self.clone();
         let run = Arc::new(run);
-        Arc::new(move |job| {
+        move |job, payload| {
             let (engine, run) = (engine.clone(), run.clone());
             Box::pin(async move {
-                run(engine, job).await.unwrap_or_else(|e| JobOutcome::Failed { error: e.to_string(), retry_in })
+                run(engine, job, payload)
+                    .await
+                    .unwrap_or_else(|e| JobOutcome::Failed { error: e.to_string(), retry_in })
             })
-        })
+        }
     }
 }
+
+type BoxedOutcome = Pin<Box<dyn Future<Output = JobOutcome> + Send>>;
 
 /// Exponential backoff: `base` doubled per attempt already made, capped at `max`.
 pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {

@@ -2,35 +2,37 @@
 //! in one transaction together with the events it raises.
 
 pub mod auth;
+pub mod channels;
 pub mod companies;
 pub mod conversations;
-pub mod export;
 mod http;
 pub mod jobs;
 pub mod locations;
 pub mod realtime;
-pub mod sdk;
 pub mod sources;
-pub mod sync;
 pub mod users;
 pub mod webhooks;
 
-mod snapshot;
-
 use std::sync::Arc;
 
+use switchboard_domain::Result;
 use switchboard_store::{Committed, Store};
 use tokio::sync::broadcast;
 
 pub use auth::Actor;
 
+/// How the engine calls the outside world. Defaults suit production; tests shorten delays.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    pub sdk: channels::sdk::client::SdkOptions,
+    pub webhooks: webhooks::WebhookOptions,
+}
+
 /// The entry point to every use case. Cheap to clone.
 #[derive(Clone)]
 pub struct Engine {
     store: Store,
-    ingest: sdk::writer::IngestQueue,
-    source_cache: std::sync::Arc<sources::SourceCache>,
-    connector: sdk::client::Connector,
+    sdk: channels::sdk::Runtime,
     webhooks: Arc<webhooks::Webhooks>,
     /// Commits made by other nodes (PostgreSQL NOTIFY).
     remote_commits: broadcast::Sender<Committed>,
@@ -39,36 +41,18 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Builds the engine and starts its background writer; call within a Tokio runtime.
-    pub fn new(store: Store) -> Self {
-        let ingest = sdk::writer::IngestQueue::start(store.clone());
+    /// Builds the engine and starts its background writer; call within a Tokio runtime. Fails
+    /// when an HTTP client cannot be built: better at start-up than at the first delivery.
+    pub fn new(store: Store, options: EngineOptions) -> Result<Self> {
+        let sdk = channels::sdk::Runtime::start(&store, options.sdk)?;
+        let webhooks = webhooks::Webhooks::new(options.webhooks)?;
         let remote_commits = switchboard_store::notify::relay(&store);
-        Self {
-            store,
-            ingest,
-            source_cache: Default::default(),
-            connector: sdk::client::Connector::new(sdk::client::SdkOptions::default()),
-            webhooks: webhooks::Webhooks::new(Default::default()),
-            remote_commits,
-            closing: Arc::new(tokio::sync::watch::channel(false).0),
-        }
-    }
-
-    /// Sets how connectors are called (time-outs, retry delay, sync interval).
-    pub fn with_sdk_options(mut self, options: sdk::client::SdkOptions) -> Self {
-        self.connector = sdk::client::Connector::new(options);
-        self
+        Ok(Self { store, sdk, webhooks, remote_commits, closing: Arc::new(tokio::sync::watch::channel(false).0) })
     }
 
     /// Connector answers accepted with a wrong or missing signature since start.
     pub fn sdk_signature_mismatches(&self) -> u64 {
-        self.connector.signature_mismatches.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Replaces the default webhook delivery settings.
-    pub fn with_webhook_options(mut self, options: webhooks::WebhookOptions) -> Self {
-        self.webhooks = webhooks::Webhooks::new(options);
-        self
+        self.sdk.connector.signature_mismatches.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Ends every live event stream (socket.io, SSE): the server is shutting down, and clients

@@ -1,9 +1,9 @@
-use switchboard_domain::event::NewEvent;
+use switchboard_domain::event::Event;
 use switchboard_domain::location::{Location, NewLocation};
 use switchboard_domain::{Error, LocationId, Resource, Result, Timestamp};
 use switchboard_store::{events, locations};
 
-use crate::{Actor, Engine, snapshot};
+use crate::{Actor, Engine};
 
 impl Engine {
     pub async fn list_locations(&self, actor: &Actor) -> Result<Vec<Location>> {
@@ -24,38 +24,28 @@ impl Engine {
         location.validate()?;
         let mut tx = self.store.begin().await?;
         locations::insert(&mut tx, &location).await?;
-        events::append(
-            &mut tx,
-            &actor.company_id,
-            vec![NewEvent::new("location.created", snapshot::location(&location))],
-        );
+        events::append(&mut tx, &actor.company_id, vec![Event::LocationCreated((&location).into())]);
         tx.commit().await?;
         Ok(location)
     }
 
+    /// Changes a location to what `change` makes of it, on the locked current row.
     pub async fn update_location(
         &self,
         actor: &Actor,
         id: &LocationId,
-        change: impl FnOnce(Location) -> Result<Location>,
+        change: impl FnOnce(&Location) -> Result<NewLocation>,
     ) -> Result<Location> {
         let mut tx = self.store.begin().await?;
         let current = locations::get_for_update(&mut tx, &actor.company_id, id)
             .await?
             .ok_or(Error::NotFound(Resource::Location))?;
         actor.require_primary("edit locations")?;
-        let mut updated = change(current.clone())?;
-        updated.id = current.id;
-        updated.company_id = current.company_id;
-        updated.created_at = current.created_at;
-        updated.updated_at = Timestamp::now();
+        let NewLocation { name, details } = change(&current)?;
+        let updated = Location { name, details, updated_at: Timestamp::now(), ..current };
         updated.validate()?;
         locations::update(&mut tx, &updated).await?;
-        events::append(
-            &mut tx,
-            &actor.company_id,
-            vec![NewEvent::new("location.updated", snapshot::location(&updated))],
-        );
+        events::append(&mut tx, &actor.company_id, vec![Event::LocationUpdated((&updated).into())]);
         tx.commit().await?;
         Ok(updated)
     }
@@ -71,11 +61,7 @@ impl Engine {
             return Err(Error::invalid("a company must keep at least one location; this is its last one"));
         }
         locations::delete(&mut tx, &actor.company_id, id).await?;
-        events::append(
-            &mut tx,
-            &actor.company_id,
-            vec![NewEvent::new("location.deleted", snapshot::location(&location))],
-        );
+        events::append(&mut tx, &actor.company_id, vec![Event::LocationDeleted((&location).into())]);
         tx.commit().await?;
         Ok(location)
     }

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use switchboard_domain::event::Event;
+use switchboard_domain::event::LoggedEvent;
 use switchboard_domain::{CompanyId, Result};
 use switchboard_store::{Committed, events};
 use tokio::sync::{broadcast, mpsc};
@@ -20,7 +20,7 @@ const IDLE_POLL: Duration = Duration::from_secs(5);
 impl Engine {
     /// The company's events after `after` (from now when `None`), as they are committed. The
     /// channel closes when the log cannot be read; a client then resumes from its last seq.
-    pub async fn follow_events(&self, company: &CompanyId, after: Option<i64>) -> Result<mpsc::Receiver<Event>> {
+    pub async fn follow_events(&self, company: &CompanyId, after: Option<i64>) -> Result<mpsc::Receiver<LoggedEvent>> {
         // Subscribe before reading the head, so a commit in between wakes the reader.
         let mut local = self.store.subscribe_committed();
         let mut remote = self.wakeups();

@@ -1,11 +1,10 @@
-use switchboard_domain::event::NewEvent;
+use switchboard_domain::event::Event;
 use switchboard_domain::paging::{Page, Paged};
-use switchboard_domain::user::{Role, User, UserDetails};
+use switchboard_domain::user::{Role, User, UserDetails, UserFilter};
 use switchboard_domain::{Error, Resource, Result, Timestamp, UserId};
-use switchboard_store::users::{self, UserFilter};
-use switchboard_store::{Tx, events};
+use switchboard_store::{Tx, events, users};
 
-use crate::{Actor, Engine, snapshot};
+use crate::{Actor, Engine};
 
 impl Engine {
     pub async fn list_users(&self, actor: &Actor, filter: &UserFilter, page: Page) -> Result<Paged<User>> {
@@ -35,18 +34,19 @@ impl Engine {
         let mut tx = self.store.begin().await?;
         ensure_email_free(&mut tx, &user).await?;
         users::insert(&mut tx, &user).await.map_err(duplicate_email)?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.created", snapshot::user(&user))]);
+        events::append(&mut tx, &actor.company_id, vec![Event::UserCreated((&user).into())]);
         tx.commit().await?;
         Ok(user)
     }
 
-    /// Applies `change` to a user. Users may change themselves; the primary user may change
-    /// anyone. Identity, role and history cannot change, and the primary user stays active.
+    /// Changes a user's details to what `change` makes of them, on the locked current row.
+    /// Users may change themselves; the primary user may change anyone. The primary user stays
+    /// active.
     pub async fn update_user(
         &self,
         actor: &Actor,
         id: &UserId,
-        change: impl FnOnce(User) -> Result<User>,
+        change: impl FnOnce(&User) -> Result<UserDetails>,
     ) -> Result<User> {
         let mut tx = self.store.begin().await?;
         let current =
@@ -54,20 +54,16 @@ impl Engine {
         if !actor.user.is_primary() && actor.user.id != current.id {
             return Err(Error::forbidden("only the user themself or the company owner may update a user"));
         }
-        let mut updated = change(current.clone())?;
-        updated.id = current.id;
-        updated.company_id = current.company_id;
-        updated.role = current.role;
-        updated.created_at = current.created_at;
-        updated.last_enter = current.last_enter;
-        updated.updated_at = Timestamp::now();
+        let details = change(&current)?;
+        let mut updated = User { updated_at: Timestamp::now(), ..current };
+        updated.set_details(details);
         if updated.is_primary() && !updated.activated {
             return Err(Error::invalid("the primary user cannot be deactivated"));
         }
         updated.validate()?;
         ensure_email_free(&mut tx, &updated).await?;
         users::update(&mut tx, &updated).await.map_err(duplicate_email)?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.updated", snapshot::user(&updated))]);
+        events::append(&mut tx, &actor.company_id, vec![Event::UserUpdated((&updated).into())]);
         tx.commit().await?;
         Ok(updated)
     }
@@ -82,7 +78,7 @@ impl Engine {
             return Err(Error::invalid("the primary user cannot be deleted; a company always keeps its owner"));
         }
         users::delete(&mut tx, &actor.company_id, id).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("user.deleted", snapshot::user(&user))]);
+        events::append(&mut tx, &actor.company_id, vec![Event::UserDeleted((&user).into())]);
         tx.commit().await?;
         Ok(user)
     }

@@ -3,12 +3,13 @@
 
 use serde_json::{Map, Value, json};
 use switchboard_domain::company::NewCompany;
-use switchboard_domain::source::{Capabilities, SourceKind};
+use switchboard_domain::event::Origin;
+use switchboard_domain::source::sdk::Capabilities;
+use switchboard_domain::source::{SdkSetup, SourceDetails, SourceSetup};
 use switchboard_engine::Engine;
 use switchboard_engine::auth::UserRef;
-use switchboard_engine::sdk::ingest::{Batch, Origin, Outcome};
-use switchboard_engine::sdk::objects::{Command, parse_action};
-use switchboard_engine::sources::NewSource;
+use switchboard_engine::channels::sdk::ingest::{Batch, Outcome};
+use switchboard_engine::channels::sdk::objects::{Command, parse_action};
 use switchboard_store::{contents, events, store_test};
 
 fn obj(v: Value) -> Map<String, Value> {
@@ -17,11 +18,11 @@ fn obj(v: Value) -> Map<String, Value> {
 
 store_test! {
     async fn a_batch_can_create_read_and_edit_the_same_message(store: Store) {
-        let engine = Engine::new(store.clone());
+        let engine = Engine::new(store.clone(), Default::default()).unwrap();
         let created = engine.create_company(NewCompany { name: "Acme".into(), email: None, first_name: None, last_name: None }).await.unwrap();
         let actor = engine.authenticate(&created.api_key, &UserRef::Primary).await.unwrap();
         let caps = Capabilities { objects: [("messages".to_owned(), vec!["create".to_owned()]), ("status".to_owned(), vec!["mark_as_read".to_owned()])].into(), ..Default::default() };
-        let source = engine.create_source(&actor, NewSource { name: "s".into(), kind: SourceKind::Sdk, base_uri: None, capabilities: caps.clone(), settings: Default::default() }).await.unwrap();
+        let source = engine.create_source(&actor, SourceDetails { name: "s".into(), setup: SourceSetup::Sdk(SdkSetup { base_uri: None, capabilities: caps.clone(), settings: Default::default() }) }).await.unwrap();
 
         let msg = |body: &str| obj(json!({"id": "m1", "author": {"id": "a", "screenname": "A"}, "body": body, "thread_id": "t"}));
         let commands: Vec<Command> = vec![
@@ -51,7 +52,7 @@ store_test! {
         assert_eq!((m1.body.as_deref(), m1.read), (Some("edited"), true));
         assert_eq!(m2.in_reply_to_id.as_ref(), Some(&m1.id));
         let log = events::read_after(&mut r, &actor.company_id, 0, 100).await.unwrap();
-        let kinds: Vec<&str> = log.iter().map(|e| e.kind.as_str()).filter(|k| k.starts_with("content.")).collect();
+        let kinds: Vec<&str> = log.iter().map(|e| e.kind()).filter(|k| k.starts_with("content.")).collect();
         assert_eq!(kinds, vec!["content.imported", "content.read", "content.updated", "content.imported"]);
     }
 }

@@ -4,11 +4,22 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::json;
-use switchboard_domain::JobId;
-use switchboard_domain::job::{JobOutcome, JobStatus, NewJob};
-use switchboard_engine::jobs::{Handler, Handlers, Runner, RunnerOptions};
+use switchboard_domain::job::{JobOutcome, JobPayload, JobStatus, NewJob};
+use switchboard_domain::{JobId, Timestamp};
+use switchboard_engine::jobs::{Handler, Handlers, Runner, RunnerOptions, drain};
 use switchboard_store::{Store, StoreOptions, jobs, store_test};
+
+/// The payload of the jobs these tests queue.
+#[derive(Debug, Serialize, Deserialize)]
+struct TestJob {
+    i: usize,
+}
+
+impl JobPayload for TestJob {
+    const KIND: &'static str = "test";
+}
 
 fn options() -> RunnerOptions {
     RunnerOptions { workers: 3, lease: Duration::from_secs(60), poll: Duration::from_millis(50) }
@@ -62,7 +73,9 @@ fn counting(counts: Arc<Mutex<HashMap<JobId, usize>>>, outcome: JobOutcome) -> H
 
 /// `handler` for the jobs these tests queue.
 fn only(handler: Handler) -> Handlers {
-    [("test", handler)].into()
+    let mut handlers = Handlers::default();
+    handlers.on(move |job, _: TestJob| handler(job));
+    handlers
 }
 
 store_test! {
@@ -143,6 +156,47 @@ store_test! {
         release.send(true).unwrap();
         stopping.await.unwrap();
         assert_eq!(status(&store, &id).await, (JobStatus::Done, 1));
+    }
+
+    async fn a_job_whose_payload_cannot_be_read_is_dead_at_once_with_the_reason(store: Store) {
+        let mut tx = store.begin().await.unwrap();
+        let id = jobs::enqueue(&mut tx, &NewJob::new("test", json!({"i": "seven"})).max_attempts(5)).await.unwrap();
+        tx.commit().await.unwrap();
+        let counts = Arc::new(Mutex::new(HashMap::new()));
+        assert_eq!(drain(&store, &counting(counts.clone(), JobOutcome::Done), Duration::from_secs(60)).await.unwrap(), 1);
+        let job = jobs::get(&mut store.reader().await.unwrap(), &id).await.unwrap().unwrap();
+        assert_eq!((job.status, job.attempts), (JobStatus::Dead, 1));
+        let error = job.last_error.unwrap();
+        assert!(error.contains("payload of this test job cannot be read"), "{error}");
+        assert!(counts.lock().unwrap().is_empty(), "the handler never saw it");
+    }
+
+    async fn draining_runs_every_due_job_and_those_they_queue_and_leaves_later_ones(store: Store) {
+        let due = enqueue(&store, 4, 3).await;
+        let mut tx = store.begin().await.unwrap();
+        let later = NewJob::new("test", json!({"i": 99})).run_at(Timestamp::now().plus(Duration::from_secs(3600)));
+        let later = jobs::enqueue(&mut tx, &later).await.unwrap();
+        tx.commit().await.unwrap();
+        let queuing: Handler = {
+            let store = store.clone();
+            Arc::new(move |job| {
+                let store = store.clone();
+                Box::pin(async move {
+                    // The first job queues one more, due at once.
+                    if job.payload["i"] == 0 {
+                        let mut tx = store.begin().await.unwrap();
+                        jobs::enqueue(&mut tx, &NewJob::new("test", json!({"i": 100}))).await.unwrap();
+                        tx.commit().await.unwrap();
+                    }
+                    JobOutcome::Done
+                })
+            })
+        };
+        let ran = drain(&store, &only(queuing), Duration::from_secs(60)).await.unwrap();
+        assert_eq!(ran, 5, "the four due jobs and the one the first queued");
+        assert!(all_done(&store, &due).await);
+        assert_eq!(status(&store, &later).await, (JobStatus::Pending, 0));
+        assert_eq!(drain(&store, &only(Arc::new(|_| Box::pin(async { JobOutcome::Done }))), Duration::from_secs(60)).await.unwrap(), 0);
     }
 
     async fn a_job_left_by_a_crashed_worker_runs_again_when_its_lease_ends(store: Store) {

@@ -3,7 +3,7 @@
 //! the row stays locked until commit, events also become visible in `seq` order.
 
 use serde_json::Value;
-use switchboard_domain::event::{Event, NewEvent};
+use switchboard_domain::event::{Event, LoggedEvent};
 use switchboard_domain::{CompanyId, Error, EventId, Result, Timestamp};
 
 use crate::{Conn, Tx, db_err, from_json, parse_id, run};
@@ -22,28 +22,30 @@ struct Row {
 }
 
 impl Row {
-    fn into_event(self) -> Result<Event> {
-        Ok(Event {
+    fn into_event(self) -> Result<LoggedEvent> {
+        let event = Event::decode(&self.kind, from_json::<Value>(&self.payload)?).map_err(|e| {
+            Error::Internal(format!("event {} of company {} cannot be read: {e}", self.seq, self.company_id))
+        })?;
+        Ok(LoggedEvent {
             id: parse_id(self.id)?,
             company_id: parse_id(self.company_id)?,
             seq: self.seq,
-            kind: self.kind,
-            payload: from_json::<Value>(&self.payload)?,
             created_at: Timestamp::from_micros(self.created_at),
+            event,
         })
     }
 }
 
 /// Appends `events` to the company's log as part of `tx`: they are written, in order, when the
 /// transaction commits, and not at all if it does not.
-pub fn append(tx: &mut Tx<'_>, company: &CompanyId, events: Vec<NewEvent>) {
+pub fn append(tx: &mut Tx<'_>, company: &CompanyId, events: Vec<Event>) {
     tx.push_events(company, events);
 }
 
 /// Writes the events held by a committing transaction: per company, one counter update for
 /// the whole run of events and multi-row inserts.
-pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, NewEvent)>) -> Result<()> {
-    let mut by_company: Vec<(CompanyId, Vec<NewEvent>)> = Vec::new();
+pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, Event)>) -> Result<()> {
+    let mut by_company: Vec<(CompanyId, Vec<Event>)> = Vec::new();
     for (company, event) in pending {
         match by_company.iter_mut().find(|(c, _)| *c == company) {
             Some((_, events)) => events.push(event),
@@ -67,7 +69,7 @@ pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, NewEvent)>) 
         let last = last.ok_or_else(|| Error::Internal(format!("company {company} has no event counter")))?;
         let rows: Vec<(i64, String, &'static str, String)> = (last - n + 1..)
             .zip(events)
-            .map(|(seq, e)| (seq, EventId::new().to_string(), e.kind, e.payload.to_string()))
+            .map(|(seq, e)| (seq, EventId::new().to_string(), e.kind(), e.payload().to_string()))
             .collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
             let sql = format!(
@@ -94,7 +96,7 @@ pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, NewEvent)>) 
 }
 
 /// Up to `limit` events of the company with seq greater than `after`, oldest first.
-pub async fn read_after(c: &mut impl Conn, company: &CompanyId, after: i64, limit: i64) -> Result<Vec<Event>> {
+pub async fn read_after(c: &mut impl Conn, company: &CompanyId, after: i64, limit: i64) -> Result<Vec<LoggedEvent>> {
     let rows: Vec<Row> = run!(c, |c| {
         sqlx::query_as(
         "SELECT id, company_id, seq, kind, payload, created_at FROM events WHERE company_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"

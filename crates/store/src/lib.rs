@@ -10,7 +10,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection, PgConnection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool};
-use switchboard_domain::event::NewEvent;
+use switchboard_domain::event::Event;
 pub use switchboard_domain::paging::Keyset;
 use switchboard_domain::{CompanyId, Error, Result};
 use tokio::sync::broadcast;
@@ -289,14 +289,14 @@ enum TxInner<'c> {
 /// that raises many events (a batch of ingested messages) takes its company's counter once.
 pub struct Tx<'c> {
     inner: TxInner<'c>,
-    pending_events: Vec<(CompanyId, NewEvent)>,
+    pending_events: Vec<(CompanyId, Event)>,
     committed: Vec<Committed>,
     queued_jobs: bool,
     store: Store,
 }
 
 impl Tx<'_> {
-    pub(crate) fn push_events(&mut self, company: &CompanyId, events: Vec<NewEvent>) {
+    pub(crate) fn push_events(&mut self, company: &CompanyId, events: Vec<Event>) {
         self.pending_events.extend(events.into_iter().map(|e| (company.clone(), e)));
     }
 

@@ -1,5 +1,6 @@
-use switchboard_domain::source::{AccessToken, Source, SourceKind};
-use switchboard_domain::{CompanyId, Result, SourceId, Timestamp};
+use switchboard_domain::source::sdk::AccessToken;
+use switchboard_domain::source::{SdkConfig, Source, SourceConfig, SourceKind};
+use switchboard_domain::{CompanyId, Error, Result, SourceId, Timestamp};
 
 use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
 
@@ -22,24 +23,50 @@ struct Row {
 
 impl Row {
     fn into_source(self) -> Result<Source> {
+        let config = match SourceKind::parse(&self.kind)
+            .map_err(|_| Error::Internal(format!("unknown source kind {:?}", self.kind)))?
+        {
+            SourceKind::Sdk => SourceConfig::Sdk(SdkConfig {
+                base_uri: self.base_uri,
+                access_token: AccessToken::from_stored(self.access_token),
+                capabilities: from_json(&self.capabilities)?,
+                settings: from_json(&self.sdk_settings)?,
+            }),
+        };
         Ok(Source {
             id: parse_id(self.id)?,
             company_id: parse_id(self.company_id)?,
             name: self.name,
-            kind: SourceKind::parse(&self.kind)?,
-            base_uri: self.base_uri,
-            access_token: AccessToken::from_stored(self.access_token),
-            capabilities: from_json(&self.capabilities)?,
-            settings: from_json(&self.sdk_settings)?,
+            config,
             created_at: Timestamp::from_micros(self.created_at),
             updated_at: Timestamp::from_micros(self.updated_at),
         })
     }
 }
 
+/// The columns a source's configuration is kept in.
+struct ConfigColumns<'a> {
+    base_uri: Option<&'a str>,
+    access_token: &'a str,
+    capabilities: String,
+    settings: String,
+}
+
+impl<'a> ConfigColumns<'a> {
+    fn of(s: &'a Source) -> Result<Self> {
+        match &s.config {
+            SourceConfig::Sdk(c) => Ok(Self {
+                base_uri: c.base_uri.as_deref(),
+                access_token: c.access_token.expose(),
+                capabilities: to_json(&c.capabilities)?,
+                settings: to_json(&c.settings)?,
+            }),
+        }
+    }
+}
+
 pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
-    let capabilities = to_json(&s.capabilities)?;
-    let settings = to_json(&s.settings)?;
+    let ConfigColumns { base_uri, access_token, capabilities, settings } = ConfigColumns::of(s)?;
     run!(tx, |c| {
         sqlx::query(
         "INSERT INTO sources (id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at, sdk_settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
@@ -47,9 +74,9 @@ pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     .bind(s.id.as_str())
     .bind(s.company_id.as_str())
     .bind(&s.name)
-    .bind(s.kind.as_str())
-    .bind(s.base_uri.as_deref())
-    .bind(s.access_token.expose())
+    .bind(s.kind().as_str())
+    .bind(base_uri)
+    .bind(access_token)
     .bind(&capabilities)
     .bind(s.created_at.as_micros())
     .bind(s.updated_at.as_micros())
@@ -63,8 +90,7 @@ pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
 }
 
 pub async fn update(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
-    let capabilities = to_json(&s.capabilities)?;
-    let settings = to_json(&s.settings)?;
+    let ConfigColumns { base_uri, access_token, capabilities, settings } = ConfigColumns::of(s)?;
     run!(tx, |c| {
         sqlx::query(
         "UPDATE sources SET name = $3, base_uri = $4, access_token = $5, capabilities = $6, updated_at = $7, sdk_settings = $8 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
@@ -72,8 +98,8 @@ pub async fn update(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
     .bind(s.company_id.as_str())
     .bind(s.id.as_str())
     .bind(&s.name)
-    .bind(s.base_uri.as_deref())
-    .bind(s.access_token.expose())
+    .bind(base_uri)
+    .bind(access_token)
     .bind(&capabilities)
     .bind(s.updated_at.as_micros())
     .bind(&settings)

@@ -1,5 +1,5 @@
 use switchboard_domain::email::Email;
-use switchboard_domain::user::{Role, User};
+use switchboard_domain::user::{Role, User, UserFilter};
 use switchboard_domain::{CompanyId, Error, Result, Timestamp, UserId};
 
 use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
@@ -42,14 +42,6 @@ impl Row {
             last_enter: self.last_enter.map(Timestamp::from_micros),
         })
     }
-}
-
-/// Filters of the contact list; `None` matches everything.
-#[derive(Debug, Default, Clone)]
-pub struct UserFilter {
-    /// Compared case-insensitively.
-    pub first_name: Option<String>,
-    pub email: Option<String>,
 }
 
 pub async fn insert(tx: &mut Tx<'_>, user: &User) -> Result<()> {

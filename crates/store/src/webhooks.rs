@@ -1,10 +1,12 @@
 //! Webhook endpoints, the dispatcher's per-company cursor over the event log, and deliveries.
 
 use switchboard_domain::webhook::{
-    Callback, DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery,
+    DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, Subscription, TargetUrl, WebhookDelivery,
     WebhookEndpoint,
 };
-use switchboard_domain::{CallbackId, CompanyId, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
+use switchboard_domain::{
+    CompanyId, Result, SourceId, SubscriptionId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
+};
 
 use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
 
@@ -420,31 +422,31 @@ pub async fn set_ringplan_endpoint(tx: &mut Tx<'_>, company: &CompanyId, endpoin
 }
 
 #[derive(sqlx::FromRow)]
-struct CallbackRow {
+struct SubscriptionRow {
     id: String,
     company_id: String,
     event_type: String,
 }
 
-impl CallbackRow {
-    fn into_callback(self) -> Result<Callback> {
-        Ok(Callback { id: parse_id(self.id)?, company_id: parse_id(self.company_id)?, event_type: self.event_type })
+impl SubscriptionRow {
+    fn into_subscription(self) -> Result<Subscription> {
+        Ok(Subscription { id: parse_id(self.id)?, company_id: parse_id(self.company_id)?, event_type: self.event_type })
     }
 }
 
 /// The company's RingPlan subscriptions, oldest first.
-pub async fn list_callbacks(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Callback>> {
-    let rows: Vec<CallbackRow> = run!(c, |c| sqlx::query_as(
+pub async fn list_callbacks(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Subscription>> {
+    let rows: Vec<SubscriptionRow> = run!(c, |c| sqlx::query_as(
         "SELECT id, company_id, event_type FROM ringplan_callbacks WHERE company_id = $1 ORDER BY id"
     )
     .bind(company.as_str())
     .fetch_all(&mut *c)
     .await
     .map_err(db_err)?);
-    rows.into_iter().map(CallbackRow::into_callback).collect()
+    rows.into_iter().map(SubscriptionRow::into_subscription).collect()
 }
 
-pub async fn insert_callback(tx: &mut Tx<'_>, cb: &Callback) -> Result<()> {
+pub async fn insert_callback(tx: &mut Tx<'_>, cb: &Subscription) -> Result<()> {
     run!(tx, |c| sqlx::query(
         "INSERT INTO ringplan_callbacks (id, company_id, event_type, created_at) VALUES ($1, $2, $3, $4)"
     )
@@ -460,8 +462,12 @@ pub async fn insert_callback(tx: &mut Tx<'_>, cb: &Callback) -> Result<()> {
 }
 
 /// Deletes the subscription and returns it; `None` if the company has no such subscription.
-pub async fn delete_callback(tx: &mut Tx<'_>, company: &CompanyId, id: &CallbackId) -> Result<Option<Callback>> {
-    let row: Option<CallbackRow> = run!(tx, |c| sqlx::query_as(
+pub async fn delete_callback(
+    tx: &mut Tx<'_>,
+    company: &CompanyId,
+    id: &SubscriptionId,
+) -> Result<Option<Subscription>> {
+    let row: Option<SubscriptionRow> = run!(tx, |c| sqlx::query_as(
         "DELETE FROM ringplan_callbacks WHERE company_id = $1 AND id = $2 RETURNING id, company_id, event_type"
     )
     .bind(company.as_str())
@@ -469,5 +475,5 @@ pub async fn delete_callback(tx: &mut Tx<'_>, company: &CompanyId, id: &Callback
     .fetch_optional(&mut *c)
     .await
     .map_err(db_err)?);
-    row.map(CallbackRow::into_callback).transpose()
+    row.map(SubscriptionRow::into_subscription).transpose()
 }

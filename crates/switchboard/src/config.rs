@@ -45,7 +45,7 @@ pub struct SdkConfig {
 
 impl Default for SdkConfig {
     fn default() -> Self {
-        let d = switchboard_engine::sdk::client::SdkOptions::default();
+        let d = switchboard_engine::channels::sdk::client::SdkOptions::default();
         Self {
             request_timeout_ms: d.request_timeout.as_millis() as u64,
             retry_delay_ms: d.retry_delay.as_millis() as u64,
@@ -55,9 +55,9 @@ impl Default for SdkConfig {
 }
 
 impl SdkConfig {
-    pub fn options(&self) -> switchboard_engine::sdk::client::SdkOptions {
+    pub fn options(&self) -> switchboard_engine::channels::sdk::client::SdkOptions {
         use std::time::Duration;
-        switchboard_engine::sdk::client::SdkOptions {
+        switchboard_engine::channels::sdk::client::SdkOptions {
             request_timeout: Duration::from_millis(self.request_timeout_ms),
             retry_delay: Duration::from_millis(self.retry_delay_ms),
             sync_interval: Duration::from_secs(self.sync_interval_secs),
@@ -72,11 +72,24 @@ pub struct JobsConfig {
     /// How long a claimed job is held before another worker may take it: how long a job of a
     /// crashed node waits. Keep it above the longest job (a webhook attempt's time-out).
     pub lease_secs: u64,
+    /// Jobs this node runs at once (0: none; another node, or a test, runs them).
+    pub workers: usize,
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        Self { lease_secs: switchboard_engine::jobs::RunnerOptions::default().lease.as_secs() }
+        let d = switchboard_engine::jobs::RunnerOptions::default();
+        Self { lease_secs: d.lease.as_secs(), workers: d.workers }
+    }
+}
+
+impl JobsConfig {
+    pub fn options(&self) -> switchboard_engine::jobs::RunnerOptions {
+        switchboard_engine::jobs::RunnerOptions {
+            workers: self.workers,
+            lease: std::time::Duration::from_secs(self.lease_secs.max(1)),
+            ..switchboard_engine::jobs::RunnerOptions::default()
+        }
     }
 }
 
@@ -161,6 +174,11 @@ pub struct Loaded {
 }
 
 impl Config {
+    /// How the engine calls connectors and webhook receivers.
+    pub fn engine_options(&self) -> switchboard_engine::EngineOptions {
+        switchboard_engine::EngineOptions { sdk: self.sdk.options(), webhooks: self.webhooks.options() }
+    }
+
     pub fn load(overrides: &Overrides, env: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Loaded> {
         let defaults = Value::try_from(Config::default()).context("defaults")?;
         let Value::Table(mut merged) = defaults.clone() else { bail!("defaults are not a table") };

@@ -31,33 +31,25 @@ pub struct Server {
     /// The company made on the first start against an empty database, if this start made it.
     pub bootstrapped: Option<CreatedCompany>,
     listener: TcpListener,
-    job_lease: std::time::Duration,
+    jobs: RunnerOptions,
 }
 
 impl Server {
     pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let store = open_store(config).await?;
-        let engine =
-            Engine::new(store).with_sdk_options(config.sdk.options()).with_webhook_options(config.webhooks.options());
+        let engine = Engine::new(store, config.engine_options()).context("cannot start the engine")?;
         let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
         engine.schedule_polled_sources().await.context("cannot schedule the polling of sources")?;
         let listener =
             TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
-        Ok(Server {
-            engine,
-            addr,
-            bootstrapped,
-            listener,
-            job_lease: std::time::Duration::from_secs(config.jobs.lease_secs.max(1)),
-        })
+        Ok(Server { engine, addr, bootstrapped, listener, jobs: config.jobs.options() })
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs
     /// under way.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        let options = RunnerOptions { lease: self.job_lease, ..RunnerOptions::default() };
-        let runner = Runner::start(self.engine.store().clone(), self.engine.job_handlers(), options);
+        let runner = Runner::start(self.engine.store().clone(), self.engine.job_handlers(), self.jobs);
         let dispatcher = Dispatcher::start(self.engine.clone());
         let app = switchboard_api::app(AppState::new(self.engine.clone()));
         tracing::info!(addr = %self.addr, "serving");

@@ -85,7 +85,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Company { command: CompanyCommand::Create { name, email, first_name, last_name } } => {
             let email = Email::parse(&email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
-            let engine = Engine::new(open_store(&config).await?);
+            let engine = Engine::new(open_store(&config).await?, config.engine_options())?;
             let created = engine
                 .create_company(NewCompany { name, email: Some(email), first_name, last_name })
                 .await

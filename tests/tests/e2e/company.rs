@@ -99,9 +99,7 @@ e2e! {
 
     async fn patching_the_company_appends_a_company_updated_event(app: &TestApp) {
         app.ringplan(Method::PATCH, "/company", &app.company.primary()).json(&json!({"name": "Evented"})).send().await.unwrap();
-        let company_id = switchboard_domain::CompanyId::parse(&app.company.id).unwrap();
-        let mut r = app.engine.store().reader().await.unwrap();
-        let events = switchboard_store::events::read_after(&mut r, &company_id, 0, 100).await.unwrap();
+        let events = app.events(&app.company).await;
         let last = events.last().unwrap();
         assert_eq!(last.kind, "company.updated");
         assert_eq!(last.payload["name"], "Evented");

@@ -349,7 +349,7 @@ e2e! {
         let with = json!({"objects": {"messages": ["list"]}, "options": ["messaging.queuing_update"]});
         let (declared, declared_conn) = connected(app, &app.company, with.clone(), json!({"options": ["messaging.queuing_update"]})).await;
         let (silent, silent_conn) = connected(app, &app.company, info(), json!({})).await;
-        let update = switchboard_engine::export::QueuingUpdate { estimated_wait_time: 30, position: 2, thread_id: Some("t1".into()), in_reply_to_id: Some("m9".into()) };
+        let update = switchboard_engine::channels::sdk::export::QueuingUpdate { estimated_wait_time: 30, position: 2, thread_id: Some("t1".into()), in_reply_to_id: Some("m9".into()) };
         let load = |id: &str| {
             let id = switchboard_domain::SourceId::parse(id).unwrap();
             async move { switchboard_store::sources::get_any_company(&mut app.engine.store().reader().await.unwrap(), &id).await.unwrap().unwrap() }

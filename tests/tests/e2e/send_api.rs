@@ -10,7 +10,7 @@ async fn source(app: &TestApp) -> TestSource {
     app.create_source(&app.company, full_capabilities()).await
 }
 
-fn kinds(events: &[switchboard_domain::event::Event]) -> Vec<&str> {
+fn kinds(events: &[switchboard_tests::LoggedEvent]) -> Vec<&str> {
     events.iter().map(|e| e.kind.as_str()).collect()
 }
 

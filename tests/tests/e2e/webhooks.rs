@@ -200,7 +200,7 @@ e2e! {
     }
 
     async fn private_targets_are_refused_unless_the_server_allows_them(app: &TestApp) {
-        let strict = app.engine.clone().with_webhook_options(Default::default());
+        let strict = switchboard_engine::Engine::new(app.engine.store().clone(), Default::default()).unwrap();
         let actor = strict.authenticate(&app.company.key, &switchboard_engine::auth::UserRef::Primary).await.unwrap();
         for url in ["http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]/", "http://10.0.0.7/", "http://169.254.169.254/latest"] {
             let new = switchboard_engine::webhooks::NewWebhook {

@@ -52,11 +52,18 @@ impl EngageError {
 /// The Advanced Messaging mapping of every domain error.
 impl From<Error> for EngageError {
     fn from(e: Error) -> Self {
+        let e = e.rename_field(camel_case);
+        let parameter = match &e {
+            Error::Invalid { field, .. } => field.clone(),
+            _ => None,
+        };
         let (status, code, message) = match e {
-            Error::Invalid(msg) => (StatusCode::BAD_REQUEST, "CMN-101", msg),
-            Error::NotFound(what) => {
-                (StatusCode::NOT_FOUND, "CMN-102", format!("Resource for parameter [{what}Id] is not found"))
-            }
+            e @ Error::Invalid { .. } => (StatusCode::BAD_REQUEST, "CMN-101", e.to_string()),
+            Error::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "CMN-102",
+                format!("Resource for parameter [{}Id] is not found", what.name().replace(' ', "")),
+            ),
             Error::Forbidden(msg) => (StatusCode::FORBIDDEN, "CMN-408", msg),
             Error::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
@@ -73,8 +80,25 @@ impl From<Error> for EngageError {
                 (StatusCode::INTERNAL_SERVER_ERROR, "CMN-201", "Internal error".to_owned())
             }
         };
-        Self { status, code, message, parameter: None }
+        Self { status, code, message, parameter }
     }
+}
+
+/// Advanced Messaging names fields in camelCase (`in_reply_to_id` is `inReplyToId`).
+fn camel_case(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper = false;
+    for c in field.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                out.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 impl IntoResponse for EngageError {

@@ -1,6 +1,6 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use switchboard_domain::Error;
+use switchboard_domain::{Error, Resource};
 
 use crate::problem::Problem;
 
@@ -24,6 +24,7 @@ impl From<Error> for NativeError {
         Self(Problem::from_error(
             e,
             "Missing or invalid credentials: send 'Authorization: Bearer <company API key>' (and optionally 'X-User-Id').",
+            Resource::name,
         ))
     }
 }

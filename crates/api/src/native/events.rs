@@ -6,7 +6,7 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::Stream;
-use switchboard_domain::event::Event;
+use switchboard_domain::event::LoggedEvent;
 
 use super::NativeError;
 use super::auth::Caller;
@@ -14,8 +14,8 @@ use crate::AppState;
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
-fn frame(e: &Event) -> SseEvent {
-    SseEvent::default().id(e.seq.to_string()).event(&e.kind).data(e.payload.to_string())
+fn frame(e: &LoggedEvent) -> SseEvent {
+    SseEvent::default().id(e.seq.to_string()).event(e.kind()).data(e.event.payload().to_string())
 }
 
 /// The cursor to resume after: `Last-Event-ID` (what a reconnecting `EventSource` sends), else

@@ -5,10 +5,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use switchboard_domain::source::{Capabilities, KNOWN_OPTIONS, SdkSettings, Source, SourceKind};
+use switchboard_domain::source::sdk::{Capabilities, SdkSettings};
+use switchboard_domain::source::{SdkSetup, Source, SourceConfig, SourceDetails, SourceKind, SourceSetup};
 use switchboard_domain::sync::SyncRun;
 use switchboard_domain::{Error, Resource, Result, SourceId, SyncRunId};
-use switchboard_engine::sources::NewSource;
 use utoipa::ToSchema;
 
 use super::auth::Caller;
@@ -16,8 +16,6 @@ use super::{JsonObject, NativeError};
 use crate::AppState;
 use crate::json::{from_value, merge_patch, to_value};
 use crate::problem::Problem;
-
-const COLLECTIONS: &[&str] = &["messages", "private_messages", "threads", "status", "users"];
 
 /// A source (channel). `access_token` appears only when the source is created and when its
 /// token is rotated.
@@ -71,22 +69,23 @@ pub(crate) struct SourceWire {
 
 impl SourceWire {
     fn new(s: &Source, with_token: bool) -> Self {
+        let SourceConfig::Sdk(c) = &s.config;
         SourceWire {
             id: Some(s.id.to_string()),
             name: Some(s.name.clone()),
-            kind: Some(s.kind.as_str().to_owned()),
-            base_uri: s.base_uri.clone(),
-            objects: Some(s.capabilities.objects.clone()),
-            options: Some(s.capabilities.options.clone()),
-            locales: s.capabilities.locales.clone(),
+            kind: Some(s.kind().as_str().to_owned()),
+            base_uri: c.base_uri.clone(),
+            objects: Some(c.capabilities.objects.clone()),
+            options: Some(c.capabilities.options.clone()),
+            locales: c.capabilities.locales.clone(),
             send_api_path: Some(format!("/realtime/sdk/{}", s.id)),
             created_at: Some(s.created_at.to_rfc3339_micros()),
             updated_at: Some(s.updated_at.to_rfc3339_micros()),
-            json_escaping: Some(setting_name(s.settings.json_escaping)),
-            signature_in: Some(setting_name(s.settings.signature_in)),
-            response_signature: Some(setting_name(s.settings.response_signature)),
+            json_escaping: Some(setting_name(c.settings.json_escaping)),
+            signature_in: Some(setting_name(c.settings.signature_in)),
+            response_signature: Some(setting_name(c.settings.response_signature)),
             last_sync: None,
-            access_token: with_token.then(|| s.access_token.expose().to_owned()),
+            access_token: with_token.then(|| c.access_token.expose().to_owned()),
         }
     }
 }
@@ -100,7 +99,7 @@ fn setting<T: serde::de::DeserializeOwned>(field: &str, given: Option<String>, c
     match given {
         None => Ok(current),
         Some(v) => serde_json::from_value(Value::String(v.clone()))
-            .map_err(|_| Error::invalid(format!("'{field}' must be one of {allowed}, got '{v}'"))),
+            .map_err(|_| Error::invalid_field(field, format!("must be one of {allowed}, got '{v}'"))),
     }
 }
 
@@ -180,19 +179,8 @@ fn capabilities(
     objects: Option<BTreeMap<String, Vec<String>>>,
     options: Option<Vec<String>>,
     locales: Option<Value>,
-) -> Result<Capabilities> {
-    let objects = objects.unwrap_or_default();
-    if let Some(c) = objects.keys().find(|c| !COLLECTIONS.contains(&c.as_str())) {
-        return Err(Error::invalid(format!(
-            "unknown collection '{c}' in 'objects' (known: {})",
-            COLLECTIONS.join(", ")
-        )));
-    }
-    let options = options.unwrap_or_default();
-    if let Some(o) = options.iter().find(|o| !KNOWN_OPTIONS.contains(&o.as_str())) {
-        return Err(Error::invalid(format!("unknown option '{o}' (known: {})", KNOWN_OPTIONS.join(", "))));
-    }
-    Ok(Capabilities { objects, options, locales })
+) -> Capabilities {
+    Capabilities { objects: objects.unwrap_or_default(), options: options.unwrap_or_default(), locales }
 }
 
 fn source_id(id: &str) -> Result<SourceId> {
@@ -230,13 +218,14 @@ pub(crate) async fn create_source(
 ) -> Result<(StatusCode, Json<SourceWire>), NativeError> {
     actor.require_admin("add sources")?;
     let w: NewSourceWire = from_value(body).map_err(NativeError::bad_request)?;
-    let new = NewSource {
-        name: w.name,
-        kind: SourceKind::parse(&w.kind)?,
-        base_uri: w.base_uri,
-        capabilities: capabilities(w.objects, w.options, None)?,
-        settings: settings(w.json_escaping, w.signature_in, w.response_signature, SdkSettings::default())?,
+    let setup = match SourceKind::parse(&w.kind)? {
+        SourceKind::Sdk => SourceSetup::Sdk(SdkSetup {
+            base_uri: w.base_uri,
+            capabilities: capabilities(w.objects, w.options, None),
+            settings: settings(w.json_escaping, w.signature_in, w.response_signature, SdkSettings::default())?,
+        }),
     };
+    let new = SourceDetails { name: w.name, setup };
     let source = s.engine.create_source(&actor, new).await?;
     Ok((StatusCode::CREATED, Json(SourceWire::new(&source, true))))
 }
@@ -275,15 +264,17 @@ pub(crate) async fn update_source(
 ) -> Result<Json<SourceWire>, NativeError> {
     let source = s
         .engine
-        .update_source(&actor, &source_id(&id)?, |mut current| {
-            let mut doc = to_value(&SourceWire::new(&current, false));
+        .update_source(&actor, &source_id(&id)?, |current| {
+            let mut doc = to_value(&SourceWire::new(current, false));
             merge_patch(&mut doc, patch);
-            let w: SourceWire = from_value(doc).map_err(Error::Invalid)?;
-            current.name = w.name.ok_or_else(|| Error::invalid("'name' must not be empty"))?;
-            current.base_uri = w.base_uri;
-            current.capabilities = capabilities(w.objects, w.options, current.capabilities.locales.clone())?;
-            current.settings = settings(w.json_escaping, w.signature_in, w.response_signature, current.settings)?;
-            Ok(current)
+            let w: SourceWire = from_value(doc).map_err(Error::invalid)?;
+            let SourceConfig::Sdk(c) = &current.config;
+            let setup = SourceSetup::Sdk(SdkSetup {
+                base_uri: w.base_uri,
+                capabilities: capabilities(w.objects, w.options, c.capabilities.locales.clone()),
+                settings: settings(w.json_escaping, w.signature_in, w.response_signature, c.settings)?,
+            });
+            Ok(SourceDetails { name: w.name.ok_or_else(|| Error::invalid_field("name", "must not be empty"))?, setup })
         })
         .await?;
     Ok(Json(SourceWire::new(&source, false)))

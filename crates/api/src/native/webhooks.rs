@@ -138,7 +138,10 @@ fn patterns(events: &[String]) -> Result<Vec<EventPattern>> {
 fn source_ids(ids: Option<Vec<String>>) -> Result<Option<Vec<SourceId>>> {
     ids.map(|ids| {
         ids.iter()
-            .map(|s| SourceId::parse(s).map_err(|_| Error::invalid(format!("'source_ids': '{s}' is not a source id"))))
+            .map(|s| {
+                SourceId::parse(s)
+                    .map_err(|_| Error::invalid_field("source_ids", format!("holds '{s}', which is not a source id")))
+            })
             .collect()
     })
     .transpose()
@@ -146,7 +149,7 @@ fn source_ids(ids: Option<Vec<String>>) -> Result<Option<Vec<SourceId>>> {
 
 fn secret(field: &str, s: String) -> Result<Secret> {
     if s.is_empty() || s.len() >= 256 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(Error::invalid(format!("'{field}' must be 1 to 255 printable ASCII characters")));
+        return Err(Error::invalid_field(field, "must be 1 to 255 printable ASCII characters"));
     }
     Ok(Secret::new(s))
 }

@@ -2,7 +2,7 @@ use axum::Json;
 use axum::extract::State;
 use serde::{Deserialize, Serialize};
 use switchboard_domain::address::Address;
-use switchboard_domain::company::Company;
+use switchboard_domain::company::{Company, CompanyDetails, CompanyProfile};
 use switchboard_domain::email::Email;
 use switchboard_domain::{Error, Result};
 use switchboard_engine::companies::CompanyView;
@@ -75,22 +75,25 @@ impl CompanyWire {
         }
     }
 
-    fn apply(self, mut c: Company) -> Result<Company> {
-        c.name = self.name.ok_or_else(|| Error::invalid("'name' must not be empty"))?;
-        let p = &mut c.profile;
-        p.address = self.address;
-        p.affiliate = self.affiliate;
-        p.billing_email = self.billing_email.as_deref().map(Email::parse).transpose()?;
-        p.description = self.description;
-        p.email = self.email.as_deref().map(Email::parse).transpose()?;
-        p.emergency_contact_number = self.emergency_contact_number;
-        p.fax = self.fax;
-        p.onboarding = self.onboarding;
-        p.partner_id = self.partner_id;
-        p.phone = self.phone;
-        p.revenue = self.revenue;
-        p.website = self.website;
-        Ok(c)
+    /// The writable fields; the others are read-only and ignored.
+    fn details(self) -> Result<CompanyDetails> {
+        Ok(CompanyDetails {
+            name: self.name.ok_or_else(|| Error::invalid_field("name", "must not be empty"))?,
+            profile: CompanyProfile {
+                address: self.address,
+                affiliate: self.affiliate,
+                billing_email: self.billing_email.as_deref().map(Email::parse).transpose()?,
+                description: self.description,
+                email: self.email.as_deref().map(Email::parse).transpose()?,
+                emergency_contact_number: self.emergency_contact_number,
+                fax: self.fax,
+                onboarding: self.onboarding,
+                partner_id: self.partner_id,
+                phone: self.phone,
+                revenue: self.revenue,
+                website: self.website,
+            },
+        })
     }
 }
 
@@ -123,12 +126,6 @@ pub(crate) async fn update_company(
     Caller(actor): Caller,
     JsonObject(patch): JsonObject,
 ) -> Result<Json<CompanyWire>, RingPlanError> {
-    let view = s
-        .engine
-        .update_company(&actor, |c| {
-            let wire: CompanyWire = patched(&CompanyWire::new(&c, None), patch)?;
-            wire.apply(c)
-        })
-        .await?;
+    let view = s.engine.update_company(&actor, |c| patched(&CompanyWire::new(c, None), patch)?.details()).await?;
     Ok(Json((&view).into()))
 }

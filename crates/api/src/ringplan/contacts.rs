@@ -9,9 +9,8 @@ use serde_json::Value;
 use switchboard_domain::address::Address;
 use switchboard_domain::email::Email;
 use switchboard_domain::paging::{Page, Paged};
-use switchboard_domain::user::{Phones, User, UserDetails, UserProfile};
+use switchboard_domain::user::{Phones, User, UserDetails, UserFilter, UserProfile};
 use switchboard_domain::{Error, Resource, Result, UserId};
-use switchboard_store::users::UserFilter;
 use utoipa::{IntoParams, ToSchema};
 
 use super::auth::Caller;
@@ -145,7 +144,7 @@ fn positive(name: &str, value: Option<&str>, default: u32) -> Result<u32> {
         Some(v) => v
             .trim()
             .parse::<u32>()
-            .map_err(|_| Error::invalid(format!("'{name}' must be a positive integer, got '{v}'"))),
+            .map_err(|_| Error::invalid_field(name, format!("must be a positive integer, got '{v}'"))),
     }
 }
 
@@ -245,10 +244,9 @@ pub(crate) async fn update_contact(
     let id = UserId::parse(&id).map_err(|_| Error::NotFound(Resource::User))?;
     let user = s
         .engine
-        .update_user(&actor, &id, |mut u| {
-            let wire: ContactWire = patched(&ContactWire::from(&u), patch)?;
-            u.set_details(wire.details(u.activated)?);
-            Ok(u)
+        .update_user(&actor, &id, |u| {
+            let wire: ContactWire = patched(&ContactWire::from(u), patch)?;
+            wire.details(u.activated)
         })
         .await?;
     Ok(Json((&user).into()))

@@ -1,6 +1,6 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use switchboard_domain::Error;
+use switchboard_domain::{Error, Resource};
 
 use crate::problem::Problem;
 
@@ -22,9 +22,27 @@ impl RingPlanError {
 impl From<Error> for RingPlanError {
     fn from(e: Error) -> Self {
         Self(Problem::from_error(
-            e,
+            e.rename_field(|f| parameter(f).to_owned()),
             "Missing or invalid credentials: send 'Authorization: Bearer <company API key>' and 'X-User-Id: <contact id or primary>'.",
+            resource,
         ))
+    }
+}
+
+/// What RingPlan calls a resource.
+fn resource(r: Resource) -> &'static str {
+    match r {
+        Resource::User => "contact",
+        Resource::Subscription => "webhook event",
+        other => other.name(),
+    }
+}
+
+/// What RingPlan calls an input the core names `field`.
+fn parameter(field: &str) -> &str {
+    match field {
+        "per_page" => "items_per_page",
+        other => other,
     }
 }
 

@@ -78,10 +78,10 @@ impl LocationWire {
     /// The writable fields, for a location of `company`.
     fn input(self, company: &CompanyId) -> Result<NewLocation> {
         if self.company_id.as_deref().is_some_and(|c| c != company.as_str()) {
-            return Err(Error::invalid("'company_id' must be the id of your own company (or be left out)"));
+            return Err(Error::invalid_field("company_id", "must be the id of your own company (or be left out)"));
         }
         Ok(NewLocation {
-            name: self.name.ok_or_else(|| Error::invalid("'name' is required"))?,
+            name: self.name.ok_or_else(|| Error::invalid_field("name", "is required"))?,
             details: LocationDetails {
                 address2: self.address2,
                 building: self.building,
@@ -165,15 +165,8 @@ pub(crate) async fn update_location(
 ) -> Result<Json<LocationWire>, RingPlanError> {
     let id = location_id(&id)?;
     let company = actor.company_id.clone();
-    let location = s
-        .engine
-        .update_location(&actor, &id, |mut l| {
-            let input = patched(&LocationWire::from(&l), patch)?.input(&company)?;
-            l.name = input.name;
-            l.details = input.details;
-            Ok(l)
-        })
-        .await?;
+    let location =
+        s.engine.update_location(&actor, &id, |l| patched(&LocationWire::from(l), patch)?.input(&company)).await?;
     Ok(Json((&location).into()))
 }
 

@@ -48,7 +48,7 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
 /// Converts a JSON document to a wire type; when it does not fit, an invalid-input error that
 /// names the field.
 pub(crate) fn parse_wire<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Error> {
-    crate::json::from_value(value).map_err(Error::Invalid)
+    crate::json::from_value(value).map_err(Error::invalid)
 }
 
 /// Applies a partial update (a JSON merge patch) to the current wire form of a resource and

@@ -2,8 +2,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::webhook::{Callback, TargetUrl, WebhookEndpoint};
-use switchboard_domain::{CallbackId, Error, Resource};
+use switchboard_domain::webhook::{Subscription, TargetUrl, WebhookEndpoint};
+use switchboard_domain::{Error, Resource, SubscriptionId};
 use utoipa::ToSchema;
 
 use super::auth::Caller;
@@ -48,8 +48,8 @@ pub(crate) struct CallbackWire {
     kind: Option<String>,
 }
 
-impl From<&Callback> for CallbackWire {
-    fn from(c: &Callback) -> Self {
+impl From<&Subscription> for CallbackWire {
+    fn from(c: &Subscription) -> Self {
         CallbackWire {
             id: Some(c.id.to_string()),
             company_id: Some(c.company_id.to_string()),
@@ -82,9 +82,9 @@ pub(crate) async fn put_url(
 ) -> Result<Json<UrlWire>, RingPlanError> {
     let w: UrlWire = parse_wire(body)?;
     if w.company_id.as_deref().is_some_and(|c| c != actor.company_id.as_str()) {
-        return Err(Error::invalid("'company_id' must be the caller's company").into());
+        return Err(Error::invalid_field("company_id", "must be the caller's company").into());
     }
-    let url = TargetUrl::parse(w.url.as_deref().ok_or_else(|| Error::invalid("'url' is required"))?)?;
+    let url = TargetUrl::parse(w.url.as_deref().ok_or_else(|| Error::invalid_field("url", "is required"))?)?;
     Ok(Json(UrlWire::from(&s.engine.set_ringplan_callback_url(&actor, url).await?)))
 }
 
@@ -114,7 +114,7 @@ pub(crate) async fn subscribe(
     JsonObject(body): JsonObject,
 ) -> Result<(StatusCode, Json<CallbackWire>), RingPlanError> {
     let w: CallbackWire = parse_wire(body)?;
-    let kind = w.kind.ok_or_else(|| Error::invalid("'type' is required"))?;
+    let kind = w.kind.ok_or_else(|| Error::invalid_field("type", "is required"))?;
     Ok((StatusCode::CREATED, Json(CallbackWire::from(&s.engine.subscribe_ringplan(&actor, &kind).await?))))
 }
 
@@ -130,6 +130,6 @@ pub(crate) async fn unsubscribe(
     Caller(actor): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<CallbackWire>, RingPlanError> {
-    let id = CallbackId::parse(&id).map_err(|_| Error::NotFound(Resource::Callback))?;
+    let id = SubscriptionId::parse(&id).map_err(|_| Error::NotFound(Resource::Subscription))?;
     Ok(Json(CallbackWire::from(&s.engine.unsubscribe_ringplan(&actor, &id).await?)))
 }

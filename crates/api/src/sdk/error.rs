@@ -1,7 +1,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use switchboard_domain::{Error, Resource};
-use switchboard_engine::sdk::messages;
+use switchboard_engine::channels::sdk::messages;
 
 /// A Send API refusal: a status and one of seeds/001's texts (with detail after a colon where
 /// the text alone would not say what to fix).
@@ -26,10 +26,6 @@ impl SendApiError {
             text: format!("Invalid request size (max: {} bytes)", super::MAX_BODY),
         }
     }
-
-    pub(crate) fn invalid_signature() -> Self {
-        Self { status: StatusCode::UNPROCESSABLE_ENTITY, text: "Invalid signature".into() }
-    }
 }
 
 /// The Send API mapping of every domain error.
@@ -40,9 +36,8 @@ impl From<Error> for SendApiError {
             Error::NotFound(what) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, format!("{}: unknown {what}", messages::INVALID_RESOURCE_FORMAT))
             }
-            Error::Invalid(msg) | Error::Forbidden(msg) | Error::Conflict(msg) => {
-                (StatusCode::UNPROCESSABLE_ENTITY, msg)
-            }
+            e @ Error::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+            Error::Forbidden(msg) | Error::Conflict(msg) => (StatusCode::UNPROCESSABLE_ENTITY, msg),
             Error::Unauthenticated => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid signature".to_owned()),
             Error::RateLimited(msg) => (StatusCode::TOO_MANY_REQUESTS, msg),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable, please retry".to_owned()),

@@ -3,7 +3,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use serde_json::Value;
-use switchboard_engine::sdk::signing;
 
 use super::error::SendApiError;
 use crate::AppState;
@@ -65,10 +64,7 @@ pub(crate) async fn push(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .or_else(|| query_signature(query.as_deref()));
-    match signature {
-        Some(sig) if signing::verify(source.access_token.expose(), &body, &sig) => {}
-        _ => return Err(SendApiError::invalid_signature()),
-    }
+    s.engine.verify_push(&source, &body, signature.as_deref())?;
     s.engine.push(source, &action, &params).await?;
     Ok((StatusCode::OK, "ok"))
 }

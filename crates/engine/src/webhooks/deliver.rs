@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use switchboard_domain::event::Event;
-use switchboard_domain::job::{Job, JobOutcome, NewJob};
+use switchboard_domain::event::{Event, LoggedEvent, WebhookDisabled};
+use switchboard_domain::job::{Job, JobOutcome, JobPayload, NewJob};
 use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, SigningSecret, WebhookDelivery, WebhookEndpoint};
 use switchboard_domain::{CompanyId, Error, Result, Timestamp, WebhookDeliveryId};
 use switchboard_store::{events, webhooks};
@@ -16,31 +17,39 @@ use switchboard_store::{events, webhooks};
 use crate::Engine;
 use crate::jobs::backoff;
 
-pub const DELIVER_JOB: &str = "webhook.deliver";
+/// A `webhook.deliver` job: one attempt at a delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliverJob {
+    pub delivery_id: WebhookDeliveryId,
+}
 
-/// The delivery decides when it is dead (its retry window), not the job's attempt count.
-const UNLIMITED_ATTEMPTS: i32 = 1_000_000;
+impl JobPayload for DeliverJob {
+    const KIND: &'static str = "webhook.deliver";
+    /// The delivery decides when it is dead (its retry window), not the job's attempt count.
+    const MAX_ATTEMPTS: i32 = 1_000_000;
+}
 
 pub(crate) fn job(d: &WebhookDelivery) -> NewJob {
-    NewJob::new(DELIVER_JOB, json!({ "delivery_id": d.id }))
-        .for_company(d.company_id.clone())
-        .max_attempts(UNLIMITED_ATTEMPTS)
+    NewJob::of(&DeliverJob { delivery_id: d.id.clone() }).for_company(d.company_id.clone())
 }
 
 /// The body: one event in the Engage Digital webhook envelope.
-fn body(d: &WebhookDelivery, e: &Event) -> Value {
-    let resource_type = match e.payload.get("type").and_then(Value::as_str) {
-        Some(t) if e.kind.starts_with("content.") => t.to_owned(),
-        _ => e.kind.split('.').next().unwrap_or_default().to_owned(),
+fn body(d: &WebhookDelivery, e: &LoggedEvent) -> Value {
+    let kind = e.kind();
+    let payload = e.event.payload();
+    let resource_type = match payload.get("type").and_then(Value::as_str) {
+        Some(t) if kind.starts_with("content.") => t.to_owned(),
+        _ => kind.split('.').next().unwrap_or_default().to_owned(),
     };
+    let resource_id = payload.get("id").cloned().unwrap_or(Value::Null);
     json!({
         "id": d.id,
         "domain_id": d.company_id,
         "events": [{
-            "type": e.kind,
+            "type": kind,
             "id": e.id,
             "issued_at": e.created_at.to_rfc3339_millis(),
-            "resource": {"type": resource_type, "id": e.payload.get("id").cloned().unwrap_or(Value::Null), "metadata": e.payload},
+            "resource": {"type": resource_type, "id": resource_id, "metadata": payload},
         }],
     })
 }
@@ -68,11 +77,11 @@ enum Attempt {
 
 impl Engine {
     /// Runs a delivery job.
-    pub(crate) async fn try_delivery(&self, job: &Job) -> Result<JobOutcome> {
+    #[tracing::instrument(skip_all, fields(company = ?job.company_id, delivery = %payload.delivery_id))]
+    pub(crate) async fn try_delivery(&self, job: &Job, payload: DeliverJob) -> Result<JobOutcome> {
         let company: CompanyId =
             job.company_id.clone().ok_or_else(|| Error::Internal("a webhook delivery job has no company".into()))?;
-        let id = job.payload.get("delivery_id").and_then(Value::as_str).and_then(|s| WebhookDeliveryId::parse(s).ok());
-        let id = id.ok_or_else(|| Error::Internal("a webhook delivery job names no delivery".into()))?;
+        let id = payload.delivery_id;
         let mut r = self.store.reader().await?;
         let Some(mut d) =
             webhooks::get_delivery(&mut r, &company, &id).await?.filter(|d| d.status == DeliveryStatus::Pending)
@@ -127,7 +136,7 @@ impl Engine {
         }
     }
 
-    async fn attempt(&self, endpoint: &WebhookEndpoint, d: &WebhookDelivery, event: &Event) -> Attempt {
+    async fn attempt(&self, endpoint: &WebhookEndpoint, d: &WebhookDelivery, event: &LoggedEvent) -> Attempt {
         let body = serde_json::to_vec(&body(d, event)).unwrap_or_default();
         let now = Timestamp::now();
         let timestamp = now.as_micros() / 1_000_000;
@@ -184,14 +193,8 @@ impl Engine {
             e.updated_at = Timestamp::now();
             webhooks::update_endpoint(&mut tx, &e).await?;
             webhooks::kill_pending(&mut tx, &e.company_id, &e.id, "the endpoint was disabled (410 Gone)").await?;
-            events::append(
-                &mut tx,
-                &e.company_id,
-                vec![switchboard_domain::event::NewEvent::new(
-                    "webhook.disabled",
-                    json!({"id": e.id, "reason": reason}),
-                )],
-            );
+            let disabled = WebhookDisabled { id: e.id.clone(), reason: reason.into() };
+            events::append(&mut tx, &e.company_id, vec![Event::WebhookDisabled(disabled)]);
         }
         tx.commit().await
     }

@@ -3,7 +3,7 @@
 //! deliveries: a crash loses nothing and repeats nothing, several nodes take turns per company,
 //! and writers of events do no webhook work at all.
 
-use switchboard_domain::event::Event;
+use switchboard_domain::event::LoggedEvent;
 use switchboard_domain::webhook::{DeliveryStatus, WebhookDelivery, WebhookEndpoint};
 use switchboard_domain::{CompanyId, Result, Timestamp, WebhookDeliveryId};
 use switchboard_store::{events, jobs, webhooks};
@@ -55,14 +55,8 @@ impl Dispatcher {
 }
 
 /// What the delivery of an event is ordered by: its thread, when it has one.
-fn ordering_key(e: &Event) -> Option<String> {
-    let field = if e.kind.starts_with("thread.") { "id" } else { "thread_id" };
-    e.payload.get(field).and_then(|v| v.as_str()).map(|t| format!("thread:{t}"))
-}
-
-fn source_of(e: &Event) -> Option<&str> {
-    let field = if e.kind.starts_with("source.") { "id" } else { "source_id" };
-    e.payload.get(field).and_then(|v| v.as_str())
+fn ordering_key(e: &LoggedEvent) -> Option<String> {
+    e.event.thread_id().map(|t| format!("thread:{t}"))
 }
 
 impl Engine {
@@ -88,15 +82,13 @@ impl Engine {
         let endpoints: Vec<WebhookEndpoint> = webhooks::list_endpoints(&mut tx, company).await?;
         let now = Timestamp::now();
         for event in &batch {
-            for endpoint in
-                endpoints.iter().filter(|ep| event.seq > ep.start_seq && ep.wants(&event.kind, source_of(event)))
-            {
+            for endpoint in endpoints.iter().filter(|ep| event.seq > ep.start_seq && ep.wants(&event.event)) {
                 let delivery = WebhookDelivery {
                     id: WebhookDeliveryId::new(),
                     company_id: company.clone(),
                     endpoint_id: endpoint.id.clone(),
                     event_seq: event.seq,
-                    event_type: event.kind.clone(),
+                    event_type: event.kind().to_owned(),
                     ordering_key: ordering_key(event),
                     status: DeliveryStatus::Pending,
                     attempts: 0,

@@ -10,8 +10,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Value, json};
-use switchboard_domain::event::NewEvent;
+use switchboard_domain::event::Event;
 use switchboard_domain::webhook::{
     DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint,
     is_private_address,
@@ -21,7 +20,7 @@ use switchboard_domain::{
 };
 use switchboard_store::{Tx, events, jobs, webhooks};
 
-pub use deliver::DELIVER_JOB;
+pub use deliver::DeliverJob;
 pub use dispatch::Dispatcher;
 
 use crate::{Actor, Engine};
@@ -63,7 +62,9 @@ pub(crate) struct Webhooks {
 }
 
 impl Webhooks {
-    pub(crate) fn new(options: WebhookOptions) -> Arc<Self> {
+    /// Fails when the HTTP client cannot be built, rather than fall back to a client without
+    /// the private-address guard.
+    pub(crate) fn new(options: WebhookOptions) -> Result<Arc<Self>> {
         // No redirects: a public URL must not be able to bounce a delivery to a private one.
         let mut builder = reqwest::Client::builder()
             .timeout(options.timeout)
@@ -74,8 +75,9 @@ impl Webhooks {
             // registration may point inside the network later (DNS rebinding).
             builder = builder.dns_resolver(Arc::new(PublicOnly));
         }
-        let client = builder.build().unwrap_or_default();
-        Arc::new(Self { options, client })
+        let client =
+            builder.build().map_err(|e| Error::Internal(format!("cannot build the webhook HTTP client: {e}")))?;
+        Ok(Arc::new(Self { options, client }))
     }
 }
 
@@ -132,21 +134,11 @@ async fn starting_seq(tx: &mut Tx<'_>, company: &CompanyId) -> Result<i64> {
     Ok(last)
 }
 
-fn snapshot(e: &WebhookEndpoint) -> Value {
-    json!({
-        "id": e.id,
-        "url": e.url.as_str(),
-        "events": e.events.iter().map(EventPattern::as_str).collect::<Vec<_>>(),
-        "status": e.status.as_str(),
-        "updated_at": e.updated_at.to_rfc3339_micros(),
-    })
-}
-
 impl Engine {
     pub async fn create_webhook(&self, actor: &Actor, new: NewWebhook) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;
         if new.events.is_empty() {
-            return Err(Error::invalid("'events' must name at least one event type or pattern"));
+            return Err(Error::invalid_field("events", "must name at least one event type or pattern"));
         }
         self.check_target(&new.url).await?;
         if let Some(token) = &new.verify_token {
@@ -171,7 +163,7 @@ impl Engine {
             updated_at: now,
         };
         webhooks::insert_endpoint(&mut tx, &endpoint).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.created", snapshot(&endpoint))]);
+        events::append(&mut tx, &actor.company_id, vec![Event::WebhookCreated((&endpoint).into())]);
         tx.commit().await?;
         Ok(endpoint)
     }
@@ -196,7 +188,7 @@ impl Engine {
     ) -> Result<WebhookEndpoint> {
         let current = self.webhook(actor, id).await?;
         if change.events.as_ref().is_some_and(Vec::is_empty) {
-            return Err(Error::invalid("'events' must name at least one event type or pattern"));
+            return Err(Error::invalid_field("events", "must name at least one event type or pattern"));
         }
         if let Some(url) = &change.url {
             self.check_target(url).await?;
@@ -236,7 +228,7 @@ impl Engine {
         }
         e.updated_at = Timestamp::now();
         webhooks::update_endpoint(&mut tx, &e).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.updated", snapshot(&e))]);
+        events::append(&mut tx, &actor.company_id, vec![Event::WebhookUpdated((&e).into())]);
         tx.commit().await?;
         Ok(e)
     }
@@ -254,7 +246,7 @@ impl Engine {
         e.previous_signing_secret = Some((old, now.plus(ROTATION_OVERLAP)));
         e.updated_at = now;
         webhooks::update_endpoint(&mut tx, &e).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.secret_rotated", snapshot(&e))]);
+        events::append(&mut tx, &actor.company_id, vec![Event::WebhookSecretRotated((&e).into())]);
         tx.commit().await?;
         Ok(e)
     }
@@ -266,7 +258,7 @@ impl Engine {
             .await?
             .ok_or(Error::NotFound(Resource::Webhook))?;
         webhooks::delete_endpoint(&mut tx, &actor.company_id, id).await?;
-        events::append(&mut tx, &actor.company_id, vec![NewEvent::new("webhook.deleted", snapshot(&e))]);
+        events::append(&mut tx, &actor.company_id, vec![Event::WebhookDeleted((&e).into())]);
         tx.commit().await?;
         Ok(())
     }
@@ -377,10 +369,10 @@ mod tests {
     async fn a_strict_client_does_not_connect_to_a_name_that_resolves_to_loopback() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let strict = Webhooks::new(WebhookOptions::default());
+        let strict = Webhooks::new(WebhookOptions::default()).unwrap();
         let err = strict.client.get(format!("http://localhost:{port}/")).send().await.unwrap_err();
         assert!(err.is_connect() || err.to_string().contains("error sending request"), "{err}");
-        let lax = Webhooks::new(WebhookOptions { allow_private_targets: true, ..WebhookOptions::default() });
+        let lax = Webhooks::new(WebhookOptions { allow_private_targets: true, ..WebhookOptions::default() }).unwrap();
         // The lax client reaches the same listener: the refusal above was the resolver's.
         let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
         tokio::spawn(async move { lax.client.get(format!("http://localhost:{port}/")).send().await });

@@ -2,13 +2,24 @@
 //! subscribed. They are kept as an ordinary endpoint (whose events are the subscribed types),
 //! so they share the dispatcher, signing, retries and delivery log of every other endpoint.
 
-use switchboard_domain::event::NewEvent;
-use switchboard_domain::webhook::{Callback, EndpointStatus, EventPattern, SigningSecret, TargetUrl, WebhookEndpoint};
-use switchboard_domain::{CallbackId, CompanyId, Error, Resource, Result, Timestamp, WebhookEndpointId};
+use switchboard_domain::event::Event;
+use switchboard_domain::webhook::{
+    EndpointStatus, EventPattern, SigningSecret, Subscription, TargetUrl, WebhookEndpoint,
+};
+use switchboard_domain::{CompanyId, Error, Resource, Result, SubscriptionId, Timestamp, WebhookEndpointId};
 use switchboard_store::{Tx, events, webhooks};
 
-use super::snapshot;
 use crate::{Actor, Engine};
+
+/// The event types a RingPlan webhook subscription may name.
+const EVENT_TYPES: [&str; 4] =
+    ["dial.action.started", "dial.action.completed", "call.action.hangup", "texting.message.inbound"];
+
+fn subscribable(event_type: &str) -> Result<&'static str> {
+    EVENT_TYPES.iter().find(|t| **t == event_type).copied().ok_or_else(|| {
+        Error::invalid_field("type", format!("must be one of {}, got '{event_type}'", EVENT_TYPES.join(", ")))
+    })
+}
 
 async fn subscribed_patterns(tx: &mut Tx<'_>, company: &CompanyId) -> Result<Vec<EventPattern>> {
     webhooks::list_callbacks(tx, company).await?.iter().map(|c| EventPattern::parse(&c.event_type)).collect()
@@ -46,12 +57,13 @@ impl Engine {
             Some(id) => webhooks::get_endpoint_for_update(&mut tx, company, &id).await?,
             None => None,
         };
-        let (endpoint, kind) = match existing {
+        let endpoint = match existing {
             Some(mut e) => {
                 e.url = url;
                 e.updated_at = now;
                 webhooks::update_endpoint(&mut tx, &e).await?;
-                (e, "webhook.updated")
+                events::append(&mut tx, company, vec![Event::WebhookUpdated((&e).into())]);
+                e
             }
             None => {
                 let e = WebhookEndpoint {
@@ -72,24 +84,24 @@ impl Engine {
                 };
                 webhooks::insert_endpoint(&mut tx, &e).await?;
                 webhooks::set_ringplan_endpoint(&mut tx, company, &e.id).await?;
-                (e, "webhook.created")
+                events::append(&mut tx, company, vec![Event::WebhookCreated((&e).into())]);
+                e
             }
         };
-        events::append(&mut tx, company, vec![NewEvent::new(kind, snapshot(&endpoint))]);
         tx.commit().await?;
         Ok(endpoint)
     }
 
-    pub async fn ringplan_callbacks(&self, actor: &Actor) -> Result<Vec<Callback>> {
+    pub async fn ringplan_callbacks(&self, actor: &Actor) -> Result<Vec<Subscription>> {
         actor.require_admin("manage webhooks")?;
         webhooks::list_callbacks(&mut self.store.reader().await?, &actor.company_id).await
     }
 
     /// Subscribes the callback URL to an event type. Subscribing twice gives the existing
     /// subscription back.
-    pub async fn subscribe_ringplan(&self, actor: &Actor, event_type: &str) -> Result<Callback> {
+    pub async fn subscribe_ringplan(&self, actor: &Actor, event_type: &str) -> Result<Subscription> {
         actor.require_admin("manage webhooks")?;
-        let event_type = Callback::parse_type(event_type)?;
+        let event_type = subscribable(event_type)?;
         let company = &actor.company_id;
         let mut tx = self.store.begin().await?;
         if let Some(existing) =
@@ -98,19 +110,19 @@ impl Engine {
             return Ok(existing);
         }
         let callback =
-            Callback { id: CallbackId::new(), company_id: company.clone(), event_type: event_type.to_owned() };
+            Subscription { id: SubscriptionId::new(), company_id: company.clone(), event_type: event_type.to_owned() };
         webhooks::insert_callback(&mut tx, &callback).await?;
         sync_endpoint(&mut tx, company).await?;
         tx.commit().await?;
         Ok(callback)
     }
 
-    pub async fn unsubscribe_ringplan(&self, actor: &Actor, id: &CallbackId) -> Result<Callback> {
+    pub async fn unsubscribe_ringplan(&self, actor: &Actor, id: &SubscriptionId) -> Result<Subscription> {
         actor.require_admin("manage webhooks")?;
         let company = &actor.company_id;
         let mut tx = self.store.begin().await?;
         let callback =
-            webhooks::delete_callback(&mut tx, company, id).await?.ok_or(Error::NotFound(Resource::Callback))?;
+            webhooks::delete_callback(&mut tx, company, id).await?.ok_or(Error::NotFound(Resource::Subscription))?;
         sync_endpoint(&mut tx, company).await?;
         tx.commit().await?;
         Ok(callback)

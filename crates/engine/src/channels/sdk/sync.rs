@@ -9,19 +9,34 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use switchboard_domain::job::{Job, JobStatus, NewJob};
-use switchboard_domain::source::{Capabilities, Source, SourceKind};
+use switchboard_domain::event::{Event, Origin};
+use switchboard_domain::job::{Job, JobPayload, JobStatus, NewJob};
+use switchboard_domain::source::sdk::Capabilities;
+use switchboard_domain::source::{Source, SourceConfig};
 use switchboard_domain::sync::{SyncCounts, SyncRun, SyncStatus, SyncTrigger};
 use switchboard_domain::{CompanyId, Error, Resource, Result, SourceId, SyncRunId, Timestamp};
-use switchboard_store::{Tx, jobs, sources, sync};
+use switchboard_store::{Tx, events, jobs, sources, sync};
 
-use crate::sdk::client::CallError;
-use crate::sdk::ingest::{Batch, Origin, Outcome};
-use crate::sdk::objects::{self, Command};
+use super::client::CallError;
+use super::ingest::{Batch, Outcome};
+use super::objects::{self, Command};
+use super::{Protocol, config};
 use crate::{Actor, Engine};
 
-pub const SYNC_JOB: &str = "sdk.sync";
+/// An `sdk.sync` job: a run an administrator asked for, or the next run of a source's schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum SyncJob {
+    Manual { run_id: SyncRunId },
+    Scheduled { source_id: SourceId },
+}
+
+impl JobPayload for SyncJob {
+    const KIND: &'static str = "sdk.sync";
+    const MAX_ATTEMPTS: i32 = 3;
+}
 /// List pages fetched per collection in one run; the rest waits for the next run.
 pub const MAX_PAGES: usize = 20;
 /// Time between syncs of a source that implements no `list` (spec §3.1: about 3 minutes).
@@ -45,16 +60,14 @@ impl Engine {
         let source = sources::get_for_update(&mut tx, &actor.company_id, source_id)
             .await?
             .ok_or(Error::NotFound(Resource::Source))?;
-        if source.base_uri.is_none() {
+        if source.base_uri().is_none() {
             return Err(Error::invalid("the source has no 'base_uri': there is no connector to synchronise from"));
         }
         let run = new_run(&source, SyncTrigger::Manual, SyncStatus::Queued);
         sync::insert_run(&mut tx, &run).await?;
-        jobs::enqueue(
-            &mut tx,
-            &NewJob::new(SYNC_JOB, json!({"run_id": run.id})).for_company(actor.company_id.clone()).max_attempts(1),
-        )
-        .await?;
+        // A manual run is tried once: its outcome is on the run, which a second try would hide.
+        let job = NewJob::of(&SyncJob::Manual { run_id: run.id.clone() }).for_company(actor.company_id.clone());
+        jobs::enqueue(&mut tx, &job.max_attempts(1)).await?;
         tx.commit().await?;
         Ok(run)
     }
@@ -73,25 +86,19 @@ impl Engine {
         sync::last_run(&mut self.store.reader().await?, &actor.company_id, source_id).await
     }
 
-    /// Runs an `sdk.sync` job: a manual run (`run_id`) or the source's schedule (`source_id`).
-    /// A run's own failures are recorded on the run; an error here is the store failing, and
-    /// the job is tried again.
-    pub(crate) async fn sync_job(&self, job: &Job) -> Result<()> {
-        match (
-            job.company_id.clone(),
-            job.payload.get("run_id").and_then(Value::as_str),
-            job.payload.get("source_id").and_then(Value::as_str),
-        ) {
-            (Some(company), Some(run), _) => self.manual_sync(&company, run).await,
-            (Some(company), None, Some(source)) => self.scheduled_sync(&company, source, job).await,
-            _ => Err(Error::Internal(format!("malformed sync job payload {}", job.payload))),
+    /// Runs an `sdk.sync` job. A run's own failures are recorded on the run; an error here is
+    /// the store failing, and the job is tried again.
+    pub(crate) async fn sync_job(&self, job: &Job, payload: SyncJob) -> Result<()> {
+        let company = job.company_id.clone().ok_or_else(|| Error::Internal("a sync job without a company".into()))?;
+        match payload {
+            SyncJob::Manual { run_id } => self.manual_sync(&company, &run_id).await,
+            SyncJob::Scheduled { source_id } => self.scheduled_sync(&company, &source_id, job).await,
         }
     }
 
-    async fn manual_sync(&self, company: &CompanyId, run_id: &str) -> Result<()> {
-        let id = SyncRunId::parse(run_id).map_err(|_| Error::Internal(format!("malformed run id {run_id}")))?;
+    async fn manual_sync(&self, company: &CompanyId, id: &SyncRunId) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        let Some(mut run) = sync::get_run(&mut tx, company, &id).await? else { return Ok(()) };
+        let Some(mut run) = sync::get_run(&mut tx, company, id).await? else { return Ok(()) };
         if run.status == SyncStatus::Running {
             // Claimed again after its lease ran out: the node running it stopped mid-run.
             finish(&mut run, Err("the run was interrupted (its node stopped before it finished)".into()));
@@ -113,16 +120,15 @@ impl Engine {
         self.perform(source, run).await
     }
 
-    async fn scheduled_sync(&self, company: &CompanyId, source_id: &str, job: &Job) -> Result<()> {
-        let source_id =
-            SourceId::parse(source_id).map_err(|_| Error::Internal(format!("malformed source id {source_id}")))?;
+    async fn scheduled_sync(&self, company: &CompanyId, source_id: &SourceId, job: &Job) -> Result<()> {
         let mut tx = self.store.begin().await?;
         // The schedule ends with the source or its connector; adding a base URI again starts a
         // new one.
-        let Some(source) = sources::get(&mut tx, company, &source_id).await?.filter(|s| s.base_uri.is_some()) else {
+        let Some(source) = sources::get(&mut tx, company, source_id).await?.filter(|s| s.base_uri().is_some()) else {
             return Ok(());
         };
-        let next_id = jobs::enqueue(&mut tx, &self.next_scheduled_sync(&source)).await?;
+        let next_id =
+            jobs::enqueue(&mut tx, &self.next_scheduled_sync(&source, &config(&source)?.capabilities)).await?;
         if !sync::pass_schedule(&mut tx, &source.id, &job.id, &next_id).await? {
             // Not the scheduled job (any more): dropping the transaction drops `next` too.
             return Ok(());
@@ -136,7 +142,7 @@ impl Engine {
     }
 
     fn sync_interval(&self, caps: &Capabilities) -> Duration {
-        interval(self.connector.options.sync_interval, caps)
+        interval(self.sdk.connector.options.sync_interval, caps)
     }
 
     /// Runs a started run to its end and records the outcome on it.
@@ -154,6 +160,7 @@ impl Engine {
     async fn synchronise(&self, source: Source, counts: &mut SyncCounts) -> std::result::Result<(), String> {
         let deadline = std::time::Instant::now() + RUN_BUDGET;
         let info = self
+            .sdk
             .connector
             .call(&source, "implementation.info", None)
             .await
@@ -161,7 +168,7 @@ impl Engine {
         counts.signature_mismatches += u64::from(info.signature_mismatch);
         let caps = parse_info(&info.body).map_err(|e| format!("malformed implementation.info answer: {e}"))?;
         let source = self.store_capabilities(&source, caps).await.map_err(|e| e.to_string())?;
-        let caps = source.capabilities.clone();
+        let caps = config(&source).map_err(|e| e.to_string())?.capabilities.clone();
         for collection in LISTED {
             if !caps.declares(collection, "list") || (collection == "threads" && caps.unthreaded()) {
                 continue;
@@ -198,7 +205,7 @@ impl Engine {
                 None => json!({}),
             };
             let reply =
-                self.connector.call(source, &action, Some(&params)).await.map_err(|e: CallError| e.to_string())?;
+                self.sdk.connector.call(source, &action, Some(&params)).await.map_err(|e: CallError| e.to_string())?;
             counts.signature_mismatches += u64::from(reply.signature_mismatch);
             let items = match reply.body {
                 Value::Array(items) => items,
@@ -212,9 +219,10 @@ impl Engine {
             counts.fetched += items.len() as u64;
             // Newest first: the first item with an id is where the next page starts.
             let newest = items.iter().find_map(|i| i.as_object().and_then(|o| objects::id(o, "id").ok().flatten()));
+            let caps = &config(source).map_err(|e| e.to_string())?.capabilities;
             let mut commands = Vec::with_capacity(items.len());
             for item in &items {
-                match item.as_object().map(|o| objects::parse_item(collection, o, &source.capabilities)) {
+                match item.as_object().map(|o| objects::parse_item(collection, o, caps)) {
                     Some(Ok(command)) => commands.push(command),
                     _ => counts.skipped += 1,
                 }
@@ -276,7 +284,8 @@ impl Engine {
     /// Makes sure a polled source has a scheduled sync job. Called wherever a source may have
     /// gained a base URI.
     pub(crate) async fn ensure_schedule(&self, tx: &mut Tx<'_>, source: &Source) -> Result<()> {
-        if source.kind != SourceKind::Sdk || source.base_uri.is_none() {
+        let Ok(sdk) = config(source) else { return Ok(()) };
+        if sdk.base_uri.is_none() {
             return Ok(());
         }
         if let Some(current) = sync::scheduled_job_for_update(tx, &source.id).await?
@@ -286,16 +295,39 @@ impl Engine {
         }
         // The first run waits one interval too: `POST /v1/sources/{id}/sync` is the way to
         // synchronise at once, and a run started by each save would race with it.
-        let job = jobs::enqueue(tx, &self.next_scheduled_sync(source)).await?;
+        let job = jobs::enqueue(tx, &self.next_scheduled_sync(source, &sdk.capabilities)).await?;
         sync::set_scheduled_job(tx, &source.company_id, &source.id, &job).await
     }
 
     /// The source's next scheduled sync job, one interval from now.
-    fn next_scheduled_sync(&self, source: &Source) -> NewJob {
-        NewJob::new(SYNC_JOB, json!({"source_id": source.id}))
+    fn next_scheduled_sync(&self, source: &Source, caps: &Capabilities) -> NewJob {
+        NewJob::of(&SyncJob::Scheduled { source_id: source.id.clone() })
             .for_company(source.company_id.clone())
-            .max_attempts(3)
-            .run_at(Timestamp::now().plus(self.sync_interval(&source.capabilities)))
+            .run_at(Timestamp::now().plus(self.sync_interval(caps)))
+    }
+
+    /// Records what the connector declared in `implementation.info`, keeping any change an
+    /// administrator made meanwhile to the rest of the source.
+    async fn store_capabilities(&self, source: &Source, capabilities: Capabilities) -> Result<Source> {
+        // Capabilities rarely change: no write transaction on every run to find that out.
+        if config(source)?.capabilities == capabilities {
+            return Ok(source.clone());
+        }
+        let mut tx = self.store.begin().await?;
+        let mut current = sources::get_for_update(&mut tx, &source.company_id, &source.id)
+            .await?
+            .ok_or(Error::NotFound(Resource::Source))?;
+        let SourceConfig::Sdk(sdk) = &mut current.config;
+        if sdk.capabilities == capabilities {
+            return Ok(current);
+        }
+        sdk.capabilities = capabilities;
+        current.updated_at = Timestamp::now();
+        sources::update(&mut tx, &current).await?;
+        events::append(&mut tx, &source.company_id, vec![Event::SourceUpdated((&current).into())]);
+        tx.commit().await?;
+        self.source_changed(&source.id);
+        Ok(current)
     }
 }
 
@@ -310,7 +342,7 @@ pub(crate) async fn import_in(tx: &mut Tx<'_>, source: &Source, commands: &[Comm
             Ok(_) => {}
             // Refused items (an unknown in_reply_to_id, invalid structured content) changed
             // nothing and are skipped like items missing a field.
-            Err(e) if crate::sdk::writer::refuses_only_the_call(&e) => refused += 1,
+            Err(e) if super::writer::refuses_only_the_call(&e) => refused += 1,
             Err(e) => return Err(e),
         }
     }

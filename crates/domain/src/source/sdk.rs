@@ -1,6 +1,7 @@
-//! A channel that customer conversations come from. For `sdk` sources, a connector speaking the
-//! Channel SDK protocol: Switchboard polls it at its base URI and it pushes to the Send API, each
-//! direction signed with the source's access token.
+//! The configuration of a Channel SDK source: the connector's base URI (where Switchboard polls
+//! it; none for a connector that only pushes), the access token that signs requests both ways,
+//! what the connector declared it implements, and how requests to it are written. What the
+//! protocol's collections and options mean is the SDK channel's business (`engine::channels::sdk`).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -9,26 +10,48 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{CompanyId, Error, Result, SourceId, Timestamp};
+use crate::Result;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SourceKind {
-    Sdk,
+#[derive(Debug, Clone, PartialEq)]
+pub struct SdkConfig {
+    /// Where the connector listens; `None` for a connector that only pushes (Send API).
+    pub base_uri: Option<String>,
+    pub access_token: AccessToken,
+    pub capabilities: Capabilities,
+    pub settings: SdkSettings,
 }
 
-impl SourceKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Sdk => "sdk",
-        }
+impl SdkConfig {
+    /// A new source's configuration: `setup` and a fresh access token.
+    pub fn new(setup: SdkSetup) -> Self {
+        let SdkSetup { base_uri, capabilities, settings } = setup;
+        Self { base_uri, access_token: AccessToken::generate(), capabilities, settings }
     }
 
-    pub fn parse(s: &str) -> Result<Self> {
-        match s {
-            "sdk" => Ok(SourceKind::Sdk),
-            other => Err(Error::invalid(format!("unknown source kind '{other}' (supported: sdk)"))),
+    /// This configuration with `setup` written over it; the access token stays.
+    pub fn with(&self, setup: SdkSetup) -> Self {
+        let SdkSetup { base_uri, capabilities, settings } = setup;
+        Self { base_uri, access_token: self.access_token.clone(), capabilities, settings }
+    }
+
+    pub fn setup(&self) -> SdkSetup {
+        SdkSetup { base_uri: self.base_uri.clone(), capabilities: self.capabilities.clone(), settings: self.settings }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        match &self.base_uri {
+            Some(uri) => super::validate_http_url("base_uri", uri),
+            None => Ok(()),
         }
     }
+}
+
+/// What an administrator sets of an SDK source (all of it but the access token).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SdkSetup {
+    pub base_uri: Option<String>,
+    pub capabilities: Capabilities,
+    pub settings: SdkSettings,
 }
 
 /// The shared secret of a source: it signs requests in both directions. Unlike API keys it must
@@ -58,27 +81,6 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-/// Every option the Channel SDK documents (spec §3.2).
-pub const KNOWN_OPTIONS: &[&str] = &[
-    "messages.unthreaded",
-    "messages.no_title",
-    "private_messages.no_title",
-    "threads.no_content",
-    "messages.text",
-    "messages.html",
-    "private_messages.text",
-    "private_messages.html",
-    "threads.text",
-    "threads.html",
-    "messages.allow_survey",
-    "view.messaging",
-    "messaging.typing_indicator",
-    "messaging.queuing_update",
-    "messages.attachments",
-    "private_messages.attachments",
-    "threads.attachments",
-];
-
 /// What a connector declared it implements (`implementation.info`): operations per collection,
 /// options, and labels of custom actions.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -95,16 +97,6 @@ impl Capabilities {
 
     pub fn declares(&self, collection: &str, operation: &str) -> bool {
         self.objects.get(collection).is_some_and(|ops| ops.iter().any(|o| o == operation))
-    }
-
-    /// Messages have no threads: conversations are linked by `in_reply_to_id`.
-    pub fn unthreaded(&self) -> bool {
-        self.has_option("messages.unthreaded")
-    }
-
-    /// Threads are structure only: just `id` and `title` are parsed.
-    pub fn threads_no_content(&self) -> bool {
-        self.has_option("threads.no_content")
     }
 }
 
@@ -154,40 +146,6 @@ pub enum ResponseSignature {
     Off,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Source {
-    pub id: SourceId,
-    pub company_id: CompanyId,
-    pub name: String,
-    pub kind: SourceKind,
-    /// Where the connector listens; `None` for a connector that only pushes (Send API).
-    pub base_uri: Option<String>,
-    pub access_token: AccessToken,
-    pub capabilities: Capabilities,
-    pub settings: SdkSettings,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-impl Source {
-    pub fn validate(&self) -> Result<()> {
-        crate::company::validate_name("name", &self.name)?;
-        if let Some(uri) = &self.base_uri {
-            validate_http_url("base_uri", uri)?;
-        }
-        Ok(())
-    }
-}
-
-/// An absolute http(s) URL with a host.
-pub fn validate_http_url(field: &str, url: &str) -> Result<()> {
-    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(r) if !r.is_empty() && !r.starts_with('/') && !url.chars().any(char::is_whitespace) => Ok(()),
-        _ => Err(Error::invalid(format!("'{field}' must be an absolute http:// or https:// URL, got '{url}'"))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,14 +157,5 @@ mod tests {
         assert!(t.expose().chars().all(|c| c.is_ascii_alphanumeric()));
         assert_eq!(format!("{t:?}"), "AccessToken(***)");
         assert_ne!(t, AccessToken::generate());
-    }
-
-    #[test]
-    fn base_uris_must_be_absolute_http_urls() {
-        assert!(validate_http_url("base_uri", "http://127.0.0.1:9898/").is_ok());
-        assert!(validate_http_url("base_uri", "https://blog.example/?dimelo_smcc_sdk=1").is_ok());
-        for bad in ["ftp://x", "http://", "127.0.0.1:80", "http:///path", "http://a b"] {
-            assert!(validate_http_url("base_uri", bad).is_err(), "{bad}");
-        }
     }
 }

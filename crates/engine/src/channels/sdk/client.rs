@@ -11,7 +11,8 @@ use std::time::Duration;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use switchboard_domain::source::{JsonEscaping, ResponseSignature, SdkSettings, SignatureIn, Source};
+use switchboard_domain::source::Source;
+use switchboard_domain::source::sdk::{JsonEscaping, ResponseSignature, SdkSettings, SignatureIn};
 
 use super::signing;
 
@@ -140,24 +141,26 @@ pub struct Connector {
 }
 
 impl Connector {
-    pub fn new(options: SdkOptions) -> Self {
+    /// Fails when no HTTP client can be built (no TLS roots): at start-up, not at the first call.
+    pub fn new(options: SdkOptions) -> switchboard_domain::Result<Self> {
         // Connectors answer at once or not at all: a redirect is not part of the protocol.
         let http = reqwest::Client::builder()
             .timeout(options.request_timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .expect("the HTTP client builds");
-        Self { http, options, signature_mismatches: Default::default() }
+            .map_err(|e| switchboard_domain::Error::Internal(format!("cannot build the connector HTTP client: {e}")))?;
+        Ok(Self { http, options, signature_mismatches: Default::default() })
     }
 
     /// Sends `action` to the source's connector and checks the answer.
     pub async fn call(&self, source: &Source, action: &str, params: Option<&Value>) -> Result<Reply, CallError> {
+        let config = super::config(source).map_err(|e| CallError::Transport(e.to_string()))?;
         let base =
-            source.base_uri.as_deref().ok_or_else(|| CallError::Transport("the source has no base URI".into()))?;
+            config.base_uri.as_deref().ok_or_else(|| CallError::Transport("the source has no base URI".into()))?;
         let time = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
-        let settings = source.settings;
+        let settings = config.settings;
         let body = encode(action, params, &time, settings.json_escaping);
-        let token = source.access_token.expose();
+        let token = config.access_token.expose();
         let signature = signing::sign(token, &body);
         let mut req = self
             .http

@@ -2,7 +2,8 @@
 //! `carousel`, with their documented limits. The source must declare `view.messaging`.
 
 use serde_json::{Map, Value};
-use switchboard_domain::source::{Capabilities, validate_http_url};
+use switchboard_domain::source::sdk::Capabilities;
+use switchboard_domain::source::validate_http_url;
 use switchboard_domain::{Error, Result};
 
 use super::{invalid_resource, messages};

@@ -6,21 +6,52 @@
 //! `retry: false`, later ones `retry: true`, all with the same `content_id`, so a connector can
 //! recognise an attempt whose answer was lost.
 
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
-use switchboard_domain::conversation::{Content, ContentKind, ExportStatus};
-use switchboard_domain::event::NewEvent;
-use switchboard_domain::job::{Job, JobOutcome, NewJob};
-use switchboard_domain::source::Source;
+use switchboard_domain::conversation::{Content, ContentKind, Export, ExportStatus};
+use switchboard_domain::event::{ContentAction, ContentActionFailed, ContentFailed, ContentSnapshot, Event, Origin};
+use switchboard_domain::job::{Job, JobOutcome, JobPayload, NewJob};
+use switchboard_domain::source::{Source, SourceKind};
 use switchboard_domain::{CompanyId, ContentId, Error, Resource, Result, Timestamp};
 use switchboard_store::{contents, events, identities, jobs, sources, threads};
 
-use crate::conversations::EXPORT_ATTEMPTS;
-use crate::sdk::client::CallError;
-use crate::sdk::objects;
-use crate::sync::import_in;
-use crate::{Actor, Engine, snapshot};
+use super::client::CallError;
+use super::sync::import_in;
+use super::{Protocol, collection, config, objects};
+use crate::{Actor, Engine};
 
-pub const ACTION_JOB: &str = "sdk.action";
+/// Attempts at exporting a content or performing an action, in all (the documented budget).
+const ATTEMPTS: i32 = 3;
+
+/// An `sdk.export` job: send an agent's content to its connector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportJob {
+    pub content_id: ContentId,
+}
+
+impl JobPayload for ExportJob {
+    const KIND: &'static str = "sdk.export";
+    const MAX_ATTEMPTS: i32 = ATTEMPTS;
+}
+
+/// An `sdk.action` job: ask the connector to perform `action` on a content.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionJob {
+    pub content_id: ContentId,
+    pub action: String,
+    /// The connector-side id of the user the action is made for.
+    pub user_id: String,
+}
+
+impl JobPayload for ActionJob {
+    const KIND: &'static str = "sdk.action";
+    const MAX_ATTEMPTS: i32 = ATTEMPTS;
+}
+
+/// An agent's content on an SDK source, as its events show it.
+fn snapshot(c: &Content) -> ContentSnapshot {
+    ContentSnapshot::new(c, SourceKind::Sdk, Origin::Agent, false)
+}
 /// Operations that are not per-item actions (spec §3.6); `reply` only gates the UI.
 const NOT_ACTIONS: [&str; 5] = ["create", "list", "show", "reply", "mark_as_read"];
 
@@ -36,8 +67,9 @@ pub struct QueuingUpdate {
 
 impl Engine {
     /// Runs an `sdk.export` job: one attempt at sending an outbound content.
-    pub(crate) async fn export(&self, job: &Job) -> Result<JobOutcome> {
-        let (company, content_id) = job_target(job)?;
+    pub(crate) async fn export(&self, job: &Job, payload: ExportJob) -> Result<JobOutcome> {
+        let company = job_company(job)?;
+        let content_id = payload.content_id;
         let mut r = self.store.reader().await?;
         let Some(content) = contents::get(&mut r, &company, &content_id).await? else {
             return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() });
@@ -51,7 +83,7 @@ impl Engine {
                 .export_failed(&company, &content_id, job.attempts, "the source was deleted".into(), true)
                 .await;
         };
-        if source.base_uri.is_none() {
+        if source.base_uri().is_none() {
             return self
                 .export_failed(
                     &company,
@@ -64,8 +96,8 @@ impl Engine {
         }
         let params = create_params(&mut r, &source, &content, job.attempts > 1).await?;
         drop(r);
-        let action = format!("{}.create", content.kind.collection());
-        let answer = match self.connector.call(&source, &action, Some(&params)).await {
+        let action = format!("{}.create", collection(content.kind));
+        let answer = match self.sdk.connector.call(&source, &action, Some(&params)).await {
             Ok(reply) => match reply.body.as_object().map(|o| objects::id(o, "id")) {
                 Some(Ok(Some(id))) => Ok(id),
                 _ => Err(CallError::Unparsable("the answer has no 'id'".into())),
@@ -75,7 +107,7 @@ impl Engine {
         match answer {
             Ok(foreign_id) => self.exported(&company, &content_id, job.attempts, foreign_id).await,
             Err(e) => {
-                let last = e.is_fatal() || job.attempts >= job.max_attempts.min(EXPORT_ATTEMPTS);
+                let last = e.is_fatal() || job.attempts >= job.max_attempts.min(ATTEMPTS);
                 self.export_failed(&company, &content_id, job.attempts, format!("{action}: {e}"), last).await
             }
         }
@@ -100,11 +132,7 @@ impl Engine {
             format!("exported, but the connector's id '{foreign_id}' already belongs to content {}", other.id)
         });
         content.foreign_id = taken.is_none().then(|| foreign_id.clone());
-        content.export = Some(switchboard_domain::conversation::Export {
-            status: ExportStatus::Exported,
-            attempts,
-            last_error: note,
-        });
+        content.export = Some(Export { status: ExportStatus::Exported, attempts, last_error: note });
         content.updated_at = Timestamp::now();
         contents::update(&mut tx, &content).await?;
         // A new discussion's thread is known to the connector by its opener's id.
@@ -120,11 +148,7 @@ impl Engine {
             thread.updated_at = content.updated_at;
             threads::update(&mut tx, &thread).await?;
         }
-        events::append(
-            &mut tx,
-            company,
-            vec![NewEvent::new("content.exported", snapshot::content(&content, "agent", false))],
-        );
+        events::append(&mut tx, company, vec![Event::ContentExported(snapshot(&content))]);
         tx.commit().await?;
         Ok(JobOutcome::Done)
     }
@@ -140,20 +164,18 @@ impl Engine {
         let mut tx = self.store.begin().await?;
         let Some(mut content) = contents::get(&mut tx, company, id).await? else { return Ok(JobOutcome::Done) };
         let status = if last { ExportStatus::Failed } else { ExportStatus::Pending };
-        content.export =
-            Some(switchboard_domain::conversation::Export { status, attempts, last_error: Some(error.clone()) });
+        content.export = Some(Export { status, attempts, last_error: Some(error.clone()) });
         content.updated_at = Timestamp::now();
         contents::update(&mut tx, &content).await?;
         if last {
-            let mut payload = snapshot::content(&content, "agent", false);
-            payload["error"] = Value::String(error.clone());
-            events::append(&mut tx, company, vec![NewEvent::new("content.export_failed", payload)]);
+            let failed = ContentFailed { content: snapshot(&content), error: error.clone() };
+            events::append(&mut tx, company, vec![Event::ContentExportFailed(failed)]);
         }
         tx.commit().await?;
         Ok(if last {
             JobOutcome::Fatal { error }
         } else {
-            JobOutcome::Failed { error, retry_in: self.connector.options.retry_delay }
+            JobOutcome::Failed { error, retry_in: self.sdk.connector.options.retry_delay }
         })
     }
 
@@ -168,7 +190,7 @@ impl Engine {
     ) -> Result<()> {
         actor.require_admin("perform actions on contents")?;
         if user_id.trim().is_empty() {
-            return Err(Error::invalid("'user_id' must not be empty"));
+            return Err(Error::invalid_field("user_id", "must not be empty"));
         }
         let mut tx = self.store.begin().await?;
         let content =
@@ -176,9 +198,9 @@ impl Engine {
         let source = sources::get(&mut tx, &actor.company_id, &content.source_id)
             .await?
             .ok_or(Error::NotFound(Resource::Source))?;
-        let collection = content.kind.collection();
-        let declared =
-            |a: &str| source.capabilities.declares(collection, a) && content.details.actions.iter().any(|x| x == a);
+        let collection = collection(content.kind);
+        let caps = &config(&source)?.capabilities;
+        let declared = |a: &str| caps.declares(collection, a) && content.details.actions.iter().any(|x| x == a);
         // `delete` and `destroy` are one action under two names: send the connector's.
         let name = match action {
             "delete" | "destroy" => ["delete", "destroy"].into_iter().find(|a| declared(a)),
@@ -193,20 +215,15 @@ impl Engine {
         if content.foreign_id.is_none() {
             return Err(Error::invalid("the content is not synchronised with its source yet"));
         }
-        let payload = json!({"content_id": content.id, "action": name, "user_id": user_id});
-        jobs::enqueue(
-            &mut tx,
-            &NewJob::new(ACTION_JOB, payload).for_company(actor.company_id.clone()).max_attempts(EXPORT_ATTEMPTS),
-        )
-        .await?;
+        let job = ActionJob { content_id: content.id.clone(), action: name.to_owned(), user_id: user_id.to_owned() };
+        jobs::enqueue(&mut tx, &NewJob::of(&job).for_company(actor.company_id.clone())).await?;
         tx.commit().await
     }
 
     /// Runs an `sdk.action` job: one attempt at `<collection>.<action>`.
-    pub(crate) async fn perform_action(&self, job: &Job) -> Result<JobOutcome> {
-        let (company, content_id) = job_target(job)?;
-        let action = job.payload.get("action").and_then(Value::as_str).unwrap_or_default();
-        let user_id = job.payload.get("user_id").and_then(Value::as_str).unwrap_or_default();
+    pub(crate) async fn perform_action(&self, job: &Job, payload: ActionJob) -> Result<JobOutcome> {
+        let company = job_company(job)?;
+        let ActionJob { content_id, action, user_id } = payload;
         let mut r = self.store.reader().await?;
         let Some(content) = contents::get(&mut r, &company, &content_id).await? else {
             return Ok(JobOutcome::Fatal { error: "the content no longer exists".into() });
@@ -216,47 +233,39 @@ impl Engine {
         };
         drop(r);
         let foreign_id = content.foreign_id.clone().unwrap_or_default();
-        let standard = matches!(action, "delete" | "destroy" | "publish" | "unpublish");
-        let params = item_params(&foreign_id, (!standard).then_some(("user_id", user_id)));
-        let name = format!("{}.{action}", content.kind.collection());
-        let result = self.connector.call(&source, &name, Some(&params)).await;
+        let standard = matches!(action.as_str(), "delete" | "destroy" | "publish" | "unpublish");
+        let params = item_params(&foreign_id, (!standard).then_some(("user_id", user_id.as_str())));
+        let name = format!("{}.{action}", collection(content.kind));
+        let result = self.sdk.connector.call(&source, &name, Some(&params)).await;
         let last = result.as_ref().err().is_some_and(|e| e.is_fatal()) || job.attempts >= job.max_attempts;
         if let Ok(reply) = &result {
-            self.import_action_answer(&source, content.kind.collection(), &reply.body).await;
+            self.import_action_answer(&source, collection(content.kind), &reply.body).await;
         }
-        let (kind, error) = match &result {
-            Ok(_) => ("content.action_performed", None),
-            Err(e) if last => ("content.action_failed", Some(format!("{name}: {e}"))),
+        let performed = ContentAction { content: snapshot(&content), action, user_id };
+        let (event, outcome) = match result {
+            Ok(_) => (Event::ContentActionPerformed(performed), JobOutcome::Done),
+            Err(e) if last => {
+                let error = format!("{name}: {e}");
+                let failed = ContentActionFailed { action: performed, error: error.clone() };
+                (Event::ContentActionFailed(failed), JobOutcome::Fatal { error })
+            }
             Err(e) => {
-                return Ok(JobOutcome::Failed {
-                    error: format!("{name}: {e}"),
-                    retry_in: self.connector.options.retry_delay,
-                });
+                let retry_in = self.sdk.connector.options.retry_delay;
+                return Ok(JobOutcome::Failed { error: format!("{name}: {e}"), retry_in });
             }
         };
         let mut tx = self.store.begin().await?;
-        let mut payload = snapshot::content(&content, "agent", false);
-        payload["action"] = Value::String(action.to_owned());
-        payload["user_id"] = Value::String(user_id.to_owned());
-        if let Some(e) = &error {
-            payload["error"] = Value::String(e.clone());
-        }
-        events::append(&mut tx, &company, vec![NewEvent::new(kind, payload)]);
+        events::append(&mut tx, &company, vec![event]);
         tx.commit().await?;
-        Ok(match error {
-            None => JobOutcome::Done,
-            Some(error) => JobOutcome::Fatal { error },
-        })
+        Ok(outcome)
     }
 
     /// An action's answer is the whole item as it now is (new `actions`, a changed body…):
     /// imported like a listed item. Answers that are not a full item (`{"id"}` only) change
     /// nothing, and a failure here does not undo the action the connector performed.
     async fn import_action_answer(&self, source: &Source, collection: &str, answer: &Value) {
-        let Some(Ok(command)) = answer.as_object().map(|o| objects::parse_item(collection, o, &source.capabilities))
-        else {
-            return;
-        };
+        let Ok(caps) = config(source).map(|c| &c.capabilities) else { return };
+        let Some(Ok(command)) = answer.as_object().map(|o| objects::parse_item(collection, o, caps)) else { return };
         let imported = async {
             let mut tx = self.store.begin().await?;
             import_in(&mut tx, source, &[command]).await?;
@@ -271,7 +280,8 @@ impl Engine {
     /// source declares `messaging.queuing_update`; returns whether it was delivered. A failure
     /// is logged and otherwise ignored: it must never hold up routing or synchronisation.
     pub async fn queuing_update(&self, source: &Source, update: &QueuingUpdate) -> bool {
-        if !source.capabilities.has_option("messaging.queuing_update") || source.base_uri.is_none() {
+        let Ok(sdk) = config(source) else { return false };
+        if !sdk.capabilities.has_option("messaging.queuing_update") || sdk.base_uri.is_none() {
             return false;
         }
         let mut params = Map::new();
@@ -283,7 +293,7 @@ impl Engine {
         if let Some(r) = &update.in_reply_to_id {
             params.insert("in_reply_to_id".into(), json!(r));
         }
-        match self.connector.call(source, "messaging.queuing_update", Some(&Value::Object(params))).await {
+        match self.sdk.connector.call(source, "messaging.queuing_update", Some(&Value::Object(params))).await {
             Ok(_) => true,
             Err(e) => {
                 tracing::warn!(source = %source.id, error = %e, "messaging.queuing_update was not delivered");
@@ -293,15 +303,8 @@ impl Engine {
     }
 }
 
-fn job_target(job: &Job) -> Result<(CompanyId, ContentId)> {
-    let company = job.company_id.clone().ok_or_else(|| Error::Internal("an export job without a company".into()))?;
-    let id = job
-        .payload
-        .get("content_id")
-        .and_then(Value::as_str)
-        .and_then(|s| ContentId::parse(s).ok())
-        .ok_or_else(|| Error::Internal(format!("malformed job payload {}", job.payload)))?;
-    Ok((company, id))
+fn job_company(job: &Job) -> Result<CompanyId> {
+    job.company_id.clone().ok_or_else(|| Error::Internal(format!("a {} job without a company", job.kind)))
 }
 
 /// The params of a request about one item (`id`, plus `user_id` for custom actions).
@@ -354,7 +357,7 @@ async fn create_params(
                         json!(identities::get(r, &c.company_id, recipient).await?.map(|i| i.foreign_id)),
                     );
                 }
-            } else if !source.capabilities.unthreaded() {
+            } else if !config(source)?.capabilities.unthreaded() {
                 put("thread_id", json!(threads::get(r, &c.thread_id).await?.and_then(|t| t.foreign_id)));
             }
         }

@@ -14,12 +14,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use switchboard_domain::event::Origin;
 use switchboard_domain::source::Source;
 use switchboard_domain::{Error, Result};
 use switchboard_store::{Backend, HeldWriter, Store};
 use tokio::sync::{Mutex, mpsc, oneshot};
 
-use super::ingest::{Batch, Origin, Outcome};
+use super::ingest::{Batch, Outcome};
 use super::objects::Command;
 
 /// Most calls applied in one transaction.
@@ -123,7 +124,11 @@ async fn apply_with_retries(
 pub(crate) fn refuses_only_the_call(e: &Error) -> bool {
     matches!(
         e,
-        Error::Invalid(_) | Error::RateLimited(_) | Error::NotFound(_) | Error::Forbidden(_) | Error::Unauthenticated
+        Error::Invalid { .. }
+            | Error::RateLimited(_)
+            | Error::NotFound(_)
+            | Error::Forbidden(_)
+            | Error::Unauthenticated
     )
 }
 

@@ -7,21 +7,22 @@
 //! their new contents are inserted together when the batch finishes, so a message that joins a
 //! known thread costs no statement of its own.
 
-use std::collections::{HashMap, HashSet};
+mod lookups;
+
 use std::time::Duration;
 
-use serde_json::json;
 use switchboard_domain::conversation::{
     Content, ContentDetails, ContentKind, Direction, Identity, IdentityProfile, Thread, ThreadDetails,
 };
-use switchboard_domain::event::NewEvent;
+use switchboard_domain::event::{ContentSnapshot, Event, Origin, Typing};
 use switchboard_domain::source::Source;
-use switchboard_domain::{CompanyId, ContentId, Error, IdentityId, Result, SourceId, ThreadId, Timestamp};
+use switchboard_domain::{CompanyId, ContentId, Error, IdentityId, Result, ThreadId, Timestamp};
 use switchboard_store::{Tx, contents, events, identities, threads, typing};
+
+use lookups::Lookups;
 
 use super::objects::{Command, InboundContent, InboundOpener, InboundThread, InboundUser, TypingTarget};
 use super::{invalid_resource, messages};
-use crate::snapshot;
 
 /// One `typing.start` per conversation in this window (a `typing.stop` ends it early).
 pub const TYPING_WINDOW: Duration = Duration::from_secs(2);
@@ -30,22 +31,6 @@ pub const TYPING_WINDOW: Duration = Duration::from_secs(2);
 /// is looked up as, in this order.
 const ANY_KIND: [ContentKind; 3] = [ContentKind::Message, ContentKind::PrivateMessage, ContentKind::ThreadOpener];
 
-/// How an item reached Switchboard; events carry it as `created_from`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    SendApi,
-    Synchronizer,
-}
-
-impl Origin {
-    fn as_str(self) -> &'static str {
-        match self {
-            Origin::SendApi => "send_api",
-            Origin::Synchronizer => "synchronizer",
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     Created,
@@ -53,182 +38,12 @@ pub enum Outcome {
     Unchanged,
 }
 
-type Key = (SourceId, String);
-
-/// The rows one transaction's commands look up by foreign id, read in bulk before they run and
-/// kept current as they write (a later command sees what an earlier one created). Only valid
-/// for the transaction it was filled in.
-#[derive(Default)]
-struct Lookups {
-    identities: HashMap<Key, Option<Identity>>,
-    threads: HashMap<Key, Option<Thread>>,
-    /// Threads known to have contents: the next content of any other thread is its first.
-    active: HashSet<ThreadId>,
-    /// Every content with the foreign id, whatever its kind.
-    contents: HashMap<Key, Vec<Content>>,
-    /// New contents, inserted when the batch finishes.
-    pending: Vec<Content>,
-}
-
-impl Lookups {
-    /// Reads what `commands` will look up, a few queries per source.
-    async fn prefetch(tx: &mut Tx<'_>, commands: &[(&Source, &Command)]) -> Result<Self> {
-        /// Foreign ids to read for one source: identities, threads, contents.
-        #[derive(Default)]
-        struct Wanted<'a> {
-            ids: HashSet<&'a str>,
-            threads: HashSet<&'a str>,
-            contents: HashSet<&'a str>,
-        }
-        let mut wanted: HashMap<&SourceId, Wanted<'_>> = HashMap::new();
-        for (source, command) in commands {
-            let Wanted { ids, threads, contents } = wanted.entry(&source.id).or_default();
-            match command {
-                Command::Content(c) => {
-                    contents.insert(&c.foreign_id);
-                    ids.insert(&c.author.foreign_id);
-                    ids.extend(c.recipient.as_ref().map(|r| r.foreign_id.as_str()));
-                    threads.extend(c.thread_foreign_id.as_deref());
-                    contents.extend(c.in_reply_to.as_deref());
-                }
-                Command::Thread(t) => {
-                    threads.insert(&t.foreign_id);
-                    contents.insert(&t.foreign_id);
-                    ids.extend(t.opener.as_ref().map(|o| o.author.foreign_id.as_str()));
-                }
-                Command::User(u) => {
-                    ids.insert(&u.foreign_id);
-                }
-                Command::MarkAsRead { foreign_id }
-                | Command::TypingStart { target: TypingTarget::InReplyTo(foreign_id), .. }
-                | Command::TypingStop { target: TypingTarget::InReplyTo(foreign_id) } => {
-                    contents.insert(foreign_id);
-                }
-                Command::TypingStart { target: TypingTarget::Thread(f), .. }
-                | Command::TypingStop { target: TypingTarget::Thread(f) } => {
-                    threads.insert(f);
-                }
-            }
-        }
-        let mut l = Lookups::default();
-        for (source, Wanted { ids, threads, contents }) in wanted {
-            let key = |f: &str| (source.clone(), f.to_owned());
-            let ids: Vec<&str> = ids.into_iter().collect();
-            if !ids.is_empty() {
-                l.identities.extend(ids.iter().map(|f| (key(f), None)));
-                for i in identities::get_many_by_foreign(tx, source, &ids).await? {
-                    l.identities.insert(key(&i.foreign_id), Some(i));
-                }
-            }
-            let threads: Vec<&str> = threads.into_iter().collect();
-            if !threads.is_empty() {
-                l.threads.extend(threads.iter().map(|f| (key(f), None)));
-                for (t, has_contents) in threads::get_many_by_foreign_with_activity(tx, source, &threads).await? {
-                    if has_contents {
-                        l.active.insert(t.id.clone());
-                    }
-                    if let Some(f) = t.foreign_id.clone() {
-                        l.threads.insert(key(&f), Some(t));
-                    }
-                }
-            }
-            let contents: Vec<&str> = contents.into_iter().collect();
-            if !contents.is_empty() {
-                l.contents.extend(contents.iter().map(|f| (key(f), Vec::new())));
-                for c in contents::get_many_by_foreign(tx, source, &contents).await? {
-                    if let Some(f) = c.foreign_id.clone() {
-                        l.contents.entry(key(&f)).or_default().push(c);
-                    }
-                }
-            }
-        }
-        Ok(l)
-    }
-
-    async fn identity(&mut self, tx: &mut Tx<'_>, source: &SourceId, foreign_id: &str) -> Result<Option<Identity>> {
-        let key = (source.clone(), foreign_id.to_owned());
-        if let Some(known) = self.identities.get(&key) {
-            return Ok(known.clone());
-        }
-        let found = identities::get_many_by_foreign(tx, source, &[foreign_id]).await?.pop();
-        self.identities.insert(key, found.clone());
-        Ok(found)
-    }
-
-    async fn thread(&mut self, tx: &mut Tx<'_>, source: &SourceId, foreign_id: &str) -> Result<Option<Thread>> {
-        let key = (source.clone(), foreign_id.to_owned());
-        if let Some(known) = self.threads.get(&key) {
-            return Ok(known.clone());
-        }
-        let found = threads::get_many_by_foreign_with_activity(tx, source, &[foreign_id]).await?.pop();
-        if let Some((t, true)) = &found {
-            self.active.insert(t.id.clone());
-        }
-        let found = found.map(|(t, _)| t);
-        self.threads.insert(key, found.clone());
-        Ok(found)
-    }
-
-    /// The content with this foreign id, preferring the kinds in `preference` order
-    /// (connectors' collections may reuse ids).
-    async fn content(
-        &mut self,
-        tx: &mut Tx<'_>,
-        source: &SourceId,
-        foreign_id: &str,
-        preference: &[ContentKind],
-    ) -> Result<Option<Content>> {
-        let key = (source.clone(), foreign_id.to_owned());
-        if !self.contents.contains_key(&key) {
-            let found = contents::get_many_by_foreign(tx, source, &[foreign_id]).await?;
-            self.contents.insert(key.clone(), found);
-        }
-        let mut found = self.contents.get(&key).cloned().unwrap_or_default();
-        found.sort_by_key(|c| preference.iter().position(|k| *k == c.kind).unwrap_or(usize::MAX));
-        Ok(found.into_iter().next())
-    }
-
-    fn saw_identity(&mut self, i: &Identity) {
-        self.identities.insert((i.source_id.clone(), i.foreign_id.clone()), Some(i.clone()));
-    }
-
-    fn saw_thread(&mut self, t: &Thread) {
-        if let Some(f) = &t.foreign_id {
-            self.threads.insert((t.source_id.clone(), f.clone()), Some(t.clone()));
-        }
-    }
-
-    fn queue_insert(&mut self, c: Content) {
-        self.saw_content(&c);
-        self.pending.push(c);
-    }
-
-    /// Writes a changed content: in place if it is still waiting for the batch's insert.
-    async fn update_content(&mut self, tx: &mut Tx<'_>, c: &Content) -> Result<()> {
-        match self.pending.iter_mut().find(|p| p.id == c.id) {
-            Some(p) => *p = c.clone(),
-            None => contents::update(tx, c).await?,
-        }
-        self.saw_content(c);
-        Ok(())
-    }
-
-    fn saw_content(&mut self, c: &Content) {
-        self.active.insert(c.thread_id.clone());
-        if let Some(f) = &c.foreign_id {
-            let same = self.contents.entry((c.source_id.clone(), f.clone())).or_default();
-            same.retain(|x| x.kind != c.kind);
-            same.push(c.clone());
-        }
-    }
-}
-
 /// Commands applied together in one transaction. Nothing reaches the transaction's event log
 /// until [`Batch::finish`], which also inserts the batch's new contents.
 pub struct Batch<'t, 'c> {
     tx: &'t mut Tx<'c>,
     lookups: Lookups,
-    events: Vec<(CompanyId, Vec<NewEvent>)>,
+    events: Vec<(CompanyId, Vec<Event>)>,
 }
 
 impl<'t, 'c> Batch<'t, 'c> {
@@ -277,11 +92,15 @@ struct Ctx<'a> {
     source: &'a Source,
     origin: Origin,
     now: Timestamp,
-    events: Vec<NewEvent>,
+    events: Vec<Event>,
     lookups: &'a mut Lookups,
 }
 
 impl Ctx<'_> {
+    fn snapshot(&self, c: &Content, first_in_thread: bool) -> ContentSnapshot {
+        ContentSnapshot::new(c, self.source.kind(), self.origin, first_in_thread)
+    }
+
     /// Creates the identity, or brings `existing` up to date with what this import says.
     async fn save_identity(
         &mut self,
@@ -298,7 +117,7 @@ impl Ctx<'_> {
                 identity.updated_at = self.now;
                 identities::update_profile(tx, &identity).await?;
                 self.lookups.saw_identity(&identity);
-                self.events.push(NewEvent::new("identity.updated", snapshot::identity(&identity)));
+                self.events.push(Event::IdentityUpdated((&identity).into()));
                 return Ok((identity, Outcome::Updated));
             }
             let mut profile = IdentityProfile::default();
@@ -314,7 +133,7 @@ impl Ctx<'_> {
             };
             if identities::insert(tx, &identity).await? {
                 self.lookups.saw_identity(&identity);
-                self.events.push(NewEvent::new("identity.created", snapshot::identity(&identity)));
+                self.events.push(Event::IdentityCreated((&identity).into()));
                 return Ok((identity, Outcome::Created));
             }
             // Another node imported it between our read and our insert: merge into theirs.
@@ -342,7 +161,7 @@ impl Ctx<'_> {
         };
         if threads::insert(tx, &thread).await? {
             self.lookups.saw_thread(&thread);
-            self.events.push(NewEvent::new("thread.created", snapshot::thread(&thread)));
+            self.events.push(Event::ThreadCreated((&thread).into()));
             Ok(Some(thread))
         } else {
             Ok(None)
@@ -441,10 +260,7 @@ impl Ctx<'_> {
         let existing = match self.lookups.content(tx, &self.source.id, foreign_id, &[content.kind]).await? {
             Some(c) if c.kind == content.kind => c,
             _ => {
-                self.events.push(NewEvent::new(
-                    "content.imported",
-                    snapshot::content(&content, self.origin.as_str(), first_in_thread),
-                ));
+                self.events.push(Event::ContentImported(self.snapshot(&content, first_in_thread)));
                 self.lookups.queue_insert(content);
                 return Ok(Outcome::Created);
             }
@@ -466,7 +282,7 @@ impl Ctx<'_> {
         }
         let updated = Content { updated_at: self.now, ..updated };
         self.lookups.update_content(tx, &updated).await?;
-        self.events.push(NewEvent::new("content.updated", snapshot::content(&updated, self.origin.as_str(), false)));
+        self.events.push(Event::ContentUpdated(self.snapshot(&updated, false)));
         Ok(Outcome::Updated)
     }
 
@@ -491,7 +307,7 @@ impl Ctx<'_> {
                     thread.updated_at = self.now;
                     threads::update(tx, &thread).await?;
                     self.lookups.saw_thread(&thread);
-                    self.events.push(NewEvent::new("thread.updated", snapshot::thread(&thread)));
+                    self.events.push(Event::ThreadUpdated((&thread).into()));
                     (thread, Outcome::Updated)
                 }
             }
@@ -564,10 +380,7 @@ impl Ctx<'_> {
         content.read = true;
         content.updated_at = self.now;
         self.lookups.update_content(tx, &content).await?;
-        self.events.push(NewEvent::new(
-            "content.read",
-            json!({"id": content.id, "source_id": content.source_id, "thread_id": content.thread_id, "foreign_id": content.foreign_id}),
-        ));
+        self.events.push(Event::ContentRead((&content).into()));
         Ok(Outcome::Updated)
     }
 
@@ -595,18 +408,21 @@ impl Ctx<'_> {
                 }
             }
         };
-        let payload = json!({"source_id": self.source.id, "thread_id": thread_id, "thread_foreign_id": thread_foreign_id, "in_reply_to_id": in_reply_to, "preview": preview});
-        match preview {
-            Some(_) => {
-                if !typing::try_start(tx, &self.source.id, &key, self.now, TYPING_WINDOW).await? {
-                    return Err(Error::RateLimited(messages::TOO_MANY_TYPING.into()));
-                }
-                self.events.push(NewEvent::new("typing.started", payload));
+        let typing = Typing {
+            source_id: self.source.id.clone(),
+            thread_id,
+            thread_foreign_id,
+            in_reply_to_id: in_reply_to,
+            preview,
+        };
+        if typing.preview.is_some() {
+            if !typing::try_start(tx, &self.source.id, &key, self.now, TYPING_WINDOW).await? {
+                return Err(Error::RateLimited(messages::TOO_MANY_TYPING.into()));
             }
-            None => {
-                typing::stop(tx, &self.source.id, &key).await?;
-                self.events.push(NewEvent::new("typing.stopped", payload));
-            }
+            self.events.push(Event::TypingStarted(typing));
+        } else {
+            typing::stop(tx, &self.source.id, &key).await?;
+            self.events.push(Event::TypingStopped(typing));
         }
         Ok(Outcome::Unchanged)
     }

@@ -30,7 +30,7 @@ impl BenchServer {
         let Some(db) = runtime.block_on(TestDb::create(backend)) else { return Ok(None) };
         let config = Config {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-            database_url: db.url.clone(),
+            database_url: db.url.clone().into(),
             database_max_connections: 16,
             log_level: "warn".into(),
             ..Config::default()

@@ -55,7 +55,7 @@ impl From<CreatedCompany> for Tenant {
     fn from(c: CreatedCompany) -> Self {
         Tenant {
             id: c.company.id.to_string(),
-            key: c.api_key,
+            key: c.api_key.expose().to_owned(),
             primary_user_id: c.primary_user.id.to_string(),
             main_location_id: c.main_location.id.to_string(),
         }
@@ -96,7 +96,7 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
     let sdk = SdkConfig { request_timeout_ms: 10_000, retry_delay_ms: 0, sync_interval_secs: 3600 };
     let mut config = Config {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
-        database_url: db.url.clone(),
+        database_url: db.url.clone().into(),
         database_max_connections: 8,
         sdk,
         webhooks: test_webhooks(),
@@ -164,6 +164,12 @@ impl TestApp {
             .unwrap();
         assert_eq!(res.status(), 201, "adding a user");
         res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Runs every job that is due, and those they queue, until none is; returns how many ran.
+    /// For servers without job workers (`e2e! { jobs: drained; … }`).
+    pub async fn drain_jobs(&self) -> usize {
+        self.engine.drain_jobs().await.expect("the due jobs run")
     }
 
     /// Stops the server gracefully. A server that does not stop within a minute fails the
@@ -298,10 +304,15 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, detail_part: &s
 }
 
 /// Declares each test once per backend (`mod name { fn sqlite; fn postgres }`), given a
-/// running [`TestApp`] on a fresh database.
+/// running [`TestApp`] on a fresh database. Starting the block with `jobs: drained;` runs the
+/// server without job workers: the tests run due jobs themselves with
+/// [`TestApp::drain_jobs`], and never wait for them.
 #[macro_export]
 macro_rules! e2e {
-    ($(async fn $name:ident($app:ident: &TestApp) $body:block)*) => {$(
+    (jobs: drained; $($tests:tt)*) => {
+        $crate::e2e!(@with |config| config.jobs.workers = 0; $($tests)*);
+    };
+    (@with $configure:expr; $(async fn $name:ident($app:ident: &TestApp) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -310,26 +321,29 @@ macro_rules! e2e {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                $crate::run($crate::Backend::Sqlite, |app| async move { body(&app).await; app }).await;
+                $crate::run($crate::Backend::Sqlite, $configure, |app| async move { body(&app).await; app }).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                $crate::run($crate::Backend::Postgres, |app| async move { body(&app).await; app }).await;
+                $crate::run($crate::Backend::Postgres, $configure, |app| async move { body(&app).await; app }).await;
             }
         }
     )*};
+    ($($tests:tt)*) => {
+        $crate::e2e!(@with |_| {}; $($tests)*);
+    };
 }
 
-/// Runs `test` against a server on a fresh database of `backend`, then stops the server and
-/// drops the database.
-pub async fn run<F, Fut>(backend: Backend, test: F)
+/// Runs `test` against a server, configured by `configure`, on a fresh database of `backend`;
+/// then stops the server and drops the database.
+pub async fn run<F, Fut>(backend: Backend, configure: impl FnOnce(&mut Config), test: F)
 where
     F: FnOnce(TestApp) -> Fut,
     Fut: std::future::Future<Output = TestApp>,
 {
     switchboard_store::testing::with_db(backend, |db| async move {
-        let app = spawn_app(&db).await;
+        let app = spawn_app_with(&db, configure).await;
         test(app).await.stop().await;
         db
     })

@@ -59,7 +59,7 @@ fn main() -> anyhow::Result<()> {
             println!("{name}: skipped (SWITCHBOARD_TEST_POSTGRES_URL is not set)");
             continue;
         };
-        let actor = server.block_on(server.engine.authenticate(&server.company.api_key, &UserRef::Primary))?;
+        let actor = server.block_on(server.engine.authenticate(server.company.api_key.expose(), &UserRef::Primary))?;
         let capabilities = Capabilities {
             objects: [("messages".to_owned(), vec!["create".to_owned()])].into(),
             ..Capabilities::default()

@@ -4,6 +4,7 @@ use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use switchboard_domain::{Error, Result};
 use switchboard_engine::auth::UserRef;
+use switchboard_engine::{Actor, Engine};
 
 /// Whether a facade requires `X-User-Id` or acts as the owner without it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,7 +15,7 @@ pub(crate) enum UserHeader {
 
 /// The API key of `Authorization: Bearer <key>` (scheme case-insensitive) and the user named by
 /// `X-User-Id`. Anything missing or malformed is `Unauthenticated`.
-pub(crate) fn key_and_user(headers: &HeaderMap, user_header: UserHeader) -> Result<(&str, UserRef)> {
+fn key_and_user(headers: &HeaderMap, user_header: UserHeader) -> Result<(&str, UserRef)> {
     let value = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()).ok_or(Error::Unauthenticated)?;
     let (scheme, key) = value.split_once(' ').ok_or(Error::Unauthenticated)?;
     let key = key.trim();
@@ -27,4 +28,13 @@ pub(crate) fn key_and_user(headers: &HeaderMap, user_header: UserHeader) -> Resu
         (None, UserHeader::Required) => return Err(Error::Unauthenticated),
     };
     Ok((key, user))
+}
+
+/// The caller of a request, by its API key and user; the caller's company is then named on the
+/// request's span, so that every log line of the request carries it.
+pub(crate) async fn authenticate(engine: &Engine, headers: &HeaderMap, user_header: UserHeader) -> Result<Actor> {
+    let (key, user) = key_and_user(headers, user_header)?;
+    let actor = engine.authenticate(key, &user).await?;
+    tracing::Span::current().record("company", tracing::field::display(&actor.company_id));
+    Ok(actor)
 }

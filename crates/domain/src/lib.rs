@@ -11,6 +11,7 @@ pub mod id;
 pub mod job;
 pub mod location;
 pub mod paging;
+pub mod secret;
 pub mod source;
 pub mod sync;
 pub mod time;

@@ -6,6 +6,8 @@ use std::net::IpAddr;
 use base64::Engine as _;
 use rand::RngCore;
 
+pub use crate::secret::Secret;
+
 use crate::event::Event;
 use crate::{CompanyId, Error, Result, SourceId, SubscriptionId, Timestamp, WebhookDeliveryId, WebhookEndpointId};
 
@@ -70,27 +72,6 @@ impl SigningSecret {
 impl fmt::Debug for SigningSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SigningSecret(***)")
-    }
-}
-
-/// A value that is sent to the receiver but never shown in logs (`X-Dimelo-Secret`, the
-/// verification token).
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(s: String) -> Self {
-        Self(s)
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
     }
 }
 

@@ -1,6 +1,7 @@
 use switchboard_domain::company::{Company, CompanyDetails, CompanyProfile, NewCompany};
 use switchboard_domain::event::{CompanyCreated, Event};
 use switchboard_domain::location::{Location, LocationDetails, MAIN_LOCATION_NAME};
+use switchboard_domain::secret::Secret;
 use switchboard_domain::user::{Role, User, UserProfile};
 use switchboard_domain::{ApiKeyId, CompanyId, Error, LocationId, Resource, Result, Timestamp, UserId};
 use switchboard_store::{Tx, api_keys, companies, events, locations, users};
@@ -15,7 +16,7 @@ pub struct CreatedCompany {
     pub company: Company,
     pub primary_user: User,
     pub main_location: Location,
-    pub api_key: String,
+    pub api_key: Secret,
 }
 
 /// A company as the API shows it, with its derived head count.
@@ -66,6 +67,7 @@ impl Engine {
     }
 
     /// Changes the actor's company to what `change` makes of it, on the locked current row.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn update_company(
         &self,
         actor: &Actor,
@@ -141,5 +143,5 @@ async fn insert_company(tx: &mut Tx<'_>, new: NewCompany) -> Result<CreatedCompa
             Event::LocationCreated((&main_location).into()),
         ],
     );
-    Ok(CreatedCompany { company, primary_user, main_location, api_key })
+    Ok(CreatedCompany { company, primary_user, main_location, api_key: Secret::new(api_key) })
 }

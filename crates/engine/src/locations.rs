@@ -10,6 +10,7 @@ impl Engine {
         locations::list(&mut self.store.reader().await?, &actor.company_id).await
     }
 
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn create_location(&self, actor: &Actor, new: NewLocation) -> Result<Location> {
         actor.require_primary("add locations")?;
         let now = Timestamp::now();
@@ -30,6 +31,7 @@ impl Engine {
     }
 
     /// Changes a location to what `change` makes of it, on the locked current row.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn update_location(
         &self,
         actor: &Actor,
@@ -51,6 +53,7 @@ impl Engine {
     }
 
     /// Deletes a location and returns what it was. A company always keeps at least one.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn delete_location(&self, actor: &Actor, id: &LocationId) -> Result<Location> {
         actor.require_primary("delete locations")?;
         let mut tx = self.store.begin().await?;

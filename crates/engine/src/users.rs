@@ -13,6 +13,7 @@ impl Engine {
         Ok(Paged { items, total: total.max(0) as u64, page })
     }
 
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn create_user(&self, actor: &Actor, new: UserDetails) -> Result<User> {
         actor.require_primary("add users")?;
         let now = Timestamp::now();
@@ -42,6 +43,7 @@ impl Engine {
     /// Changes a user's details to what `change` makes of them, on the locked current row.
     /// Users may change themselves; the primary user may change anyone. The primary user stays
     /// active.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn update_user(
         &self,
         actor: &Actor,
@@ -69,6 +71,7 @@ impl Engine {
     }
 
     /// Deletes a user and returns what it was. Only the primary user may, and not themself.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn delete_user(&self, actor: &Actor, id: &UserId) -> Result<User> {
         actor.require_primary("delete users")?;
         let mut tx = self.store.begin().await?;

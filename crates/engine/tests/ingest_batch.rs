@@ -20,7 +20,7 @@ store_test! {
     async fn a_batch_can_create_read_and_edit_the_same_message(store: Store) {
         let engine = Engine::new(store.clone(), Default::default()).unwrap();
         let created = engine.create_company(NewCompany { name: "Acme".into(), email: None, first_name: None, last_name: None }).await.unwrap();
-        let actor = engine.authenticate(&created.api_key, &UserRef::Primary).await.unwrap();
+        let actor = engine.authenticate(created.api_key.expose(), &UserRef::Primary).await.unwrap();
         let caps = Capabilities { objects: [("messages".to_owned(), vec!["create".to_owned()]), ("status".to_owned(), vec!["mark_as_read".to_owned()])].into(), ..Default::default() };
         let source = engine.create_source(&actor, SourceDetails { name: "s".into(), setup: SourceSetup::Sdk(SdkSetup { base_uri: None, capabilities: caps.clone(), settings: Default::default() }) }).await.unwrap();
 

@@ -20,7 +20,7 @@ pub struct Config {
     /// Address to serve HTTP on.
     pub bind: SocketAddr,
     /// `sqlite://PATH` or `postgres://…`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// PostgreSQL pool size, or the number of SQLite reader connections.
     pub database_max_connections: u32,
     pub log_format: LogFormat,
@@ -30,6 +30,51 @@ pub struct Config {
     pub sdk: SdkConfig,
     pub webhooks: WebhooksConfig,
     pub jobs: JobsConfig,
+}
+
+/// A database URL. It may carry a password, so its `Debug` shows it without one.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(s: &str) -> Self {
+        Self(s.to_owned())
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(s: String) -> Self {
+        Self(s)
+    }
+}
+
+impl PartialEq<&str> for DatabaseUrl {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = match self.0.split_once("://") {
+            Some((scheme, rest)) => match rest.split_once('@') {
+                Some((credentials, host)) => {
+                    let user = credentials.split(':').next().unwrap_or_default();
+                    format!("{scheme}://{user}:***@{host}")
+                }
+                None => self.0.clone(),
+            },
+            None => self.0.clone(),
+        };
+        write!(f, "DatabaseUrl({redacted:?})")
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,7 +184,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            database_url: "sqlite://switchboard.db".into(),
+            database_url: DatabaseUrl::from("sqlite://switchboard.db"),
             database_max_connections: 16,
             log_format: LogFormat::Text,
             log_level: "info".into(),
@@ -380,6 +425,14 @@ mod tests {
         assert!(loaded.config.webhooks.allow_private_targets);
         assert_eq!(loaded.config.webhooks.options().retry_base, std::time::Duration::from_millis(50));
         assert!(!Config::default().webhooks.allow_private_targets);
+    }
+
+    #[test]
+    fn the_database_password_never_shows_in_debug_output() {
+        let c = Config { database_url: DatabaseUrl::from("postgres://sb:hunter2@db:5432/sb"), ..Config::default() };
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("postgres://sb:***@db:5432/sb"), "{printed}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::config::Config;
 /// Connects to the configured database and brings its schema up to date.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let opts = StoreOptions { max_connections: config.database_max_connections, ..StoreOptions::default() };
-    let store = Store::connect(&config.database_url, &opts).await.context("cannot open the database")?;
+    let store = Store::connect(config.database_url.as_str(), &opts).await.context("cannot open the database")?;
     store.migrate().await.context("cannot migrate the database")?;
     Ok(store)
 }

@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
                 serde_json::json!({
                     "company_id": created.company.id,
                     "primary_user_id": created.primary_user.id,
-                    "api_key": created.api_key,
+                    "api_key": created.api_key.expose(),
                 })
             );
             Ok(())
@@ -111,7 +111,9 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
         // Printed, not logged: the key must reach the operator once and never a log store.
         println!(
             "First start: created company \"{}\" company_id={} api_key={} (shown only this once; call the API with 'Authorization: Bearer <api_key>' and 'X-User-Id: primary')",
-            created.company.name, created.company.id, created.api_key
+            created.company.name,
+            created.company.id,
+            created.api_key.expose()
         );
     }
     server.run(shutdown).await

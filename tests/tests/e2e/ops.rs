@@ -7,6 +7,16 @@ e2e! {
         assert_eq!(res.json::<Value>().await.unwrap()["status"], "ok");
     }
 
+    async fn every_answer_carries_a_request_id_and_the_callers_own_is_kept(app: &TestApp) {
+        let res = app.request(Method::GET, "/healthz").header("X-Request-Id", "trace-me-42").send().await.unwrap();
+        assert_eq!(res.headers()["x-request-id"], "trace-me-42");
+        let res = app.ringplan(Method::GET, "/system/company", &app.company.primary()).send().await.unwrap();
+        assert!(!res.headers()["x-request-id"].is_empty());
+        let res = app.request(Method::GET, "/nowhere").send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        assert!(res.headers().contains_key("x-request-id"), "errors carry one too");
+    }
+
     async fn readyz_answers_ready_when_the_database_answers(app: &TestApp) {
         let res = app.request(Method::GET, "/readyz").send().await.unwrap();
         assert_eq!(res.status(), 200);

@@ -32,11 +32,20 @@ async fn sync(app: &TestApp, tenant: &Tenant, source: &TestSource) -> Value {
     assert_eq!(res.status(), 202);
     let run: Value = res.json().await.unwrap();
     assert_eq!(run["status"], "queued");
+    app.drain_jobs().await;
     let path = format!("/v1/sources/{}/syncs/{}", source.id, run["id"].as_str().unwrap());
-    eventually(app, tenant, &path, |r| r["status"] == "succeeded" || r["status"] == "failed").await
+    let run = get(app, tenant, &path).await;
+    assert!(run["status"] == "succeeded" || run["status"] == "failed", "the run is over once its job ran: {run}");
+    run
 }
 
-/// GETs `path` until `done` holds (the work happens in background jobs).
+async fn get(app: &TestApp, tenant: &Tenant, path: &str) -> Value {
+    let res = app.native(Method::GET, path, tenant).send().await.unwrap();
+    assert_eq!(res.status(), 200, "GET {path}");
+    res.json().await.unwrap()
+}
+
+/// GETs `path` until `done` holds (on a server whose background jobs run on a schedule).
 async fn eventually(app: &TestApp, tenant: &Tenant, path: &str, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
@@ -51,8 +60,12 @@ async fn eventually(app: &TestApp, tenant: &Tenant, path: &str, done: impl Fn(&V
     }
 }
 
+/// The content once its export jobs ran: every attempt is due at once (no retry delay in tests).
 async fn export_settled(app: &TestApp, content_id: &str) -> Value {
-    eventually(app, &app.company, &format!("/v1/contents/{content_id}"), |c| c["export_status"] != "pending").await
+    app.drain_jobs().await;
+    let c = get(app, &app.company, &format!("/v1/contents/{content_id}")).await;
+    assert_ne!(c["export_status"], "pending", "{c}");
+    c
 }
 
 fn by_foreign_id<'a>(contents: &'a [Value], id: &str) -> &'a Value {
@@ -75,6 +88,8 @@ async fn reply_to_imported(app: &TestApp, source: &TestSource, connector: &FakeC
 }
 
 e2e! {
+    jobs: drained;
+
     async fn a_sync_imports_each_collection_page_by_page_from_its_since_id(app: &TestApp) {
         let (source, connector) = connected(app, &app.company, info(), json!({})).await;
         let messages: Vec<Value> = (1..=5).rev().map(|i| message(&format!("m{i}"), "t1", &format!("body {i}"))).collect();
@@ -332,11 +347,8 @@ e2e! {
         assert_eq!(act(&m1, "spam").await.unwrap().status(), 202);
         // `delete` reaches a connector that declared `destroy` under its own name.
         assert_eq!(act(&m1, "delete").await.unwrap().status(), 202);
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while app.events(&app.company).await.iter().filter(|e| e.kind == "content.action_performed").count() < 2 {
-            assert!(Instant::now() < deadline, "the actions were never performed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        app.drain_jobs().await;
+        assert_eq!(app.events(&app.company).await.iter().filter(|e| e.kind == "content.action_performed").count(), 2);
         let spam = connector.received("messages.spam");
         assert_eq!(spam.len(), 1);
         assert_eq!(spam[0].params, json!({"id": "m1", "user_id": "agent-7"}));

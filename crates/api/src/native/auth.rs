@@ -4,7 +4,7 @@ use switchboard_engine::Actor;
 
 use super::NativeError;
 use crate::AppState;
-use crate::credentials::{UserHeader, key_and_user};
+use crate::credentials::{UserHeader, authenticate};
 
 /// The authenticated caller: the company's API key, acting as `X-User-Id` (default `primary`).
 pub(crate) struct Caller(pub Actor);
@@ -13,7 +13,6 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = NativeError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, NativeError> {
-        let (key, user) = key_and_user(&parts.headers, UserHeader::DefaultPrimary)?;
-        Ok(Caller(state.engine.authenticate(key, &user).await?))
+        Ok(Caller(authenticate(&state.engine, &parts.headers, UserHeader::DefaultPrimary).await?))
     }
 }

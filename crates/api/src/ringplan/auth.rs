@@ -4,7 +4,7 @@ use switchboard_engine::Actor;
 
 use super::RingPlanError;
 use crate::AppState;
-use crate::credentials::{UserHeader, key_and_user};
+use crate::credentials::{UserHeader, authenticate};
 
 /// The authenticated RingPlan caller: `Authorization: Bearer <key>` and `X-User-Id`.
 pub(crate) struct Caller(pub Actor);
@@ -13,7 +13,6 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = RingPlanError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, RingPlanError> {
-        let (key, user) = key_and_user(&parts.headers, UserHeader::Required)?;
-        Ok(Caller(state.engine.authenticate(key, &user).await?))
+        Ok(Caller(authenticate(&state.engine, &parts.headers, UserHeader::Required).await?))
     }
 }

@@ -135,6 +135,7 @@ async fn starting_seq(tx: &mut Tx<'_>, company: &CompanyId) -> Result<i64> {
 }
 
 impl Engine {
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn create_webhook(&self, actor: &Actor, new: NewWebhook) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;
         if new.events.is_empty() {
@@ -180,6 +181,7 @@ impl Engine {
             .ok_or(Error::NotFound(Resource::Webhook))
     }
 
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn update_webhook(
         &self,
         actor: &Actor,
@@ -235,6 +237,7 @@ impl Engine {
 
     /// Replaces the signing secret; the old one goes on signing (as a second signature) for a
     /// day, so receivers can move to the new one without rejecting deliveries.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn rotate_webhook_secret(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;
         let mut tx = self.store.begin().await?;
@@ -251,6 +254,7 @@ impl Engine {
         Ok(e)
     }
 
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn delete_webhook(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<()> {
         actor.require_admin("manage webhooks")?;
         let mut tx = self.store.begin().await?;
@@ -276,6 +280,7 @@ impl Engine {
 
     /// Sends a delivery again, with the same id, whatever became of it; its retry window
     /// starts over.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn redeliver(
         &self,
         actor: &Actor,

@@ -47,6 +47,7 @@ impl Engine {
     }
 
     /// Sets (or replaces) the company's callback URL.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn set_ringplan_callback_url(&self, actor: &Actor, url: TargetUrl) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;
         self.check_target(&url).await?;
@@ -99,6 +100,7 @@ impl Engine {
 
     /// Subscribes the callback URL to an event type. Subscribing twice gives the existing
     /// subscription back.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn subscribe_ringplan(&self, actor: &Actor, event_type: &str) -> Result<Subscription> {
         actor.require_admin("manage webhooks")?;
         let event_type = subscribable(event_type)?;
@@ -117,6 +119,7 @@ impl Engine {
         Ok(callback)
     }
 
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn unsubscribe_ringplan(&self, actor: &Actor, id: &SubscriptionId) -> Result<Subscription> {
         actor.require_admin("manage webhooks")?;
         let company = &actor.company_id;

@@ -181,6 +181,7 @@ impl Engine {
 
     /// Queues `action` on a content (`POST /v1/contents/{id}/actions/{action}`). Allowed only
     /// when the connector declares it for the collection and the item lists it.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn request_action(
         &self,
         actor: &Actor,

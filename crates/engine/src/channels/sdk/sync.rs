@@ -54,6 +54,7 @@ const RUN_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 impl Engine {
     /// Queues a sync of the source now (`POST /v1/sources/{id}/sync`).
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn start_sync(&self, actor: &Actor, source_id: &SourceId) -> Result<SyncRun> {
         actor.require_admin("synchronise sources")?;
         let mut tx = self.store.begin().await?;

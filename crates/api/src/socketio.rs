@@ -97,7 +97,7 @@ async fn authenticate(engine: &Engine, socket: &SocketRef, authenticated: &Atomi
     };
     let after = request.and_then(|r| r.last_seq).filter(|s| *s >= 0);
     let mut events = match engine.follow_events(&actor.company_id, after).await {
-        Ok(rx) => rx,
+        Ok(events) => events,
         Err(_) => {
             let _ = socket.emit("unauthorized", &json!({"message": "the event stream is unavailable; try again"}));
             let _ = socket.clone().disconnect();
@@ -106,7 +106,7 @@ async fn authenticate(engine: &Engine, socket: &SocketRef, authenticated: &Atomi
     };
     let _ = socket.emit("authenticated", &json!({"company_id": actor.company_id, "user_id": actor.user.id}));
     // The stream ends with the socket, not at the company's next event: a quiet company would
-    // otherwise keep a gone socket's reader polling the log.
+    // otherwise keep a gone socket subscribed, and its company's feed reading the log.
     let gone = Arc::new(Notify::new());
     let on_gone = gone.clone();
     socket.on_disconnect(move || async move { on_gone.notify_one() });
@@ -117,7 +117,7 @@ async fn authenticate(engine: &Engine, socket: &SocketRef, authenticated: &Atomi
     tokio::spawn(async move {
         loop {
             let event = tokio::select! {
-                e = events.recv() => e,
+                e = events.next() => e,
                 () = gone.notified() => return,
             };
             let Some(event) = event else { break };

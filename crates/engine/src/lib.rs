@@ -26,6 +26,7 @@ pub use auth::Actor;
 pub struct EngineOptions {
     pub sdk: channels::sdk::client::SdkOptions,
     pub webhooks: webhooks::WebhookOptions,
+    pub realtime: realtime::RealtimeOptions,
 }
 
 /// The entry point to every use case. Cheap to clone.
@@ -36,6 +37,7 @@ pub struct Engine {
     webhooks: Arc<webhooks::Webhooks>,
     /// Commits made by other nodes (PostgreSQL NOTIFY).
     remote_commits: broadcast::Sender<Committed>,
+    realtime: realtime::Hub,
     /// Set when the server shuts down, to end live streams (they would hold it open forever).
     closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -47,7 +49,9 @@ impl Engine {
         let sdk = channels::sdk::Runtime::start(&store, options.sdk)?;
         let webhooks = webhooks::Webhooks::new(options.webhooks)?;
         let remote_commits = switchboard_store::notify::relay(&store);
-        Ok(Self { store, sdk, webhooks, remote_commits, closing: Arc::new(tokio::sync::watch::channel(false).0) })
+        let realtime = realtime::Hub::start(store.subscribe_committed(), remote_commits.subscribe(), options.realtime);
+        let closing = Arc::new(tokio::sync::watch::channel(false).0);
+        Ok(Self { store, sdk, webhooks, remote_commits, realtime, closing })
     }
 
     /// Connector answers accepted with a wrong or missing signature since start.

@@ -221,7 +221,11 @@ pub struct Loaded {
 impl Config {
     /// How the engine calls connectors and webhook receivers.
     pub fn engine_options(&self) -> switchboard_engine::EngineOptions {
-        switchboard_engine::EngineOptions { sdk: self.sdk.options(), webhooks: self.webhooks.options() }
+        switchboard_engine::EngineOptions {
+            sdk: self.sdk.options(),
+            webhooks: self.webhooks.options(),
+            realtime: Default::default(),
+        }
     }
 
     pub fn load(overrides: &Overrides, env: impl IntoIterator<Item = (String, String)>) -> anyhow::Result<Loaded> {

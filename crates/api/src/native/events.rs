@@ -56,7 +56,11 @@ pub(crate) async fn stream_events(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, NativeError> {
     let after = resume_after(&headers, &query)?;
-    let rx = s.engine.follow_events(&actor.company_id, after).await?;
-    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|e| (Ok(frame(&e)), rx)) });
+    let events = s.engine.follow_events(&actor.company_id, after).await?;
+    let stream =
+        futures::stream::unfold(
+            events,
+            |mut events| async move { events.next().await.map(|e| (Ok(frame(&e)), events)) },
+        );
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
 }

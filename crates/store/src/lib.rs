@@ -24,6 +24,7 @@ pub mod events;
 pub mod identities;
 pub mod jobs;
 pub mod locations;
+mod migrations;
 pub mod notify;
 pub mod sources;
 mod sql;
@@ -85,9 +86,6 @@ struct Inner {
 pub struct Store {
     inner: Arc<Inner>,
 }
-
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
     /// Connects to `sqlite://PATH` (the file is created if missing) or `postgres://…`.
@@ -158,9 +156,10 @@ impl Store {
     /// Applies the migrations this binary knows. Fails if the database has one it does not
     /// know (a newer binary ran against it), rather than running on a schema it cannot read.
     pub async fn migrate(&self) -> Result<()> {
+        let migrator = migrations::migrator(self.backend());
         let res = match &self.inner.pools {
-            Pools::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await,
-            Pools::Postgres { pool } => POSTGRES_MIGRATOR.run(pool).await,
+            Pools::Sqlite { write, .. } => migrator.run(write).await,
+            Pools::Postgres { pool } => migrator.run(pool).await,
         };
         res.map_err(|e| Error::Unavailable(format!("database migration failed: {e}")))
     }

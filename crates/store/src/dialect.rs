@@ -3,6 +3,10 @@
 
 use crate::Backend;
 
+/// How SQLite begins a writer's transaction (see [`crate::Store::begin`]); PostgreSQL's plain
+/// BEGIN needs nothing more, its locks are taken row by row.
+pub(crate) const SQLITE_BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
 /// The row-lock suffix for a read that precedes an update in the same transaction. SQLite's
 /// writer transaction is exclusive already; PostgreSQL needs the lock to avoid lost updates.
 pub(crate) fn for_update(backend: Backend) -> &'static str {

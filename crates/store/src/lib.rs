@@ -168,7 +168,9 @@ impl Store {
     /// the same file waits for the lock up front instead of failing at its first write.
     pub async fn begin(&self) -> Result<Tx<'static>> {
         let inner = match &self.inner.pools {
-            Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
+            Pools::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with(dialect::SQLITE_BEGIN_WRITE).await.map_err(db_err)?)
+            }
             Pools::Postgres { pool } => TxInner::Postgres(pool.begin().await.map_err(db_err)?),
         };
         Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), queued_jobs: false, store: self.clone() })
@@ -195,7 +197,7 @@ impl Store {
 
     /// Succeeds when the database answers a query.
     pub async fn ping(&self) -> Result<()> {
-        sql::Sql::new("SELECT 1").execute(&mut self.reader().await?).await.map(|_| ())
+        sql::Sql::new("SELECT 1").execute(&mut self.reader().await?).await.map(drop)
     }
 
     /// Resolves when a transaction of this process that queued jobs commits (other nodes' jobs
@@ -255,7 +257,7 @@ pub struct HeldWriter {
 impl HeldWriter {
     pub async fn begin(&mut self) -> Result<Tx<'_>> {
         let inner = match &mut self.conn {
-            HeldConn::Sqlite(c) => TxInner::Sqlite(c.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
+            HeldConn::Sqlite(c) => TxInner::Sqlite(c.begin_with(dialect::SQLITE_BEGIN_WRITE).await.map_err(db_err)?),
             HeldConn::Postgres(c) => TxInner::Postgres(c.begin().await.map_err(db_err)?),
         };
         Ok(Tx {

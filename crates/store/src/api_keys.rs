@@ -4,7 +4,9 @@
 use sha2::{Digest, Sha256};
 use switchboard_domain::{ApiKeyId, CompanyId, Result, Timestamp};
 
-use crate::{Conn, Tx, db_err, parse_id, run};
+use crate::sql::Sql;
+use crate::table::table;
+use crate::{Conn, Tx, parse_id};
 
 pub fn hash_key(key: &str) -> String {
     hex::encode(Sha256::digest(key.as_bytes()))
@@ -19,32 +21,26 @@ pub struct NewApiKey<'a> {
     pub name: &'a str,
 }
 
+table! {
+    API_KEYS = "api_keys", NewApiKey<'_> as |k| {
+        Key id: k.id.as_str(),
+        Fixed company_id: k.company_id.as_str(),
+        Fixed key_hash: hash_key(k.key),
+        Fixed prefix: k.prefix,
+        Fixed name: k.name,
+        Fixed created_at: Timestamp::now(),
+    }
+}
+
 pub async fn insert(tx: &mut Tx<'_>, k: &NewApiKey<'_>) -> Result<()> {
-    let hash = hash_key(k.key);
-    run!(tx, |c| sqlx::query(
-        "INSERT INTO api_keys (id, company_id, key_hash, prefix, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)"
-    )
-    .bind(k.id.as_str())
-    .bind(k.company_id.as_str())
-    .bind(&hash)
-    .bind(k.prefix)
-    .bind(k.name)
-    .bind(Timestamp::now().as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected());
-    Ok(())
+    Sql::insert(k)?.execute(tx).await.map(drop)
 }
 
 /// The company a key belongs to, if the key exists and is not revoked.
 pub async fn company_of(c: &mut impl Conn, key: &str) -> Result<Option<CompanyId>> {
-    let hash = hash_key(key);
-    let id: Option<String> =
-        run!(c, |c| sqlx::query_scalar("SELECT company_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
-            .bind(&hash)
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_err)?);
+    let id: Option<String> = Sql::new("SELECT company_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL")
+        .bind(hash_key(key))
+        .scalar_optional(c)
+        .await?;
     id.map(parse_id).transpose()
 }

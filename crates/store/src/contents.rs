@@ -1,11 +1,35 @@
 use switchboard_domain::conversation::{BodyFormat, Content, ContentKind, Direction, Export, ExportStatus};
 use switchboard_domain::{CompanyId, ContentId, Error, Result, SourceId, Timestamp};
 
-use crate::{Conn, Keyset, Tx, db_err, foreign_id_in_json_list, from_json, parse_id, run, to_json};
+use crate::sql::Sql;
+use crate::table::table;
+use crate::{Conn, Keyset, Tx, from_json, parse_id, to_json};
 
-const COLUMNS: &str = "id, company_id, source_id, thread_id, foreign_id, kind, direction, author_identity_id, recipient_identity_id, \
-                       in_reply_to_id, body, format, attachments, structured_content, details, is_read, export_status, export_attempts, \
-                       export_error, created_at, updated_at";
+table! {
+    CONTENTS = "contents", Content as |x| {
+        Key id: x.id.as_str(),
+        Fixed company_id: x.company_id.as_str(),
+        Fixed source_id: x.source_id.as_str(),
+        Fixed thread_id: x.thread_id.as_str(),
+        Set foreign_id: x.foreign_id.as_deref(),
+        Fixed kind: x.kind.as_str(),
+        Fixed direction: x.direction.as_str(),
+        Fixed author_identity_id: x.author_identity_id.as_ref().map(|i| i.as_str()),
+        Fixed recipient_identity_id: x.recipient_identity_id.as_ref().map(|i| i.as_str()),
+        Fixed in_reply_to_id: x.in_reply_to_id.as_ref().map(|i| i.as_str()),
+        Set body: x.body.as_deref(),
+        Set format: x.format.as_str(),
+        Set attachments: to_json(&x.attachments)?,
+        Set structured_content: x.structured_content.as_ref().map(to_json).transpose()?,
+        Set details: to_json(&x.details)?,
+        Set is_read: x.read,
+        Set export_status: x.export.as_ref().map(|e| e.status.as_str()),
+        Set export_attempts: x.export.as_ref().map_or(0, |e| e.attempts),
+        Set export_error: x.export.as_ref().and_then(|e| e.last_error.as_deref()),
+        Fixed created_at: x.created_at,
+        Set updated_at: x.updated_at,
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -67,10 +91,6 @@ impl Row {
     }
 }
 
-fn rows_into(rows: Vec<Row>) -> Result<Vec<Content>> {
-    rows.into_iter().map(Row::into_content).collect()
-}
-
 /// Rows per multi-row INSERT: 21 parameters each, within both backends' limits.
 const INSERT_CHUNK: usize = 1000;
 
@@ -85,56 +105,10 @@ pub async fn insert(tx: &mut Tx<'_>, x: &Content) -> Result<bool> {
 pub async fn insert_many(tx: &mut Tx<'_>, xs: &[Content]) -> Result<Vec<ContentId>> {
     let mut inserted = Vec::with_capacity(xs.len());
     for chunk in xs.chunks(INSERT_CHUNK) {
-        struct Encoded {
-            attachments: String,
-            structured: Option<String>,
-            details: String,
-        }
-        let encoded = chunk
-            .iter()
-            .map(|x| {
-                Ok(Encoded {
-                    attachments: to_json(&x.attachments)?,
-                    structured: x.structured_content.as_ref().map(to_json).transpose()?,
-                    details: to_json(&x.details)?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let sql = format!(
-            "INSERT INTO contents (id, company_id, source_id, thread_id, foreign_id, kind, direction, author_identity_id, recipient_identity_id, \
-             in_reply_to_id, body, format, attachments, structured_content, details, is_read, export_status, export_attempts, export_error, created_at, updated_at) \
-             VALUES {} ON CONFLICT (source_id, foreign_id, kind) DO NOTHING RETURNING id",
-            crate::values_placeholders(chunk.len(), 21)
-        );
-        let ids: Vec<String> = run!(tx, |c| {
-            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()));
-            for (x, e) in chunk.iter().zip(&encoded) {
-                let export = x.export.as_ref();
-                q = q
-                    .bind(x.id.as_str())
-                    .bind(x.company_id.as_str())
-                    .bind(x.source_id.as_str())
-                    .bind(x.thread_id.as_str())
-                    .bind(x.foreign_id.as_deref())
-                    .bind(x.kind.as_str())
-                    .bind(x.direction.as_str())
-                    .bind(x.author_identity_id.as_ref().map(|i| i.as_str()))
-                    .bind(x.recipient_identity_id.as_ref().map(|i| i.as_str()))
-                    .bind(x.in_reply_to_id.as_ref().map(|i| i.as_str()))
-                    .bind(x.body.as_deref())
-                    .bind(x.format.as_str())
-                    .bind(e.attachments.as_str())
-                    .bind(e.structured.as_deref())
-                    .bind(e.details.as_str())
-                    .bind(x.read)
-                    .bind(export.map(|e| e.status.as_str()))
-                    .bind(export.map_or(0, |e| e.attempts))
-                    .bind(export.and_then(|e| e.last_error.as_deref()))
-                    .bind(x.created_at.as_micros())
-                    .bind(x.updated_at.as_micros());
-            }
-            q.fetch_all(&mut *c).await.map_err(db_err)?
-        });
+        let ids: Vec<String> = Sql::insert_many(chunk)?
+            .append(" ON CONFLICT (source_id, foreign_id, kind) DO NOTHING RETURNING id")
+            .scalars(tx)
+            .await?;
         for id in ids {
             inserted.push(parse_id(id)?);
         }
@@ -144,58 +118,21 @@ pub async fn insert_many(tx: &mut Tx<'_>, xs: &[Content]) -> Result<Vec<ContentI
 
 /// Rewrites what a re-import or an export may change.
 pub async fn update(tx: &mut Tx<'_>, x: &Content) -> Result<()> {
-    let attachments = to_json(&x.attachments)?;
-    let structured = x.structured_content.as_ref().map(to_json).transpose()?;
-    let details = to_json(&x.details)?;
-    let export = x.export.as_ref();
-    run!(tx, |c| {
-        sqlx::query(
-        "UPDATE contents SET foreign_id = $2, body = $3, format = $4, attachments = $5, structured_content = $6, details = $7, is_read = $8, \
-         export_status = $9, export_attempts = $10, export_error = $11, updated_at = $12 WHERE id = $1"
-    )
-    .bind(x.id.as_str())
-    .bind(x.foreign_id.as_deref())
-    .bind(x.body.as_deref())
-    .bind(x.format.as_str())
-    .bind(&attachments)
-    .bind(structured.as_deref())
-    .bind(&details)
-    .bind(x.read)
-    .bind(export.map(|e| e.status.as_str()))
-    .bind(export.map_or(0, |e| e.attempts))
-    .bind(export.and_then(|e| e.last_error.as_deref()))
-    .bind(x.updated_at.as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected()
-    });
-    Ok(())
+    Sql::update(x)?.execute(tx).await.map(drop)
 }
 
 /// The source's contents, of any kind, with these foreign ids.
 pub async fn get_many_by_foreign(c: &mut impl Conn, source: &SourceId, foreign_ids: &[&str]) -> Result<Vec<Content>> {
-    let sql = format!("SELECT {COLUMNS} FROM contents WHERE source_id = $1 AND {}", foreign_id_in_json_list(&c.conn()));
-    let list = to_json(&foreign_ids)?;
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+    CONTENTS
+        .select("WHERE source_id = $1")
         .bind(source.as_str())
-        .bind(&list)
-        .fetch_all(&mut *c)
+        .and_in(c.backend(), "foreign_id", foreign_ids)?
+        .list(c, Row::into_content)
         .await
-        .map_err(db_err)?);
-    rows_into(rows)
 }
 
 pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &ContentId) -> Result<Option<Content>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM contents WHERE company_id = $1 AND id = $2"
-    )))
-    .bind(company.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db_err)?);
-    row.map(Row::into_content).transpose()
+    CONTENTS.one(company, id.as_str()).get(c, Row::into_content).await
 }
 
 /// A page of the company's contents (of one source, if given), newest first, after `after`.
@@ -206,32 +143,9 @@ pub async fn list(
     after: &Keyset,
     limit: i64,
 ) -> Result<Vec<Content>> {
-    let rows: Vec<Row> = run!(c, |c| {
-        match source {
-        Some(source) => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM contents WHERE source_id = $1 AND company_id = $2 AND (created_at < $3 OR (created_at = $3 AND id < $4)) \
-             ORDER BY created_at DESC, id DESC LIMIT $5"
-        )))
-        .bind(source.as_str())
-        .bind(company.as_str())
-        .bind(after.created_at)
-        .bind(&after.id)
-        .bind(limit)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?,
-        None => sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM contents WHERE company_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3)) \
-             ORDER BY created_at DESC, id DESC LIMIT $4"
-        )))
-        .bind(company.as_str())
-        .bind(after.created_at)
-        .bind(&after.id)
-        .bind(limit)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?,
-    }
-    });
-    rows_into(rows)
+    let sql = match source {
+        Some(source) => CONTENTS.select("WHERE source_id = $1 AND company_id = $2").bind(source.as_str()),
+        None => CONTENTS.select("WHERE company_id = $1"),
+    };
+    sql.bind(company.as_str()).page_after(after, limit).list(c, Row::into_content).await
 }

@@ -6,10 +6,33 @@ use serde_json::Value;
 use switchboard_domain::event::{Event, LoggedEvent};
 use switchboard_domain::{CompanyId, Error, EventId, Result, Timestamp};
 
-use crate::{Conn, Tx, db_err, from_json, parse_id, run};
+use crate::sql::Sql;
+use crate::table::table;
+use crate::{Conn, Tx, from_json, parse_id};
 
 /// Rows per INSERT: 6 parameters each, well under SQLite's 32766-parameter limit.
 const INSERT_CHUNK: usize = 500;
+
+/// A row of the log, as a committing transaction writes it.
+struct Appended<'a> {
+    company: &'a CompanyId,
+    seq: i64,
+    id: EventId,
+    kind: &'static str,
+    payload: String,
+    created_at: Timestamp,
+}
+
+table! {
+    EVENTS = "events", Appended<'_> as |e| {
+        Key company_id: e.company.as_str(),
+        Key seq: e.seq,
+        Fixed id: e.id.as_str(),
+        Fixed kind: e.kind,
+        Fixed payload: e.payload.as_str(),
+        Fixed created_at: e.created_at,
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -55,40 +78,30 @@ pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, Event)>) -> 
     // Counter rows are taken in one order by every writer, so two transactions raising events
     // for the same companies cannot deadlock on them.
     by_company.sort_by(|a, b| a.0.cmp(&b.0));
-    let now = Timestamp::now().as_micros();
+    let now = Timestamp::now();
     for (company, events) in by_company {
         let n = events.len() as i64;
-        let last: Option<i64> = run!(tx, |c| sqlx::query_scalar(
-            "UPDATE company_counters SET event_seq = event_seq + $2 WHERE company_id = $1 RETURNING event_seq"
+        let last: Option<i64> = Sql::new(
+            "UPDATE company_counters SET event_seq = event_seq + $2 WHERE company_id = $1 RETURNING event_seq",
         )
         .bind(company.as_str())
         .bind(n)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+        .scalar_optional(tx)
+        .await?;
         let last = last.ok_or_else(|| Error::Internal(format!("company {company} has no event counter")))?;
-        let rows: Vec<(i64, String, &'static str, String)> = (last - n + 1..)
+        let rows: Vec<Appended> = (last - n + 1..)
             .zip(events)
-            .map(|(seq, e)| (seq, EventId::new().to_string(), e.kind(), e.payload().to_string()))
+            .map(|(seq, e)| Appended {
+                company: &company,
+                seq,
+                id: EventId::new(),
+                kind: e.kind(),
+                payload: e.payload().to_string(),
+                created_at: now,
+            })
             .collect();
         for chunk in rows.chunks(INSERT_CHUNK) {
-            let sql = format!(
-                "INSERT INTO events (company_id, seq, id, kind, payload, created_at) VALUES {}",
-                crate::values_placeholders(chunk.len(), 6)
-            );
-            run!(tx, |c| {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
-                for (seq, id, kind, payload) in chunk {
-                    q = q
-                        .bind(company.as_str())
-                        .bind(*seq)
-                        .bind(id.as_str())
-                        .bind(*kind)
-                        .bind(payload.as_str())
-                        .bind(now);
-                }
-                q.execute(&mut *c).await.map_err(db_err)?.rows_affected()
-            });
+            Sql::insert_many(chunk)?.execute(tx).await?;
         }
         tx.note_appended(&company, last);
     }
@@ -97,27 +110,20 @@ pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, Event)>) -> 
 
 /// Up to `limit` events of the company with seq greater than `after`, oldest first.
 pub async fn read_after(c: &mut impl Conn, company: &CompanyId, after: i64, limit: i64) -> Result<Vec<LoggedEvent>> {
-    let rows: Vec<Row> = run!(c, |c| {
-        sqlx::query_as(
-        "SELECT id, company_id, seq, kind, payload, created_at FROM events WHERE company_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
-    )
-    .bind(company.as_str())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_err)?
-    });
-    rows.into_iter().map(Row::into_event).collect()
+    EVENTS
+        .select("WHERE company_id = $1 AND seq > $2 ORDER BY seq LIMIT $3")
+        .bind(company.as_str())
+        .bind(after)
+        .bind(limit)
+        .list(c, Row::into_event)
+        .await
 }
 
 /// The seq of the company's newest event, 0 when it has none.
 pub async fn last_seq(c: &mut impl Conn, company: &CompanyId) -> Result<i64> {
-    let seq: Option<i64> =
-        run!(c, |c| sqlx::query_scalar("SELECT event_seq FROM company_counters WHERE company_id = $1")
-            .bind(company.as_str())
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_err)?);
+    let seq: Option<i64> = Sql::new("SELECT event_seq FROM company_counters WHERE company_id = $1")
+        .bind(company.as_str())
+        .scalar_optional(c)
+        .await?;
     Ok(seq.unwrap_or(0))
 }

@@ -7,9 +7,33 @@ use std::time::Duration;
 use switchboard_domain::job::{Job, JobStatus, NewJob};
 use switchboard_domain::{Error, JobId, Result, Timestamp};
 
-use crate::{Conn, ConnRef, Tx, db_err, from_json, parse_id, run, to_json};
+use crate::sql::Sql;
+use crate::table::table;
+use crate::{Conn, Tx, dialect, from_json, parse_id, to_json};
 
-const COLUMNS: &str = "id, company_id, kind, payload, status, run_at, attempts, max_attempts, lease_token, last_error";
+/// A job as [`enqueue`] writes it.
+struct Queued<'a> {
+    id: &'a JobId,
+    job: &'a NewJob,
+    now: Timestamp,
+}
+
+table! {
+    JOBS = "jobs", Queued<'_> as |q| {
+        Key id: q.id.as_str(),
+        Fixed company_id: q.job.company_id.as_ref().map(|c| c.as_str()),
+        Fixed kind: &q.job.kind,
+        Fixed payload: q.job.payload.to_string(),
+        Set status: JobStatus::Pending.as_str(),
+        Set run_at: q.job.run_at,
+        Set attempts: 0_i32,
+        Fixed max_attempts: q.job.max_attempts.max(1),
+        Set lease_token: None::<&str>,
+        Set last_error: None::<&str>,
+        Fixed created_at: q.now,
+        Set updated_at: q.now,
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -21,13 +45,12 @@ struct Row {
     run_at: i64,
     attempts: i32,
     max_attempts: i32,
-    lease_token: Option<String>,
     last_error: Option<String>,
 }
 
 impl Row {
-    fn into_job(self) -> Result<(Job, Option<String>)> {
-        let job = Job {
+    fn into_job(self) -> Result<Job> {
+        Ok(Job {
             id: parse_id(self.id)?,
             company_id: self.company_id.map(parse_id).transpose()?,
             kind: self.kind,
@@ -38,8 +61,7 @@ impl Row {
             attempts: self.attempts,
             max_attempts: self.max_attempts,
             last_error: self.last_error,
-        };
-        Ok((job, self.lease_token))
+        })
     }
 }
 
@@ -54,24 +76,7 @@ pub struct Claimed {
 
 pub async fn enqueue(tx: &mut Tx<'_>, job: &NewJob) -> Result<JobId> {
     let id = JobId::new();
-    let now = Timestamp::now().as_micros();
-    run!(tx, |c| {
-        sqlx::query(
-        "INSERT INTO jobs (id, company_id, kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, 'pending', $5, 0, $6, $7, $7)"
-    )
-    .bind(id.as_str())
-    .bind(job.company_id.as_ref().map(|c| c.as_str()))
-    .bind(&job.kind)
-    .bind(job.payload.to_string())
-    .bind(job.run_at.as_micros())
-    .bind(job.max_attempts.max(1))
-    .bind(now)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected()
-    });
+    Sql::insert(&Queued { id: &id, job, now: Timestamp::now() })?.execute(tx).await?;
     tx.note_queued_job();
     Ok(id)
 }
@@ -82,48 +87,40 @@ pub async fn claim(tx: &mut Tx<'_>, kinds: &[&str], lease: Duration, limit: i64)
     let now = Timestamp::now();
     let lease_until = now.plus(lease);
     let token = switchboard_domain::new_id();
-    let due = match tx.conn() {
-        ConnRef::Sqlite(_) => {
-            "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 AND kind IN (SELECT value FROM json_each($5)) ORDER BY run_at LIMIT $4"
-        }
-        ConnRef::Postgres(_) => {
-            "SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 AND kind = ANY (ARRAY(SELECT jsonb_array_elements_text($5::jsonb))) \
-             ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED"
-        }
-    };
+    let backend = tx.backend();
     let sql = format!(
-        "UPDATE jobs SET run_at = $1, lease_token = $2, attempts = attempts + 1, updated_at = $3 WHERE id IN ({due}) RETURNING {COLUMNS}"
+        "UPDATE jobs SET run_at = $1, lease_token = $2, attempts = attempts + 1, updated_at = $3 WHERE id IN (\
+         SELECT id FROM jobs WHERE status = 'pending' AND run_at <= $3 AND {} ORDER BY run_at LIMIT $4{}\
+         ) RETURNING {}",
+        dialect::in_json_list(backend, "kind", 5),
+        dialect::for_update_skip_locked(backend),
+        JOBS.columns()
     );
-    let kinds = to_json(&kinds)?;
-    let rows: Vec<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(lease_until.as_micros())
+    let jobs = Sql::new(sql)
+        .bind(lease_until)
         .bind(&token)
-        .bind(now.as_micros())
+        .bind(now)
         .bind(limit)
-        .bind(&kinds)
-        .fetch_all(&mut *c)
-        .await
-        .map_err(db_err)?);
-    let mut claimed = rows
-        .into_iter()
-        .map(|r| Ok(Claimed { job: r.into_job()?.0, token: token.clone(), lease_until }))
-        .collect::<Result<Vec<_>>>()?;
+        .bind(to_json(&kinds)?)
+        .list(tx, Row::into_job)
+        .await?;
+    let mut claimed: Vec<Claimed> =
+        jobs.into_iter().map(|job| Claimed { job, token: token.clone(), lease_until }).collect();
     claimed.sort_by(|a, b| a.job.id.cmp(&b.job.id));
     Ok(claimed)
 }
 
+/// An update of the claimed job (`$1`) that changes nothing unless the worker still holds its
+/// lease (`$2`), and that gives the lease up.
+fn while_leased<'a>(claimed: &'a Claimed, set: &str) -> Sql<'a> {
+    Sql::new(format!("UPDATE jobs SET {set}, lease_token = NULL WHERE id = $1 AND lease_token = $2"))
+        .bind(claimed.job.id.as_str())
+        .bind(&claimed.token)
+}
+
 /// Marks the job done. False if the lease was lost to another worker.
 pub async fn complete(tx: &mut Tx<'_>, claimed: &Claimed) -> Result<bool> {
-    let n = run!(tx, |c| sqlx::query(
-        "UPDATE jobs SET status = 'done', lease_token = NULL, updated_at = $3 WHERE id = $1 AND lease_token = $2"
-    )
-    .bind(claimed.job.id.as_str())
-    .bind(&claimed.token)
-    .bind(Timestamp::now().as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected());
+    let n = while_leased(claimed, "status = 'done', updated_at = $3").bind(Timestamp::now()).execute(tx).await?;
     Ok(n == 1)
 }
 
@@ -137,58 +134,35 @@ pub async fn fail(
     retry_at: Option<Timestamp>,
 ) -> Result<Option<JobStatus>> {
     let now = Timestamp::now();
-    let status: Option<String> = run!(tx, |c| sqlx::query_scalar(
-        "UPDATE jobs SET status = CASE WHEN $3 = 0 OR attempts >= max_attempts THEN 'dead' ELSE 'pending' END, \
-         run_at = $4, lease_token = NULL, last_error = $5, updated_at = $6 \
-         WHERE id = $1 AND lease_token = $2 RETURNING status"
+    let status: Option<String> = while_leased(
+        claimed,
+        "status = CASE WHEN $3 = 0 OR attempts >= max_attempts THEN 'dead' ELSE 'pending' END, \
+         run_at = $4, last_error = $5, updated_at = $6",
     )
-    .bind(claimed.job.id.as_str())
-    .bind(&claimed.token)
+    .append(" RETURNING status")
     .bind(i32::from(retry_at.is_some()))
-    .bind(retry_at.unwrap_or(now).as_micros())
+    .bind(retry_at.unwrap_or(now))
     .bind(error)
-    .bind(now.as_micros())
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db_err)?);
+    .bind(now)
+    .scalar_optional(tx)
+    .await?;
     status.map(|s| JobStatus::parse(&s).ok_or_else(|| Error::Internal(format!("unknown job status {s:?}")))).transpose()
 }
 
 /// Hands a claimed job back untouched (graceful shutdown): due now, and the attempt not counted.
 pub async fn release(tx: &mut Tx<'_>, claimed: &Claimed) -> Result<bool> {
-    let n = run!(tx, |c| {
-        sqlx::query(
-        "UPDATE jobs SET run_at = $3, lease_token = NULL, attempts = attempts - 1, updated_at = $3 WHERE id = $1 AND lease_token = $2"
-    )
-    .bind(claimed.job.id.as_str())
-    .bind(&claimed.token)
-    .bind(Timestamp::now().as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected()
-    });
+    let n = while_leased(claimed, "run_at = $3, attempts = attempts - 1, updated_at = $3")
+        .bind(Timestamp::now())
+        .execute(tx)
+        .await?;
     Ok(n == 1)
 }
 
 pub async fn get(c: &mut impl Conn, id: &JobId) -> Result<Option<Job>> {
-    let row: Option<Row> =
-        run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")))
-            .bind(id.as_str())
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_err)?);
-    row.map(|r| r.into_job().map(|(job, _)| job)).transpose()
+    JOBS.select("WHERE id = $1").bind(id.as_str()).get(c, Row::into_job).await
 }
 
 /// Pending jobs of one kind, oldest first (for operators and tests).
 pub async fn list_pending(c: &mut impl Conn, kind: &str) -> Result<Vec<Job>> {
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM jobs WHERE status = 'pending' AND kind = $1 ORDER BY run_at"
-    )))
-    .bind(kind)
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_err)?);
-    rows.into_iter().map(|r| r.into_job().map(|(job, _)| job)).collect()
+    JOBS.select("WHERE status = 'pending' AND kind = $1 ORDER BY run_at").bind(kind).list(c, Row::into_job).await
 }

@@ -1,6 +1,7 @@
 //! Persistence for Switchboard on SQLite (embedded default) or PostgreSQL (scale-out), chosen
-//! by the database URL. SQL is shared where it is portable: each query is written once and the
-//! [`run!`] macro expands it for both native drivers.
+//! by the database URL. SQL is shared where it is portable: each statement is written once and
+//! runs on both native drivers (`sql`), each table's columns are listed once (`table`), and what
+//! the backends write differently is kept in `dialect`.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -18,29 +19,21 @@ use tokio::sync::broadcast;
 pub mod api_keys;
 pub mod companies;
 pub mod contents;
+mod dialect;
 pub mod events;
 pub mod identities;
 pub mod jobs;
 pub mod locations;
+mod migrations;
 pub mod notify;
 pub mod sources;
+mod sql;
 pub mod sync;
+mod table;
 pub mod threads;
 pub mod typing;
 pub mod users;
 pub mod webhooks;
-
-/// Expands `$body` once per backend with `$c` bound to that backend's connection, so a query
-/// written once type-checks and runs on both.
-#[macro_export]
-macro_rules! run {
-    ($ex:expr, |$c:ident| $body:expr) => {
-        match $crate::Conn::conn(&mut *$ex) {
-            $crate::ConnRef::Sqlite($c) => $body,
-            $crate::ConnRef::Postgres($c) => $body,
-        }
-    };
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -93,9 +86,6 @@ struct Inner {
 pub struct Store {
     inner: Arc<Inner>,
 }
-
-static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 impl Store {
     /// Connects to `sqlite://PATH` (the file is created if missing) or `postgres://…`.
@@ -166,9 +156,10 @@ impl Store {
     /// Applies the migrations this binary knows. Fails if the database has one it does not
     /// know (a newer binary ran against it), rather than running on a schema it cannot read.
     pub async fn migrate(&self) -> Result<()> {
+        let migrator = migrations::migrator(self.backend());
         let res = match &self.inner.pools {
-            Pools::Sqlite { write, .. } => SQLITE_MIGRATOR.run(write).await,
-            Pools::Postgres { pool } => POSTGRES_MIGRATOR.run(pool).await,
+            Pools::Sqlite { write, .. } => migrator.run(write).await,
+            Pools::Postgres { pool } => migrator.run(pool).await,
         };
         res.map_err(|e| Error::Unavailable(format!("database migration failed: {e}")))
     }
@@ -177,7 +168,9 @@ impl Store {
     /// the same file waits for the lock up front instead of failing at its first write.
     pub async fn begin(&self) -> Result<Tx<'static>> {
         let inner = match &self.inner.pools {
-            Pools::Sqlite { write, .. } => TxInner::Sqlite(write.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
+            Pools::Sqlite { write, .. } => {
+                TxInner::Sqlite(write.begin_with(dialect::SQLITE_BEGIN_WRITE).await.map_err(db_err)?)
+            }
             Pools::Postgres { pool } => TxInner::Postgres(pool.begin().await.map_err(db_err)?),
         };
         Ok(Tx { inner, pending_events: Vec::new(), committed: Vec::new(), queued_jobs: false, store: self.clone() })
@@ -204,8 +197,7 @@ impl Store {
 
     /// Succeeds when the database answers a query.
     pub async fn ping(&self) -> Result<()> {
-        let mut r = self.reader().await?;
-        run!(&mut r, |c| sqlx::query("SELECT 1").execute(&mut *c).await.map(|_| ()).map_err(db_err))
+        sql::Sql::new("SELECT 1").execute(&mut self.reader().await?).await.map(drop)
     }
 
     /// Resolves when a transaction of this process that queued jobs commits (other nodes' jobs
@@ -239,7 +231,7 @@ impl Store {
     }
 }
 
-/// A borrowed connection of either backend; what [`run!`] matches on.
+/// A borrowed connection of either backend.
 pub enum ConnRef<'a> {
     Sqlite(&'a mut SqliteConnection),
     Postgres(&'a mut PgConnection),
@@ -248,6 +240,7 @@ pub enum ConnRef<'a> {
 /// Anything queries can run on: a [`Tx`] or a [`Reader`].
 pub trait Conn: Send {
     fn conn(&mut self) -> ConnRef<'_>;
+    fn backend(&self) -> Backend;
 }
 
 enum HeldConn {
@@ -264,7 +257,7 @@ pub struct HeldWriter {
 impl HeldWriter {
     pub async fn begin(&mut self) -> Result<Tx<'_>> {
         let inner = match &mut self.conn {
-            HeldConn::Sqlite(c) => TxInner::Sqlite(c.begin_with("BEGIN IMMEDIATE").await.map_err(db_err)?),
+            HeldConn::Sqlite(c) => TxInner::Sqlite(c.begin_with(dialect::SQLITE_BEGIN_WRITE).await.map_err(db_err)?),
             HeldConn::Postgres(c) => TxInner::Postgres(c.begin().await.map_err(db_err)?),
         };
         Ok(Tx {
@@ -336,6 +329,13 @@ impl Conn for Tx<'_> {
             TxInner::Postgres(t) => ConnRef::Postgres(t),
         }
     }
+
+    fn backend(&self) -> Backend {
+        match self.inner {
+            TxInner::Sqlite(_) => Backend::Sqlite,
+            TxInner::Postgres(_) => Backend::Postgres,
+        }
+    }
 }
 
 pub enum Reader {
@@ -350,6 +350,13 @@ impl Conn for Reader {
             Reader::Postgres(c) => ConnRef::Postgres(c),
         }
     }
+
+    fn backend(&self) -> Backend {
+        match self {
+            Reader::Sqlite(_) => Backend::Sqlite,
+            Reader::Postgres(_) => Backend::Postgres,
+        }
+    }
 }
 
 /// Maps a driver error to the domain: unique violations become conflicts, everything else
@@ -362,33 +369,6 @@ pub fn db_err(e: sqlx::Error) -> Error {
             tracing::error!(error = %e, "database error");
             Error::Unavailable(e.to_string())
         }
-    }
-}
-
-/// The row-lock suffix for a read that precedes an update in the same transaction. SQLite's
-/// writer transaction is exclusive already; PostgreSQL needs the lock to avoid lost updates.
-/// The `VALUES` list of a multi-row INSERT: `rows` tuples of `columns` numbered parameters.
-pub(crate) fn values_placeholders(rows: usize, columns: usize) -> String {
-    let row = |r: usize| {
-        format!("({})", (1..=columns).map(|k| format!("${}", r * columns + k)).collect::<Vec<_>>().join(", "))
-    };
-    (0..rows).map(row).collect::<Vec<_>>().join(", ")
-}
-
-pub(crate) fn for_update(c: &ConnRef<'_>) -> &'static str {
-    match c {
-        ConnRef::Sqlite(_) => "",
-        ConnRef::Postgres(_) => " FOR UPDATE",
-    }
-}
-
-/// `foreign_id` is one of the strings of the JSON array bound as `$2`: a list of any length
-/// under one statement text (so the statement cache is not flooded), written so that each
-/// backend probes the index for each string instead of scanning.
-pub(crate) fn foreign_id_in_json_list(c: &ConnRef<'_>) -> &'static str {
-    match c {
-        ConnRef::Sqlite(_) => "foreign_id IN (SELECT value FROM json_each($2))",
-        ConnRef::Postgres(_) => "foreign_id = ANY (ARRAY(SELECT jsonb_array_elements_text($2::jsonb)))",
     }
 }
 

@@ -2,10 +2,35 @@ use switchboard_domain::source::sdk::AccessToken;
 use switchboard_domain::source::{SdkConfig, Source, SourceConfig, SourceKind};
 use switchboard_domain::{CompanyId, Error, Result, SourceId, Timestamp};
 
-use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
+use crate::sql::Sql;
+use crate::table::table;
+use crate::{Conn, Tx, from_json, parse_id, to_json};
 
-const COLUMNS: &str =
-    "id, company_id, name, kind, base_uri, access_token, capabilities, sdk_settings, created_at, updated_at";
+table! {
+    SOURCES = "sources", Source as |s| {
+        Key id: s.id.as_str(),
+        Key company_id: s.company_id.as_str(),
+        Set name: &s.name,
+        Fixed kind: s.kind().as_str(),
+        Set base_uri: sdk(s).base_uri.as_deref(),
+        Set access_token: sdk(s).access_token.expose(),
+        Set capabilities: to_json(&sdk(s).capabilities)?,
+        Set sdk_settings: to_json(&sdk(s).settings)?,
+        Fixed created_at: s.created_at,
+        Set updated_at: s.updated_at,
+    }
+}
+
+/// The columns hold an SDK source's configuration, the only kind so far: a second kind decides
+/// here which of them it uses.
+fn sdk(s: &Source) -> &SdkConfig {
+    match &s.config {
+        SourceConfig::Sdk(c) => c,
+    }
+}
+
+/// Deleted sources are kept (their conversations stay) but exist for nobody.
+const LIVE: &str = "deleted_at IS NULL";
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -44,149 +69,57 @@ impl Row {
     }
 }
 
-/// The columns a source's configuration is kept in.
-struct ConfigColumns<'a> {
-    base_uri: Option<&'a str>,
-    access_token: &'a str,
-    capabilities: String,
-    settings: String,
-}
-
-impl<'a> ConfigColumns<'a> {
-    fn of(s: &'a Source) -> Result<Self> {
-        match &s.config {
-            SourceConfig::Sdk(c) => Ok(Self {
-                base_uri: c.base_uri.as_deref(),
-                access_token: c.access_token.expose(),
-                capabilities: to_json(&c.capabilities)?,
-                settings: to_json(&c.settings)?,
-            }),
-        }
-    }
-}
-
 pub async fn insert(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
-    let ConfigColumns { base_uri, access_token, capabilities, settings } = ConfigColumns::of(s)?;
-    run!(tx, |c| {
-        sqlx::query(
-        "INSERT INTO sources (id, company_id, name, kind, base_uri, access_token, capabilities, created_at, updated_at, sdk_settings) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    )
-    .bind(s.id.as_str())
-    .bind(s.company_id.as_str())
-    .bind(&s.name)
-    .bind(s.kind().as_str())
-    .bind(base_uri)
-    .bind(access_token)
-    .bind(&capabilities)
-    .bind(s.created_at.as_micros())
-    .bind(s.updated_at.as_micros())
-    .bind(&settings)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected()
-    });
-    Ok(())
+    Sql::insert(s)?.execute(tx).await.map(drop)
 }
 
 pub async fn update(tx: &mut Tx<'_>, s: &Source) -> Result<()> {
-    let ConfigColumns { base_uri, access_token, capabilities, settings } = ConfigColumns::of(s)?;
-    run!(tx, |c| {
-        sqlx::query(
-        "UPDATE sources SET name = $3, base_uri = $4, access_token = $5, capabilities = $6, updated_at = $7, sdk_settings = $8 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
-    )
-    .bind(s.company_id.as_str())
-    .bind(s.id.as_str())
-    .bind(&s.name)
-    .bind(base_uri)
-    .bind(access_token)
-    .bind(&capabilities)
-    .bind(s.updated_at.as_micros())
-    .bind(&settings)
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected()
-    });
-    Ok(())
+    Sql::update(s)?.append(&format!(" AND {LIVE}")).execute(tx).await.map(drop)
+}
+
+fn one<'a>(company: &'a CompanyId, id: &'a SourceId) -> Sql<'a> {
+    SOURCES.one(company, id.as_str()).append(&format!(" AND {LIVE}"))
 }
 
 /// A live source of the company.
 pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &SourceId) -> Result<Option<Source>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
-    )))
-    .bind(company.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db_err)?);
-    row.map(Row::into_source).transpose()
+    one(company, id).get(c, Row::into_source).await
 }
 
 /// Like [`get`], locking the row until the transaction ends.
 pub async fn get_for_update(tx: &mut Tx<'_>, company: &CompanyId, id: &SourceId) -> Result<Option<Source>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL{}",
-        for_update(&tx.conn())
-    );
-    let row: Option<Row> = run!(tx, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
-        .bind(company.as_str())
-        .bind(id.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
-    row.map(Row::into_source).transpose()
+    one(company, id).for_update().get(tx, Row::into_source).await
 }
 
 /// A live source by id alone, for callers the source itself authenticates (the Send API signs
 /// with the source's token, so the source names its company).
 pub async fn get_any_company(c: &mut impl Conn, id: &SourceId) -> Result<Option<Source>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sources WHERE id = $1 AND deleted_at IS NULL"
-    )))
-    .bind(id.as_str())
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db_err)?);
-    row.map(Row::into_source).transpose()
+    SOURCES.select(&format!("WHERE id = $1 AND {LIVE}")).bind(id.as_str()).get(c, Row::into_source).await
 }
 
 pub async fn list(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Source>> {
-    let rows: Vec<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sources WHERE company_id = $1 AND deleted_at IS NULL ORDER BY id"
-    )))
-    .bind(company.as_str())
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_err)?);
-    rows.into_iter().map(Row::into_source).collect()
+    SOURCES
+        .select(&format!("WHERE company_id = $1 AND {LIVE} ORDER BY id"))
+        .bind(company.as_str())
+        .list(c, Row::into_source)
+        .await
 }
 
 /// Marks the source deleted; its conversations stay.
 pub async fn delete(tx: &mut Tx<'_>, company: &CompanyId, id: &SourceId) -> Result<bool> {
-    let n = run!(tx, |c| sqlx::query(
-        "UPDATE sources SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND deleted_at IS NULL"
-    )
-    .bind(company.as_str())
-    .bind(id.as_str())
-    .bind(Timestamp::now().as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected());
+    let n = Sql::new(format!("UPDATE sources SET deleted_at = $3 WHERE company_id = $1 AND id = $2 AND {LIVE}"))
+        .bind(company.as_str())
+        .bind(id.as_str())
+        .bind(Timestamp::now())
+        .execute(tx)
+        .await?;
     Ok(n == 1)
 }
 
 /// Every live source, of any company, that has a connector to poll.
 pub async fn list_polled(c: &mut impl Conn) -> Result<Vec<Source>> {
-    let rows: Vec<Row> = run!(c, |c| {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sources WHERE kind = 'sdk' AND base_uri IS NOT NULL AND deleted_at IS NULL ORDER BY id"
-    )))
-    .fetch_all(&mut *c)
-    .await
-    .map_err(db_err)?
-    });
-    rows.into_iter().map(Row::into_source).collect()
+    SOURCES
+        .select(&format!("WHERE kind = 'sdk' AND base_uri IS NOT NULL AND {LIVE} ORDER BY id"))
+        .list(c, Row::into_source)
+        .await
 }

@@ -3,9 +3,56 @@
 use switchboard_domain::sync::{SyncRun, SyncStatus, SyncTrigger};
 use switchboard_domain::{CompanyId, JobId, Result, SourceId, SyncRunId, Timestamp};
 
-use crate::{Conn, Tx, db_err, for_update, from_json, parse_id, run, to_json};
+use crate::sql::Sql;
+use crate::table::table;
+use crate::{Conn, Tx, from_json, parse_id, to_json};
 
-const COLUMNS: &str = "id, company_id, source_id, trigger, status, error, counts, created_at, started_at, finished_at";
+table! {
+    SYNC_RUNS = "sync_runs", SyncRun as |r| {
+        Key id: r.id.as_str(),
+        Fixed company_id: r.company_id.as_str(),
+        Fixed source_id: r.source_id.as_str(),
+        Fixed trigger: r.trigger.as_str(),
+        Set status: r.status.as_str(),
+        Set error: r.error.as_deref(),
+        Set counts: to_json(&r.counts)?,
+        Fixed created_at: r.created_at,
+        Set started_at: r.started_at,
+        Set finished_at: r.finished_at,
+    }
+}
+
+/// Where a collection's import got to.
+struct Cursor<'a> {
+    source: &'a SourceId,
+    collection: &'a str,
+    since_id: &'a str,
+}
+
+table! {
+    SYNC_CURSORS = "sync_cursors", Cursor<'_> as |c| {
+        Key source_id: c.source.as_str(),
+        Key collection: c.collection,
+        Set since_id: c.since_id,
+        Set updated_at: Timestamp::now(),
+    }
+}
+
+/// Which job carries a source's polling schedule.
+struct Schedule<'a> {
+    source: &'a SourceId,
+    company: &'a CompanyId,
+    job: &'a JobId,
+}
+
+table! {
+    SYNC_SCHEDULES = "sync_schedules", Schedule<'_> as |s| {
+        Key source_id: s.source.as_str(),
+        Fixed company_id: s.company.as_str(),
+        Set job_id: s.job.as_str(),
+        Set updated_at: Timestamp::now(),
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -39,155 +86,76 @@ impl Row {
 }
 
 pub async fn insert_run(tx: &mut Tx<'_>, r: &SyncRun) -> Result<()> {
-    let counts = to_json(&r.counts)?;
-    run!(tx, |c| {
-        sqlx::query(
-        "INSERT INTO sync_runs (id, company_id, source_id, trigger, status, error, counts, created_at, started_at, finished_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-    )
-    .bind(r.id.as_str())
-    .bind(r.company_id.as_str())
-    .bind(r.source_id.as_str())
-    .bind(r.trigger.as_str())
-    .bind(r.status.as_str())
-    .bind(r.error.as_deref())
-    .bind(&counts)
-    .bind(r.created_at.as_micros())
-    .bind(r.started_at.map(Timestamp::as_micros))
-    .bind(r.finished_at.map(Timestamp::as_micros))
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected()
-    });
-    Ok(())
+    Sql::insert(r)?.execute(tx).await.map(drop)
 }
 
 /// Writes the run's status, error, counts and times.
 pub async fn update_run(tx: &mut Tx<'_>, r: &SyncRun) -> Result<()> {
-    let counts = to_json(&r.counts)?;
-    run!(tx, |c| sqlx::query(
-        "UPDATE sync_runs SET status = $2, error = $3, counts = $4, started_at = $5, finished_at = $6 WHERE id = $1"
-    )
-    .bind(r.id.as_str())
-    .bind(r.status.as_str())
-    .bind(r.error.as_deref())
-    .bind(&counts)
-    .bind(r.started_at.map(Timestamp::as_micros))
-    .bind(r.finished_at.map(Timestamp::as_micros))
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected());
-    Ok(())
+    Sql::update(r)?.execute(tx).await.map(drop)
 }
 
 pub async fn get_run(c: &mut impl Conn, company: &CompanyId, id: &SyncRunId) -> Result<Option<SyncRun>> {
-    let row: Option<Row> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sync_runs WHERE company_id = $1 AND id = $2"
-    )))
-    .bind(company.as_str())
-    .bind(id.as_str())
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db_err)?);
-    row.map(Row::into_run).transpose()
+    SYNC_RUNS.one(company, id.as_str()).get(c, Row::into_run).await
 }
 
 /// The source's most recent run that has started.
 pub async fn last_run(c: &mut impl Conn, company: &CompanyId, source: &SourceId) -> Result<Option<SyncRun>> {
-    let row: Option<Row> = run!(c, |c| {
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM sync_runs WHERE company_id = $1 AND source_id = $2 AND started_at IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT 1"
-    )))
-    .bind(company.as_str())
-    .bind(source.as_str())
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db_err)?
-    });
-    row.map(Row::into_run).transpose()
+    SYNC_RUNS
+        .select(
+            "WHERE company_id = $1 AND source_id = $2 AND started_at IS NOT NULL \
+             ORDER BY started_at DESC, id DESC LIMIT 1",
+        )
+        .bind(company.as_str())
+        .bind(source.as_str())
+        .get(c, Row::into_run)
+        .await
 }
 
 pub async fn cursor(c: &mut impl Conn, source: &SourceId, collection: &str) -> Result<Option<String>> {
-    run!(c, |c| sqlx::query_scalar("SELECT since_id FROM sync_cursors WHERE source_id = $1 AND collection = $2")
+    Sql::new("SELECT since_id FROM sync_cursors WHERE source_id = $1 AND collection = $2")
         .bind(source.as_str())
         .bind(collection)
-        .fetch_optional(&mut *c)
+        .scalar_optional(c)
         .await
-        .map_err(db_err))
 }
 
 pub async fn set_cursor(tx: &mut Tx<'_>, source: &SourceId, collection: &str, since_id: &str) -> Result<()> {
-    run!(tx, |c| {
-        sqlx::query(
-        "INSERT INTO sync_cursors (source_id, collection, since_id, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (source_id, collection) DO UPDATE SET since_id = excluded.since_id, updated_at = excluded.updated_at"
-    )
-    .bind(source.as_str())
-    .bind(collection)
-    .bind(since_id)
-    .bind(Timestamp::now().as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected()
-    });
-    Ok(())
+    Sql::upsert(&Cursor { source, collection, since_id })?.execute(tx).await.map(drop)
 }
 
 /// The source's scheduled sync job, locking the schedule row until the transaction ends.
 pub async fn scheduled_job_for_update(tx: &mut Tx<'_>, source: &SourceId) -> Result<Option<JobId>> {
-    let sql = format!("SELECT job_id FROM sync_schedules WHERE source_id = $1{}", for_update(&tx.conn()));
-    let id: Option<String> = run!(tx, |c| sqlx::query_scalar(sqlx::AssertSqlSafe(sql.as_str()))
+    let id: Option<String> = Sql::new("SELECT job_id FROM sync_schedules WHERE source_id = $1")
         .bind(source.as_str())
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db_err)?);
+        .for_update()
+        .scalar_optional(tx)
+        .await?;
     id.map(parse_id).transpose()
 }
 
 /// Makes `job` the source's scheduled sync job.
 pub async fn set_scheduled_job(tx: &mut Tx<'_>, company: &CompanyId, source: &SourceId, job: &JobId) -> Result<()> {
-    run!(tx, |c| sqlx::query(
-        "INSERT INTO sync_schedules (source_id, company_id, job_id, updated_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (source_id) DO UPDATE SET job_id = excluded.job_id, updated_at = excluded.updated_at"
-    )
-    .bind(source.as_str())
-    .bind(company.as_str())
-    .bind(job.as_str())
-    .bind(Timestamp::now().as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected());
-    Ok(())
+    Sql::upsert(&Schedule { source, company, job })?.execute(tx).await.map(drop)
 }
 
 /// Hands the schedule from `current` to `next`; false (and nothing changed) if `current` is no
 /// longer the scheduled job.
 pub async fn pass_schedule(tx: &mut Tx<'_>, source: &SourceId, current: &JobId, next: &JobId) -> Result<bool> {
-    let n = run!(tx, |c| sqlx::query(
-        "UPDATE sync_schedules SET job_id = $3, updated_at = $4 WHERE source_id = $1 AND job_id = $2"
-    )
-    .bind(source.as_str())
-    .bind(current.as_str())
-    .bind(next.as_str())
-    .bind(Timestamp::now().as_micros())
-    .execute(&mut *c)
-    .await
-    .map_err(db_err)?
-    .rows_affected());
+    let n = Sql::new("UPDATE sync_schedules SET job_id = $3, updated_at = $4 WHERE source_id = $1 AND job_id = $2")
+        .bind(source.as_str())
+        .bind(current.as_str())
+        .bind(next.as_str())
+        .bind(Timestamp::now())
+        .execute(tx)
+        .await?;
     Ok(n == 1)
 }
 
 /// Deletes the source's runs created before `before`.
 pub async fn prune_runs(tx: &mut Tx<'_>, source: &SourceId, before: Timestamp) -> Result<u64> {
-    run!(tx, |c| sqlx::query("DELETE FROM sync_runs WHERE source_id = $1 AND created_at < $2")
+    Sql::new("DELETE FROM sync_runs WHERE source_id = $1 AND created_at < $2")
         .bind(source.as_str())
-        .bind(before.as_micros())
-        .execute(&mut *c)
+        .bind(before)
+        .execute(tx)
         .await
-        .map_err(db_err)
-        .map(|r| r.rows_affected()))
 }

@@ -1,9 +1,22 @@
 use switchboard_domain::conversation::Thread;
 use switchboard_domain::{Result, SourceId, ThreadId, Timestamp};
 
-use crate::{Conn, Tx, db_err, foreign_id_in_json_list, from_json, parse_id, run, to_json};
+use crate::sql::Sql;
+use crate::table::table;
+use crate::{Conn, Tx, from_json, parse_id, to_json};
 
-const COLUMNS: &str = "id, company_id, source_id, foreign_id, title, details, created_at, updated_at";
+table! {
+    THREADS = "threads", Thread as |t| {
+        Key id: t.id.as_str(),
+        Fixed company_id: t.company_id.as_str(),
+        Fixed source_id: t.source_id.as_str(),
+        Fixed foreign_id: t.foreign_id.as_deref(),
+        Set title: t.title.as_deref(),
+        Set details: to_json(&t.details)?,
+        Fixed created_at: t.created_at,
+        Set updated_at: t.updated_at,
+    }
+}
 
 #[derive(sqlx::FromRow)]
 struct Row {
@@ -39,6 +52,12 @@ struct WithActivity {
     has_contents: bool,
 }
 
+impl WithActivity {
+    fn into_pair(self) -> Result<(Thread, bool)> {
+        Ok((self.thread.into_thread()?, self.has_contents))
+    }
+}
+
 /// The source's threads among these foreign ids (those that exist), each with whether it has
 /// any content yet.
 pub async fn get_many_by_foreign_with_activity(
@@ -47,61 +66,27 @@ pub async fn get_many_by_foreign_with_activity(
     foreign_ids: &[&str],
 ) -> Result<Vec<(Thread, bool)>> {
     let sql = format!(
-        "SELECT {COLUMNS}, EXISTS (SELECT 1 FROM contents WHERE contents.thread_id = threads.id) AS has_contents \
-         FROM threads WHERE source_id = $1 AND {}",
-        foreign_id_in_json_list(&c.conn())
+        "SELECT {}, EXISTS (SELECT 1 FROM contents WHERE contents.thread_id = threads.id) AS has_contents \
+         FROM threads WHERE source_id = $1",
+        THREADS.columns()
     );
-    let list = to_json(&foreign_ids)?;
-    let rows: Vec<WithActivity> = run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(sql.as_str()))
+    Sql::new(sql)
         .bind(source.as_str())
-        .bind(&list)
-        .fetch_all(&mut *c)
+        .and_in(c.backend(), "foreign_id", foreign_ids)?
+        .list(c, WithActivity::into_pair)
         .await
-        .map_err(db_err)?);
-    rows.into_iter().map(|r| r.thread.into_thread().map(|t| (t, r.has_contents))).collect()
 }
 
 pub async fn get(c: &mut impl Conn, id: &ThreadId) -> Result<Option<Thread>> {
-    let row: Option<Row> =
-        run!(c, |c| sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM threads WHERE id = $1")))
-            .bind(id.as_str())
-            .fetch_optional(&mut *c)
-            .await
-            .map_err(db_err)?);
-    row.map(Row::into_thread).transpose()
+    THREADS.select("WHERE id = $1").bind(id.as_str()).get(c, Row::into_thread).await
 }
 
 /// Inserts the thread unless the source already has one with its foreign id. True when inserted.
 pub async fn insert(tx: &mut Tx<'_>, t: &Thread) -> Result<bool> {
-    let details = to_json(&t.details)?;
-    let n = run!(tx, |c| {
-        sqlx::query("INSERT INTO threads (id, company_id, source_id, foreign_id, title, details, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (source_id, foreign_id) DO NOTHING")
-        .bind(t.id.as_str())
-        .bind(t.company_id.as_str())
-        .bind(t.source_id.as_str())
-        .bind(t.foreign_id.as_deref())
-        .bind(t.title.as_deref())
-        .bind(&details)
-        .bind(t.created_at.as_micros())
-        .bind(t.updated_at.as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected()
-    });
+    let n = Sql::insert(t)?.append(" ON CONFLICT (source_id, foreign_id) DO NOTHING").execute(tx).await?;
     Ok(n == 1)
 }
 
 pub async fn update(tx: &mut Tx<'_>, t: &Thread) -> Result<()> {
-    let details = to_json(&t.details)?;
-    run!(tx, |c| sqlx::query("UPDATE threads SET title = $2, details = $3, updated_at = $4 WHERE id = $1")
-        .bind(t.id.as_str())
-        .bind(t.title.as_deref())
-        .bind(&details)
-        .bind(t.updated_at.as_micros())
-        .execute(&mut *c)
-        .await
-        .map_err(db_err)?
-        .rows_affected());
-    Ok(())
+    Sql::update(t)?.execute(tx).await.map(drop)
 }

@@ -5,7 +5,23 @@ use std::time::Duration;
 
 use switchboard_domain::{Result, SourceId, Timestamp};
 
-use crate::{Tx, db_err, run};
+use crate::Tx;
+use crate::sql::Sql;
+use crate::table::table;
+
+struct Start<'a> {
+    source: &'a SourceId,
+    thread: &'a str,
+    at: Timestamp,
+}
+
+table! {
+    TYPING_LIMITS = "typing_limits", Start<'_> as |s| {
+        Key source_id: s.source.as_str(),
+        Key thread_foreign_id: s.thread,
+        Set last_start_at: s.at,
+    }
+}
 
 /// Records a typing start unless one was accepted less than `window` ago. True when accepted.
 pub async fn try_start(
@@ -15,29 +31,21 @@ pub async fn try_start(
     now: Timestamp,
     window: Duration,
 ) -> Result<bool> {
-    let accepted: Option<i64> = run!(tx, |c| sqlx::query_scalar(
-        "INSERT INTO typing_limits (source_id, thread_foreign_id, last_start_at) VALUES ($1, $2, $3) \
-         ON CONFLICT (source_id, thread_foreign_id) DO UPDATE SET last_start_at = excluded.last_start_at \
-         WHERE typing_limits.last_start_at <= $4 RETURNING last_start_at"
-    )
-    .bind(source.as_str())
-    .bind(thread)
-    .bind(now.as_micros())
-    .bind(now.minus(window).as_micros())
-    .fetch_optional(&mut *c)
-    .await
-    .map_err(db_err)?);
+    let start = Start { source, thread, at: now };
+    let accepted: Option<i64> = Sql::upsert(&start)?
+        .append(" WHERE typing_limits.last_start_at <= $4 RETURNING last_start_at")
+        .bind(now.minus(window))
+        .scalar_optional(tx)
+        .await?;
     Ok(accepted.is_some())
 }
 
 /// Forgets the last start, so the next one is accepted at once.
 pub async fn stop(tx: &mut Tx<'_>, source: &SourceId, thread: &str) -> Result<()> {
-    run!(tx, |c| sqlx::query("DELETE FROM typing_limits WHERE source_id = $1 AND thread_foreign_id = $2")
+    Sql::new("DELETE FROM typing_limits WHERE source_id = $1 AND thread_foreign_id = $2")
         .bind(source.as_str())
         .bind(thread)
-        .execute(&mut *c)
+        .execute(tx)
         .await
-        .map_err(db_err)?
-        .rows_affected());
-    Ok(())
+        .map(drop)
 }

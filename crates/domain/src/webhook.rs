@@ -169,11 +169,45 @@ impl EndpointStatus {
     }
 }
 
+/// The wire shape of an endpoint's deliveries: the facade that created the endpoint chooses it.
+/// Signing (Standard Webhooks) is the same for all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookFormat {
+    /// Engage Digital's envelope: `{id, domain_id, events: [{type, id, issued_at, resource}]}`.
+    EngageDigital,
+    /// RingPlan's callback: `{id, event, timestamp, company_id, data}`.
+    #[serde(rename = "ringplan")]
+    RingPlan,
+    /// Switchboard's own: `{id, type, seq, company_id, created_at, data}`.
+    Native,
+}
+
+impl WebhookFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::EngageDigital => "engage_digital",
+            Self::RingPlan => "ringplan",
+            Self::Native => "native",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self> {
+        match s {
+            "engage_digital" => Ok(Self::EngageDigital),
+            "ringplan" => Ok(Self::RingPlan),
+            "native" => Ok(Self::Native),
+            _ => Err(Error::invalid_field("format", format!("must be engage_digital, ringplan or native, got '{s}'"))),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct WebhookEndpoint {
     pub id: WebhookEndpointId,
     pub company_id: CompanyId,
     pub url: TargetUrl,
+    pub format: WebhookFormat,
     pub events: Vec<EventPattern>,
     /// Only events about these sources, when set.
     pub source_ids: Option<Vec<SourceId>>,

@@ -164,6 +164,18 @@ impl Store {
         res.map_err(|e| Error::Unavailable(format!("database migration failed: {e}")))
     }
 
+    /// Applies the migrations up to `version` only: for tests of a migration on data written
+    /// before it.
+    #[cfg(feature = "testing")]
+    pub async fn migrate_to(&self, version: i64) -> Result<()> {
+        let migrator = migrations::migrator(self.backend());
+        let res = match &self.inner.pools {
+            Pools::Sqlite { write, .. } => migrator.run_to(version, write).await,
+            Pools::Postgres { pool } => migrator.run_to(version, pool).await,
+        };
+        res.map_err(|e| Error::Unavailable(format!("database migration failed: {e}")))
+    }
+
     /// A transaction on the writer. On SQLite it starts IMMEDIATE so that a second process on
     /// the same file waits for the lock up front instead of failing at its first write.
     pub async fn begin(&self) -> Result<Tx<'static>> {

@@ -2,7 +2,7 @@
 
 use switchboard_domain::webhook::{
     DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, Subscription, TargetUrl, WebhookDelivery,
-    WebhookEndpoint,
+    WebhookEndpoint, WebhookFormat,
 };
 use switchboard_domain::{
     CompanyId, Result, SourceId, SubscriptionId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
@@ -17,6 +17,7 @@ table! {
         Key id: e.id.as_str(),
         Key company_id: e.company_id.as_str(),
         Set url: e.url.as_str(),
+        Set format: e.format.as_str(),
         Set events: to_json(&e.events.iter().map(EventPattern::as_str).collect::<Vec<_>>())?,
         Set source_ids: e.source_ids.as_ref().map(to_json).transpose()?,
         Set verify_token: e.verify_token.as_ref().map(Secret::expose),
@@ -37,6 +38,7 @@ struct EndpointRow {
     id: String,
     company_id: String,
     url: String,
+    format: String,
     events: String,
     source_ids: Option<String>,
     verify_token: Option<String>,
@@ -59,6 +61,7 @@ impl EndpointRow {
             id: parse_id(self.id)?,
             company_id: parse_id(self.company_id)?,
             url: TargetUrl::parse(&self.url)?,
+            format: WebhookFormat::parse(&self.format)?,
             events: events.iter().map(|e| EventPattern::parse(e)).collect::<Result<_>>()?,
             source_ids: source_ids
                 .map(|ids| ids.into_iter().map(parse_id).collect::<Result<Vec<SourceId>>>())

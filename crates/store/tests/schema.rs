@@ -4,8 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::{Connection, PgConnection, SqliteConnection};
+use switchboard_domain::webhook::WebhookFormat;
 use switchboard_store::testing::{TestDb, with_db};
-use switchboard_store::{Backend, Store, store_test};
+use switchboard_store::{Backend, Store, StoreOptions, store_test, webhooks};
 
 /// Where the migrated schemas differ on purpose, as the facts only one side has, with the reason.
 const SQLITE_ONLY: &[(&str, &str)] = &[(
@@ -34,6 +35,76 @@ async fn both_backends_migrate_to_the_same_schema() {
         pg
     })
     .await;
+}
+
+/// 0005: endpoints made before it keep the Engage Digital envelope, except the RingPlan callback
+/// URL's, which speaks RingPlan's shape from then on.
+async fn migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_format(backend: Backend) {
+    with_db(backend, |db| async move {
+        let store = Store::connect(&db.url, &StoreOptions::default()).await.unwrap();
+        store.migrate_to(4).await.unwrap();
+        let (company, ringplan, plain) = ("c0000000000000000000000c", "e000000000000000000000e1", "e000000000000000000000e2");
+        let mut tx = store.begin().await.unwrap();
+        for (sql, binds) in [
+            ("INSERT INTO companies (id, name, status, profile, created_at, updated_at) VALUES ($1, 'Acme', 'active', '{}', 0, 0)", vec![company]),
+            ("INSERT INTO company_counters (company_id, event_seq) VALUES ($1, 0)", vec![company]),
+            (
+                "INSERT INTO webhook_endpoints (id, company_id, url, events, signing_secret, status, start_seq, created_at, updated_at) \
+                 VALUES ($1, $2, 'https://x.example/', '[\"*\"]', 'whsec_c2VjcmV0', 'active', 0, 0, 0)",
+                vec![ringplan, company],
+            ),
+            (
+                "INSERT INTO webhook_endpoints (id, company_id, url, events, signing_secret, status, start_seq, created_at, updated_at) \
+                 VALUES ($1, $2, 'https://x.example/', '[\"*\"]', 'whsec_c2VjcmV0', 'active', 0, 0, 0)",
+                vec![plain, company],
+            ),
+            ("INSERT INTO ringplan_callback_urls (company_id, endpoint_id) VALUES ($1, $2)", vec![company, ringplan]),
+        ] {
+            raw(&mut tx, sql, &binds).await;
+        }
+        tx.commit().await.unwrap();
+        store.migrate().await.unwrap();
+        let mut r = store.reader().await.unwrap();
+        let company = switchboard_domain::CompanyId::parse(company).unwrap();
+        let format = |id: &str| switchboard_domain::WebhookEndpointId::parse(id).unwrap();
+        let rp = webhooks::get_endpoint(&mut r, &company, &format(ringplan)).await.unwrap().unwrap();
+        let ed = webhooks::get_endpoint(&mut r, &company, &format(plain)).await.unwrap().unwrap();
+        assert_eq!((rp.format, ed.format), (WebhookFormat::RingPlan, WebhookFormat::EngageDigital));
+        drop(r);
+        store.close().await;
+        db
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_format_sqlite() {
+    migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_format(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_format_postgres() {
+    migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_format(Backend::Postgres).await;
+}
+
+/// A statement of the old schema, which the store's own functions no longer write.
+async fn raw(tx: &mut switchboard_store::Tx<'_>, sql: &str, binds: &[&str]) {
+    match switchboard_store::Conn::conn(tx) {
+        switchboard_store::ConnRef::Sqlite(c) => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for b in binds {
+                q = q.bind(*b);
+            }
+            q.execute(&mut *c).await.unwrap();
+        }
+        switchboard_store::ConnRef::Postgres(c) => {
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for b in binds {
+                q = q.bind(*b);
+            }
+            q.execute(&mut *c).await.unwrap();
+        }
+    }
 }
 
 store_test! {

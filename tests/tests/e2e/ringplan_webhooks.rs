@@ -59,6 +59,7 @@ e2e! {
         let url: Value = app.ringplan(Method::PUT, "/webhooks/callbacks/url", &me).json(&json!({"url": "https://www.example.com"})).send().await.unwrap().json().await.unwrap();
         let endpoint: Value = app.native(Method::GET, &format!("/v1/webhooks/{}", url["id"].as_str().unwrap()), &app.company).send().await.unwrap().json().await.unwrap();
         assert_eq!(endpoint["events"], json!(["texting.message.inbound"]));
+        assert_eq!(endpoint["format"], "ringplan", "its deliveries are written the RingPlan way");
         app.ringplan(Method::POST, "/webhooks/callbacks", &me).json(&json!({"type": "call.action.hangup"})).send().await.unwrap();
         let endpoint: Value = app.native(Method::GET, &format!("/v1/webhooks/{}", url["id"].as_str().unwrap()), &app.company).send().await.unwrap().json().await.unwrap();
         assert_eq!(endpoint["events"], json!(["texting.message.inbound", "call.action.hangup"]));

@@ -82,6 +82,29 @@ e2e! {
         assert!(list[0]["attempts"].as_i64().unwrap() >= 3);
     }
 
+    async fn an_endpoint_in_the_native_format_gets_the_log_entry_under_data(app: &TestApp) {
+        let receiver = Receiver::start().await;
+        let source = app.create_source(&app.company, full_capabilities()).await;
+        let hook = create_webhook(app, &app.company, json!({"url": receiver.url(), "format": "native", "events": ["content.imported"]})).await;
+        assert_eq!(hook["format"], "native");
+        push_message(app, &source, "n1", "t1").await;
+        let got = receiver.wait_for("the delivery", |r| !r.is_empty()).await;
+        let body = got[0].json();
+        assert!(signature_valid(hook["signing_secret"].as_str().unwrap(), &got[0]));
+        assert_eq!(body["id"], got[0].header("webhook-id"));
+        assert_eq!((body["type"].as_str(), body["company_id"].as_str()), (Some("content.imported"), Some(app.company.id.as_str())));
+        assert_eq!(body["data"]["foreign_id"], "n1");
+        let logged = app.events(&app.company).await.into_iter().find(|e| e.kind == "content.imported").unwrap();
+        assert_eq!((body["seq"].as_i64(), &body["data"]), (Some(logged.seq), &logged.payload));
+        assert!(body.get("events").is_none(), "not the Engage Digital envelope: {body}");
+        for (format, mention) in [("ringplan", "engage_digital or native"), ("xml", "format")] {
+            let res = app.native(Method::POST, "/v1/webhooks", &app.company).json(&json!({"url": receiver.url(), "format": format, "events": ["*"]})).send().await.unwrap();
+            assert_problem(res, 400, mention).await;
+        }
+        let res = app.native(Method::PATCH, &format!("/v1/webhooks/{}", hook["id"].as_str().unwrap()), &app.company).json(&json!({"format": "engage_digital"})).send().await.unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap()["format"], "engage_digital");
+    }
+
     async fn deliveries_keep_thread_order_through_failures_and_time_outs(app: &TestApp) {
         let receiver = Receiver::start().await;
         receiver.set_mode(Mode::Fail(503));
@@ -205,6 +228,7 @@ e2e! {
         for url in ["http://127.0.0.1:8080/hook", "http://localhost/hook", "http://[::1]/", "http://10.0.0.7/", "http://169.254.169.254/latest"] {
             let new = switchboard_engine::webhooks::NewWebhook {
                 url: switchboard_domain::webhook::TargetUrl::parse(url).unwrap(),
+                format: switchboard_domain::webhook::WebhookFormat::EngageDigital,
                 events: vec![switchboard_domain::webhook::EventPattern::parse("*").unwrap()],
                 source_ids: None,
                 verify_token: None,

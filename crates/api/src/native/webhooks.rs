@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::webhook::{EventPattern, Secret, TargetUrl, WebhookDelivery, WebhookEndpoint};
+use switchboard_domain::webhook::{EventPattern, Secret, TargetUrl, WebhookDelivery, WebhookEndpoint, WebhookFormat};
 use switchboard_domain::{Error, Resource, Result, SourceId, WebhookDeliveryId, WebhookEndpointId};
 use switchboard_engine::webhooks::{NewWebhook, WebhookChange};
 use utoipa::ToSchema;
@@ -22,6 +22,11 @@ pub(crate) struct WebhookWire {
     id: String,
     #[schema(example = "https://example.com/hooks/switchboard")]
     url: String,
+    /// The shape of deliveries: `engage_digital` (the Engage Digital envelope), `native`
+    /// (`{id, type, seq, company_id, created_at, data}`), or `ringplan` for the RingPlan
+    /// callback URL.
+    #[schema(example = "engage_digital")]
+    format: &'static str,
     /// Event types, `family.*` patterns or `*`.
     #[schema(example = json!(["content.*", "thread.created"]))]
     events: Vec<String>,
@@ -47,6 +52,7 @@ impl WebhookWire {
         WebhookWire {
             id: e.id.to_string(),
             url: e.url.as_str().to_owned(),
+            format: e.format.as_str(),
             events: e.events.iter().map(|p| p.as_str().to_owned()).collect(),
             source_ids: e.source_ids.as_ref().map(|ids| ids.iter().map(ToString::to_string).collect()),
             status: e.status.as_str().to_owned(),
@@ -66,6 +72,9 @@ impl WebhookWire {
 pub(crate) struct NewWebhookWire {
     #[schema(example = "https://example.com/hooks/switchboard")]
     url: String,
+    /// `engage_digital` (default) or `native`.
+    #[schema(example = "native")]
+    format: Option<String>,
     #[schema(example = json!(["content.imported"]))]
     events: Vec<String>,
     source_ids: Option<Vec<String>>,
@@ -81,6 +90,7 @@ pub(crate) struct NewWebhookWire {
 #[serde(deny_unknown_fields)]
 pub(crate) struct WebhookPatchWire {
     url: Option<String>,
+    format: Option<String>,
     events: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     source_ids: Option<Option<Vec<String>>>,
@@ -154,6 +164,15 @@ fn secret(field: &str, s: String) -> Result<Secret> {
     Ok(Secret::new(s))
 }
 
+/// The formats an endpoint added here may have; `ringplan` is the RingPlan facade's own.
+fn format(s: &str) -> Result<WebhookFormat> {
+    match s {
+        "engage_digital" => Ok(WebhookFormat::EngageDigital),
+        "native" => Ok(WebhookFormat::Native),
+        _ => Err(Error::invalid_field("format", format!("must be engage_digital or native, got '{s}'"))),
+    }
+}
+
 fn endpoint_id(id: &str) -> Result<WebhookEndpointId> {
     WebhookEndpointId::parse(id).map_err(|_| Error::NotFound(Resource::Webhook))
 }
@@ -190,6 +209,7 @@ pub(crate) async fn create_webhook(
     let w: NewWebhookWire = from_value(body).map_err(NativeError::bad_request)?;
     let new = NewWebhook {
         url: TargetUrl::parse(&w.url)?,
+        format: w.format.as_deref().map(format).transpose()?.unwrap_or(WebhookFormat::EngageDigital),
         events: patterns(&w.events)?,
         source_ids: source_ids(w.source_ids)?,
         verify_token: w.verify_token.map(|t| secret("verify_token", t)).transpose()?,
@@ -214,7 +234,7 @@ pub(crate) async fn get_webhook(
     Ok(Json(WebhookWire::new(&s.engine.webhook(&actor, &endpoint_id(&id)?).await?, false)))
 }
 
-/// Change a webhook endpoint: `url`, `events`, `source_ids`, `secret`, `active`.
+/// Change a webhook endpoint: `url`, `format`, `events`, `source_ids`, `secret`, `active`.
 #[utoipa::path(
     patch, path = "/v1/webhooks/{webhook_id}", tag = "Native: Webhooks",
     security(("api_key" = [])),
@@ -232,6 +252,7 @@ pub(crate) async fn update_webhook(
     let w: WebhookPatchWire = from_value(body).map_err(NativeError::bad_request)?;
     let change = WebhookChange {
         url: w.url.as_deref().map(TargetUrl::parse).transpose()?,
+        format: w.format.as_deref().map(format).transpose()?,
         events: w.events.as_deref().map(patterns).transpose()?,
         source_ids: w.source_ids.map(source_ids).transpose()?,
         secret: w.secret.map(|s| s.map(|t| secret("secret", t)).transpose()).transpose()?,

@@ -1,12 +1,11 @@
-//! One attempt at a delivery, run as a job: the event is read from the log, wrapped in the
-//! Engage Digital envelope, signed the Standard Webhooks way and posted.
+//! One attempt at a delivery, run as a job: the event is read from the log, written in the
+//! endpoint's format, signed the Standard Webhooks way and posted.
 
 use std::time::Duration;
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use sha2::Sha256;
 use switchboard_domain::event::{Event, LoggedEvent, WebhookDisabled};
 use switchboard_domain::job::{Job, JobOutcome, JobPayload, NewJob};
@@ -14,6 +13,7 @@ use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, SigningSecret,
 use switchboard_domain::{CompanyId, Error, Result, Timestamp, WebhookDeliveryId};
 use switchboard_store::{events, webhooks};
 
+use super::body::body;
 use crate::Engine;
 use crate::jobs::backoff;
 
@@ -31,27 +31,6 @@ impl JobPayload for DeliverJob {
 
 pub(crate) fn job(d: &WebhookDelivery) -> NewJob {
     NewJob::of(&DeliverJob { delivery_id: d.id.clone() }).for_company(d.company_id.clone())
-}
-
-/// The body: one event in the Engage Digital webhook envelope.
-fn body(d: &WebhookDelivery, e: &LoggedEvent) -> Value {
-    let kind = e.kind();
-    let payload = e.event.payload();
-    let resource_type = match payload.get("type").and_then(Value::as_str) {
-        Some(t) if kind.starts_with("content.") => t.to_owned(),
-        _ => kind.split('.').next().unwrap_or_default().to_owned(),
-    };
-    let resource_id = payload.get("id").cloned().unwrap_or(Value::Null);
-    json!({
-        "id": d.id,
-        "domain_id": d.company_id,
-        "events": [{
-            "type": kind,
-            "id": e.id,
-            "issued_at": e.created_at.to_rfc3339_millis(),
-            "resource": {"type": resource_type, "id": resource_id, "metadata": payload},
-        }],
-    })
 }
 
 /// `webhook-signature`: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` per signing secret.
@@ -137,7 +116,7 @@ impl Engine {
     }
 
     async fn attempt(&self, endpoint: &WebhookEndpoint, d: &WebhookDelivery, event: &LoggedEvent) -> Attempt {
-        let body = serde_json::to_vec(&body(d, event)).unwrap_or_default();
+        let body = serde_json::to_vec(&body(endpoint.format, d, event)).unwrap_or_default();
         let now = Timestamp::now();
         let timestamp = now.as_micros() / 1_000_000;
         let mut req = self
@@ -188,6 +167,10 @@ impl Engine {
         let reason = "the receiver answered 410 Gone";
         let mut tx = self.store.begin().await?;
         if let Some(mut e) = webhooks::get_endpoint_for_update(&mut tx, &endpoint.company_id, &endpoint.id).await? {
+            // Waits for a dispatch under way, whose new deliveries are then given up below, and
+            // holds off the next until the endpoint is disabled (endpoint, then cursor: the
+            // order re-enabling takes them in).
+            webhooks::lock_cursor(&mut tx, &e.company_id).await?;
             e.status = EndpointStatus::Disabled;
             e.disabled_reason = Some(reason.into());
             e.updated_at = Timestamp::now();

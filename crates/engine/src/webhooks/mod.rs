@@ -2,6 +2,7 @@
 //! delivery per matching endpoint, and the job that sends a delivery until it succeeds or its
 //! retry window closes.
 
+mod body;
 mod deliver;
 mod dispatch;
 mod ringplan;
@@ -13,7 +14,7 @@ use std::time::Duration;
 use switchboard_domain::event::Event;
 use switchboard_domain::webhook::{
     DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint,
-    is_private_address,
+    WebhookFormat, is_private_address,
 };
 use switchboard_domain::{
     CompanyId, Error, Resource, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
@@ -101,6 +102,7 @@ impl reqwest::dns::Resolve for PublicOnly {
 #[derive(Debug, Clone)]
 pub struct NewWebhook {
     pub url: TargetUrl,
+    pub format: WebhookFormat,
     pub events: Vec<EventPattern>,
     pub source_ids: Option<Vec<SourceId>>,
     pub verify_token: Option<Secret>,
@@ -111,6 +113,7 @@ pub struct NewWebhook {
 #[derive(Debug, Clone, Default)]
 pub struct WebhookChange {
     pub url: Option<TargetUrl>,
+    pub format: Option<WebhookFormat>,
     pub events: Option<Vec<EventPattern>>,
     pub source_ids: Option<Option<Vec<SourceId>>>,
     pub secret: Option<Option<Secret>>,
@@ -151,6 +154,7 @@ impl Engine {
             id: WebhookEndpointId::new(),
             company_id: actor.company_id.clone(),
             url: new.url,
+            format: new.format,
             events: new.events,
             source_ids: new.source_ids,
             verify_token: new.verify_token,
@@ -205,6 +209,9 @@ impl Engine {
             .ok_or(Error::NotFound(Resource::Webhook))?;
         if let Some(url) = change.url {
             e.url = url;
+        }
+        if let Some(format) = change.format {
+            e.format = format;
         }
         if let Some(events) = change.events {
             e.events = events;

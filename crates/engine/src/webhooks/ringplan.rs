@@ -4,7 +4,7 @@
 
 use switchboard_domain::event::Event;
 use switchboard_domain::webhook::{
-    EndpointStatus, EventPattern, SigningSecret, Subscription, TargetUrl, WebhookEndpoint,
+    EndpointStatus, EventPattern, SigningSecret, Subscription, TargetUrl, WebhookEndpoint, WebhookFormat,
 };
 use switchboard_domain::{CompanyId, Error, Resource, Result, SubscriptionId, Timestamp, WebhookEndpointId};
 use switchboard_store::{Tx, events, webhooks};
@@ -71,6 +71,7 @@ impl Engine {
                     id: WebhookEndpointId::new(),
                     company_id: company.clone(),
                     url,
+                    format: WebhookFormat::RingPlan,
                     events: subscribed_patterns(&mut tx, company).await?,
                     source_ids: None,
                     verify_token: None,

@@ -8,7 +8,7 @@ use switchboard_engine::{Actor, Engine};
 
 /// Whether a facade requires `X-User-Id` or acts as the owner without it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum UserHeader {
+pub enum UserHeader {
     Required,
     DefaultPrimary,
 }
@@ -32,7 +32,7 @@ fn key_and_user(headers: &HeaderMap, user_header: UserHeader) -> Result<(&str, U
 
 /// The caller of a request, by its API key and user; the caller's company is then named on the
 /// request's span, so that every log line of the request carries it.
-pub(crate) async fn authenticate(engine: &Engine, headers: &HeaderMap, user_header: UserHeader) -> Result<Actor> {
+pub async fn authenticate(engine: &Engine, headers: &HeaderMap, user_header: UserHeader) -> Result<Actor> {
     let (key, user) = key_and_user(headers, user_header)?;
     let actor = engine.authenticate(key, &user).await?;
     tracing::Span::current().record("company", tracing::field::display(&actor.company_id));

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 /// Parses a request body as a JSON object.
-pub(crate) fn parse_object(body: &[u8]) -> Result<Value, String> {
+pub fn parse_object(body: &[u8]) -> Result<Value, String> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("the request body is empty; a JSON object is expected".into());
     }
@@ -17,20 +17,20 @@ pub(crate) fn parse_object(body: &[u8]) -> Result<Value, String> {
 }
 
 /// Converts a JSON value to `T`, naming the field at fault when it does not fit.
-pub(crate) fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         if path == "." { e.inner().to_string() } else { format!("'{path}': {}", e.inner()) }
     })
 }
 
-pub(crate) fn to_value<T: serde::Serialize>(v: &T) -> Value {
+pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 /// Applies an RFC 7396 merge patch: objects merge key by key, `null` removes, anything else
 /// replaces.
-pub(crate) fn merge_patch(target: &mut Value, patch: Value) {
+pub fn merge_patch(target: &mut Value, patch: Value) {
     match patch {
         Value::Object(fields) => {
             if !target.is_object() {

@@ -1,6 +1,7 @@
 //! Start-up wiring shared by the `switchboard` binary and the black-box tests.
 
 pub mod config;
+mod http;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -51,7 +52,7 @@ impl Server {
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         let runner = Runner::start(self.engine.store().clone(), self.engine.job_handlers(), self.jobs);
         let dispatcher = Dispatcher::start(self.engine.clone());
-        let app = switchboard_api::app(AppState::new(self.engine.clone()));
+        let app = http::app(AppState::new(self.engine.clone()));
         tracing::info!(addr = %self.addr, "serving");
         let engine = self.engine.clone();
         let shutdown = async move {

@@ -79,7 +79,7 @@ fn escape(label: &str) -> String {
 
 /// Middleware: counts each request under its route template (never the raw path, which would
 /// make one series per id).
-pub(crate) async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn record(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let method = req.method().to_string();
     let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let start = Instant::now();

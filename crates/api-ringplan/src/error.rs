@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use switchboard_domain::{Error, Resource};
 
-use crate::problem::Problem;
+use switchboard_api::problem::Problem;
 
 /// An error of the RingPlan facade, answered as an RFC 7807 problem.
 #[derive(Debug)]

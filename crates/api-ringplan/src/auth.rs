@@ -2,9 +2,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use switchboard_engine::Actor;
 
-use super::RingPlanError;
-use crate::AppState;
-use crate::credentials::{UserHeader, authenticate};
+use crate::RingPlanError;
+use switchboard_api::AppState;
+use switchboard_api::credentials::{UserHeader, authenticate};
 
 /// The authenticated RingPlan caller: `Authorization: Bearer <key>` and `X-User-Id`.
 pub(crate) struct Caller(pub Actor);

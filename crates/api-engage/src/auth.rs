@@ -2,9 +2,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use switchboard_engine::Actor;
 
-use super::EngageError;
-use crate::AppState;
-use crate::credentials::{UserHeader, authenticate};
+use crate::EngageError;
+use switchboard_api::AppState;
+use switchboard_api::credentials::{UserHeader, authenticate};
 
 /// The authenticated caller: the company's API key, acting as `X-User-Id` (default `primary`).
 pub(crate) struct Caller(pub Actor);

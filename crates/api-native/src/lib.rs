@@ -13,13 +13,13 @@ mod webhooks;
 use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
 use serde_json::Value;
+use switchboard_api::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 pub(crate) use error::NativeError;
 
-pub(crate) fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(sources::list_sources, sources::create_source))
         .routes(routes!(sources::get_source, sources::update_source, sources::delete_source))
@@ -44,6 +44,6 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, NativeError> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| NativeError::bad_request(e.body_text()))?;
-        crate::json::parse_object(&bytes).map(JsonObject).map_err(NativeError::bad_request)
+        switchboard_api::json::parse_object(&bytes).map(JsonObject).map_err(NativeError::bad_request)
     }
 }

@@ -13,10 +13,10 @@ use switchboard_domain::user::{Phones, User, UserDetails, UserFilter, UserProfil
 use switchboard_domain::{Error, Resource, Result, UserId};
 use utoipa::{IntoParams, ToSchema};
 
-use super::auth::Caller;
-use super::{JsonObject, RingPlanError, parse_wire, patched};
-use crate::AppState;
-use crate::problem::Problem;
+use crate::auth::Caller;
+use crate::{JsonObject, RingPlanError, parse_wire, patched};
+use switchboard_api::AppState;
+use switchboard_api::problem::Problem;
 
 pub(crate) const DEFAULT_PER_PAGE: u32 = 50;
 

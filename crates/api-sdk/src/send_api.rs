@@ -4,8 +4,8 @@ use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use serde_json::Value;
 
-use super::error::SendApiError;
-use crate::AppState;
+use crate::error::SendApiError;
+use switchboard_api::AppState;
 
 pub(crate) const SIGNATURE_HEADER: &str = "x-smccsdk-signature";
 

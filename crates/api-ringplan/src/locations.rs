@@ -8,10 +8,10 @@ use switchboard_domain::location::{Location, LocationDetails, NewLocation};
 use switchboard_domain::{CompanyId, Error, LocationId, Resource, Result};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::{JsonObject, RingPlanError, parse_wire, patched};
-use crate::AppState;
-use crate::problem::Problem;
+use crate::auth::Caller;
+use crate::{JsonObject, RingPlanError, parse_wire, patched};
+use switchboard_api::AppState;
+use switchboard_api::problem::Problem;
 
 /// The RingPlan location object.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]

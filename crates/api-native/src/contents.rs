@@ -6,11 +6,11 @@ use switchboard_domain::conversation::Content;
 use switchboard_domain::{ContentId, Error, Resource, Result};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::{JsonObject, NativeError};
-use crate::AppState;
-use crate::json::from_value;
-use crate::problem::Problem;
+use crate::auth::Caller;
+use crate::{JsonObject, NativeError};
+use switchboard_api::AppState;
+use switchboard_api::json::from_value;
+use switchboard_api::problem::Problem;
 
 /// A content as the native API shows it: where it stands with its channel.
 #[derive(Debug, Serialize, ToSchema)]

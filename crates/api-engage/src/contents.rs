@@ -10,11 +10,11 @@ use switchboard_domain::{ContentId, IdentityId, SourceId};
 use switchboard_engine::conversations::Compose;
 use utoipa::{IntoParams, ToSchema};
 
-use super::EngageError;
-use super::auth::Caller;
-use super::error::ErrorBody;
-use super::paging::{self, Paging};
-use crate::AppState;
+use crate::EngageError;
+use crate::auth::Caller;
+use crate::error::ErrorBody;
+use crate::paging::{self, Paging};
+use switchboard_api::AppState;
 
 /// A content: a message, private message or thread opener, from the channel or from an agent.
 #[derive(Debug, Serialize, ToSchema)]
@@ -156,8 +156,8 @@ pub(crate) async fn create_content(
     Caller(actor): Caller,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<ContentRecord>), EngageError> {
-    let doc = crate::json::parse_object(&body).map_err(EngageError::bad_request)?;
-    let new: NewContent = crate::json::from_value(doc).map_err(EngageError::bad_request)?;
+    let doc = switchboard_api::json::parse_object(&body).map_err(EngageError::bad_request)?;
+    let new: NewContent = switchboard_api::json::from_value(doc).map_err(EngageError::bad_request)?;
     let compose = Compose {
         body: new.body,
         in_reply_to: id_param::<ContentId>("inReplyToId", new.in_reply_to_id.as_ref())?,

@@ -8,7 +8,7 @@ use switchboard_domain::is_valid_id;
 use switchboard_domain::paging::Keyset;
 use utoipa::ToSchema;
 
-use super::EngageError;
+use crate::EngageError;
 
 pub(crate) const DEFAULT_PER_PAGE: usize = 30;
 pub(crate) const MAX_PER_PAGE: usize = 100;

@@ -8,11 +8,11 @@ use switchboard_domain::conversation::Identity;
 use switchboard_domain::{Error, IdentityId, Resource};
 use utoipa::{IntoParams, ToSchema};
 
-use super::EngageError;
-use super::auth::Caller;
-use super::error::ErrorBody;
-use super::paging::{self, Paging};
-use crate::AppState;
+use crate::EngageError;
+use crate::auth::Caller;
+use crate::error::ErrorBody;
+use crate::paging::{self, Paging};
+use switchboard_api::AppState;
 
 /// An identity: a customer, or a controlled identity agents may publish as.
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,11 +11,11 @@ use switchboard_domain::sync::SyncRun;
 use switchboard_domain::{Error, Resource, Result, SourceId, SyncRunId};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::{JsonObject, NativeError};
-use crate::AppState;
-use crate::json::{from_value, merge_patch, to_value};
-use crate::problem::Problem;
+use crate::auth::Caller;
+use crate::{JsonObject, NativeError};
+use switchboard_api::AppState;
+use switchboard_api::json::{from_value, merge_patch, to_value};
+use switchboard_api::problem::Problem;
 
 /// A source (channel). `access_token` appears only when the source is created and when its
 /// token is rotated.

@@ -8,10 +8,10 @@ use switchboard_domain::{Error, Result};
 use switchboard_engine::companies::CompanyView;
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::{JsonObject, RingPlanError, patched};
-use crate::AppState;
-use crate::problem::Problem;
+use crate::auth::Caller;
+use crate::{JsonObject, RingPlanError, patched};
+use switchboard_api::AppState;
+use switchboard_api::problem::Problem;
 
 /// The RingPlan company object. Read-only fields sent back in an update are ignored.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]

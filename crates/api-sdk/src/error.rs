@@ -23,7 +23,7 @@ impl SendApiError {
     pub(crate) fn too_large() -> Self {
         Self {
             status: StatusCode::PAYLOAD_TOO_LARGE,
-            text: format!("Invalid request size (max: {} bytes)", super::MAX_BODY),
+            text: format!("Invalid request size (max: {} bytes)", crate::MAX_BODY),
         }
     }
 }

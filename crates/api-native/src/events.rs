@@ -8,9 +8,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::Stream;
 use switchboard_domain::event::LoggedEvent;
 
-use super::NativeError;
-use super::auth::Caller;
-use crate::AppState;
+use crate::NativeError;
+use crate::auth::Caller;
+use switchboard_api::AppState;
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
@@ -46,7 +46,7 @@ fn resume_after(headers: &HeaderMap, query: &HashMap<String, String>) -> Result<
     ),
     responses(
         (status = 200, description = "A `text/event-stream` of the company's events.", content_type = "text/event-stream", body = String),
-        (status = 400, body = crate::problem::Problem), (status = 401, body = crate::problem::Problem)
+        (status = 400, body = switchboard_api::problem::Problem), (status = 401, body = switchboard_api::problem::Problem)
     )
 )]
 pub(crate) async fn stream_events(

@@ -6,10 +6,10 @@ use switchboard_domain::webhook::{Subscription, TargetUrl, WebhookEndpoint};
 use switchboard_domain::{Error, Resource, SubscriptionId};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::{JsonObject, RingPlanError, parse_wire};
-use crate::AppState;
-use crate::problem::Problem;
+use crate::auth::Caller;
+use crate::{JsonObject, RingPlanError, parse_wire};
+use switchboard_api::AppState;
+use switchboard_api::problem::Problem;
 
 /// The RingPlan webhook URL object.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -9,11 +9,11 @@ use switchboard_domain::{Error, Resource, Result, SourceId, WebhookDeliveryId, W
 use switchboard_engine::webhooks::{NewWebhook, WebhookChange};
 use utoipa::ToSchema;
 
-use super::auth::Caller;
-use super::{JsonObject, NativeError};
-use crate::AppState;
-use crate::json::from_value;
-use crate::problem::Problem;
+use crate::auth::Caller;
+use crate::{JsonObject, NativeError};
+use switchboard_api::AppState;
+use switchboard_api::json::from_value;
+use switchboard_api::problem::Problem;
 
 /// A webhook endpoint. `signing_secret` appears only at creation and after a rotation.
 #[derive(Debug, Serialize, ToSchema)]

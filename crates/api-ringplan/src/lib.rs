@@ -1,25 +1,27 @@
-//! The RingPlan REST API (seeds/003): company, users (contacts), locations and webhooks. Errors are
-//! RFC 7807 problems; callers authenticate with the company API key and `X-User-Id`.
+//! The RingPlan facade (seeds/003): the REST API — company, users (contacts), locations and
+//! webhooks — and its socket.io WebSocket API at `/ws`. Errors are RFC 7807 problems; callers
+//! authenticate with the company API key and `X-User-Id`.
 
 mod auth;
 mod company;
 mod contacts;
 mod error;
 mod locations;
+mod socketio;
 mod webhooks;
 
 use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
 use serde_json::Value;
+use switchboard_api::AppState;
 use switchboard_domain::Error;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use error::RingPlanError;
+pub use socketio::layer as socketio_layer;
 
-use crate::AppState;
-
-pub(crate) fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(company::get_company))
         .routes(routes!(company::update_company))
@@ -41,14 +43,14 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, RingPlanError> {
         let bytes = Bytes::from_request(req, state).await.map_err(|e| RingPlanError::bad_request(e.body_text()))?;
-        crate::json::parse_object(&bytes).map(JsonObject).map_err(RingPlanError::bad_request)
+        switchboard_api::json::parse_object(&bytes).map(JsonObject).map_err(RingPlanError::bad_request)
     }
 }
 
 /// Converts a JSON document to a wire type; when it does not fit, an invalid-input error that
 /// names the field.
 pub(crate) fn parse_wire<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Error> {
-    crate::json::from_value(value).map_err(Error::invalid)
+    switchboard_api::json::from_value(value).map_err(Error::invalid)
 }
 
 /// Applies a partial update (a JSON merge patch) to the current wire form of a resource and
@@ -58,7 +60,7 @@ pub(crate) fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
     current: &T,
     patch: Value,
 ) -> Result<T, Error> {
-    let mut doc = crate::json::to_value(current);
-    crate::json::merge_patch(&mut doc, patch);
+    let mut doc = switchboard_api::json::to_value(current);
+    switchboard_api::json::merge_patch(&mut doc, patch);
     parse_wire(doc)
 }

@@ -6,14 +6,13 @@ mod error;
 mod send_api;
 
 use axum::extract::DefaultBodyLimit;
+use switchboard_api::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-
-use crate::AppState;
 
 /// The Send API's documented request size limit (20 MiB).
 pub const MAX_BODY: usize = 20_971_520;
 
-pub(crate) fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(send_api::push)).layer(DefaultBodyLimit::max(MAX_BODY))
 }

@@ -11,13 +11,13 @@ mod paging;
 
 use axum::Router;
 use axum::routing::get;
+use switchboard_api::AppState;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 pub(crate) use error::EngageError;
 
-pub(crate) fn router() -> OpenApiRouter<AppState> {
+pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(contents::list_contents, contents::create_content))
         .routes(routes!(identities::list_identities))
@@ -25,7 +25,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The identities URLs as the seed document writes them, with a double slash before `v1`.
-pub(crate) fn doc_spelling_aliases() -> Router<AppState> {
+pub fn doc_spelling_aliases() -> Router<AppState> {
     Router::new()
         .route("/engage/advanced-messaging//v1/identities", get(identities::list_identities))
         .route("/engage/advanced-messaging//v1/identities/{identity_id}", get(identities::get_identity))

@@ -270,9 +270,7 @@ impl TestApp {
         let company = switchboard_domain::CompanyId::parse(&tenant.id).unwrap();
         let mut r = self.engine.store().reader().await.unwrap();
         let log = switchboard_store::events::read_after(&mut r, &company, 0, 100_000).await.unwrap();
-        log.into_iter()
-            .map(|e| LoggedEvent { seq: e.seq, kind: e.kind().to_owned(), payload: e.event.payload() })
-            .collect()
+        log.into_iter().map(|e| LoggedEvent { seq: e.seq, kind: e.kind().to_owned(), payload: e.payload }).collect()
     }
 }
 

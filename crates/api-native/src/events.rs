@@ -15,7 +15,7 @@ use switchboard_api::AppState;
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
 fn frame(e: &LoggedEvent) -> SseEvent {
-    SseEvent::default().id(e.seq.to_string()).event(e.kind()).data(e.event.payload().to_string())
+    SseEvent::default().id(e.seq.to_string()).event(e.kind()).data(e.payload.to_string())
 }
 
 /// The cursor to resume after: `Last-Event-ID` (what a reconnecting `EventSource` sends), else

@@ -121,7 +121,7 @@ async fn authenticate(engine: &Engine, socket: &SocketRef, authenticated: &Atomi
                 () = gone.notified() => return,
             };
             let Some(event) = event else { break };
-            let mut payload = event.event.payload();
+            let mut payload = event.payload.clone();
             if let Value::Object(fields) = &mut payload {
                 fields.entry("seq").or_insert(json!(event.seq));
             }

@@ -25,6 +25,10 @@ macro_rules! events {
         #[derive(Debug, Clone, PartialEq)]
         pub enum Event {
             $($variant($payload),)*
+            /// A stored event this binary cannot read: a type a newer node wrote during an
+            /// upgrade, or a payload that does not fit its type. It is passed on as it is
+            /// stored, never written by this binary, so one such row stops nothing.
+            Unreadable { kind: String, payload: Value },
         }
 
         impl Event {
@@ -32,9 +36,10 @@ macro_rules! events {
             pub const TYPES: &'static [&'static str] = &[$($kind,)*];
 
             /// The event's type, e.g. `content.imported`.
-            pub fn kind(&self) -> &'static str {
+            pub fn kind(&self) -> &str {
                 match self {
                     $(Event::$variant(_) => $kind,)*
+                    Event::Unreadable { kind, .. } => kind,
                 }
             }
 
@@ -42,6 +47,7 @@ macro_rules! events {
             pub fn payload(&self) -> Value {
                 let encoded = match self {
                     $(Event::$variant(p) => serde_json::to_value(p),)*
+                    Event::Unreadable { payload, .. } => Ok(payload.clone()),
                 };
                 // Payloads are plain structs with string keys: they always encode.
                 encoded.unwrap_or(Value::Null)
@@ -145,10 +151,28 @@ pub struct LoggedEvent {
     pub seq: i64,
     pub created_at: Timestamp,
     pub event: Event,
+    /// The payload as stored, which every transport forwards: read once, not encoded again for
+    /// each subscriber.
+    pub payload: Value,
 }
 
 impl LoggedEvent {
-    pub fn kind(&self) -> &'static str {
+    /// The entry read back from its stored type and payload; a row this binary cannot read is
+    /// [`Event::Unreadable`].
+    pub fn read(
+        id: EventId,
+        company_id: CompanyId,
+        seq: i64,
+        created_at: Timestamp,
+        kind: &str,
+        payload: Value,
+    ) -> Self {
+        let event = Event::decode(kind, payload.clone())
+            .unwrap_or_else(|_| Event::Unreadable { kind: kind.to_owned(), payload: payload.clone() });
+        Self { id, company_id, seq, created_at, event, payload }
+    }
+
+    pub fn kind(&self) -> &str {
         self.event.kind()
     }
 }

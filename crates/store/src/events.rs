@@ -18,7 +18,7 @@ struct Appended<'a> {
     company: &'a CompanyId,
     seq: i64,
     id: EventId,
-    kind: &'static str,
+    kind: &'a str,
     payload: String,
     created_at: Timestamp,
 }
@@ -46,16 +46,18 @@ struct Row {
 
 impl Row {
     fn into_event(self) -> Result<LoggedEvent> {
-        let event = Event::decode(&self.kind, from_json::<Value>(&self.payload)?).map_err(|e| {
-            Error::Internal(format!("event {} of company {} cannot be read: {e}", self.seq, self.company_id))
-        })?;
-        Ok(LoggedEvent {
-            id: parse_id(self.id)?,
-            company_id: parse_id(self.company_id)?,
-            seq: self.seq,
-            created_at: Timestamp::from_micros(self.created_at),
-            event,
-        })
+        let logged = LoggedEvent::read(
+            parse_id(self.id)?,
+            parse_id(self.company_id)?,
+            self.seq,
+            Timestamp::from_micros(self.created_at),
+            &self.kind,
+            from_json::<Value>(&self.payload)?,
+        );
+        if let Event::Unreadable { kind, .. } = &logged.event {
+            tracing::warn!(seq = logged.seq, company = %logged.company_id, kind, "an event of the log is not one this binary can read; it is passed on as stored");
+        }
+        Ok(logged)
     }
 }
 
@@ -90,7 +92,7 @@ pub(crate) async fn write(tx: &mut Tx<'_>, pending: Vec<(CompanyId, Event)>) -> 
         .await?;
         let last = last.ok_or_else(|| Error::Internal(format!("company {company} has no event counter")))?;
         let rows: Vec<Appended> = (last - n + 1..)
-            .zip(events)
+            .zip(&events)
             .map(|(seq, e)| Appended {
                 company: &company,
                 seq,

@@ -74,6 +74,20 @@ impl TestDb {
     }
 }
 
+/// Runs a statement the store's own functions do not write (rows of an older schema, or of a
+/// newer binary), binding `binds` as text.
+pub async fn execute(tx: &mut crate::Tx<'_>, sql: &str, binds: &[&str]) {
+    let done = match crate::Conn::conn(tx) {
+        crate::ConnRef::Sqlite(c) => {
+            binds.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, b| q.bind(*b)).execute(c).await.map(drop)
+        }
+        crate::ConnRef::Postgres(c) => {
+            binds.iter().fold(sqlx::query(sqlx::AssertSqlSafe(sql)), |q, b| q.bind(*b)).execute(c).await.map(drop)
+        }
+    };
+    done.expect("the test's statement runs");
+}
+
 /// Replaces the database name in a PostgreSQL URL, keeping credentials, host and query.
 pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {

@@ -84,6 +84,7 @@ store_test! {
         assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), vec![3, 4]);
         assert_eq!(data(&page[0]), json!({"i": 2}));
         assert_eq!(label(&page[0]), "test.event");
+        assert_eq!(page[0].kind(), "webhook.disabled", "the stored type reads back");
         assert!(events::read_after(&mut r, &company, 5, 10).await.unwrap().is_empty());
     }
 
@@ -123,6 +124,27 @@ store_test! {
         let log = events::read_after(&mut store.reader().await.unwrap(), &company, 0, 5000).await.unwrap();
         assert_eq!(log.len(), 1203);
         assert!(log.iter().enumerate().all(|(i, e)| e.seq == i as i64 + 1 && data(e)["i"] == i));
+    }
+
+    async fn an_event_this_binary_cannot_read_is_read_back_as_it_was_stored(store: Store) {
+        let company = company(&store).await;
+        let mut tx = store.begin().await.unwrap();
+        events::append(&mut tx, &company, vec![note("before", json!(1))]);
+        tx.commit().await.unwrap();
+        // As a newer node would write a type this one does not know.
+        let mut tx = store.begin().await.unwrap();
+        let sql = "INSERT INTO events (company_id, seq, id, kind, payload, created_at) VALUES ($1, 2, $2, 'call.teleported', '{\"to\":\"mars\"}', 0)";
+        switchboard_store::testing::execute(&mut tx, sql, &[company.as_str(), switchboard_domain::EventId::new().as_str()]).await;
+        switchboard_store::testing::execute(&mut tx, "UPDATE company_counters SET event_seq = 2 WHERE company_id = $1", &[company.as_str()]).await;
+        tx.commit().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        events::append(&mut tx, &company, vec![note("after", json!(3))]);
+        tx.commit().await.unwrap();
+        let log = events::read_after(&mut store.reader().await.unwrap(), &company, 0, 10).await.unwrap();
+        assert_eq!(log.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3], "one unreadable row stops nothing");
+        assert_eq!(log[1].event, Event::Unreadable { kind: "call.teleported".into(), payload: json!({"to": "mars"}) });
+        assert_eq!((log[1].kind(), &log[1].payload), ("call.teleported", &json!({"to": "mars"})));
+        assert_eq!(label(&log[2]), "after");
     }
 
     async fn committing_an_append_notifies_subscribers_with_the_last_seq(store: Store) {

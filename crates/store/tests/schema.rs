@@ -60,7 +60,7 @@ async fn migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_
             ),
             ("INSERT INTO ringplan_callback_urls (company_id, endpoint_id) VALUES ($1, $2)", vec![company, ringplan]),
         ] {
-            raw(&mut tx, sql, &binds).await;
+            switchboard_store::testing::execute(&mut tx, sql, &binds).await;
         }
         tx.commit().await.unwrap();
         store.migrate().await.unwrap();
@@ -85,26 +85,6 @@ async fn migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_format_postgres() {
     migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_format(Backend::Postgres).await;
-}
-
-/// A statement of the old schema, which the store's own functions no longer write.
-async fn raw(tx: &mut switchboard_store::Tx<'_>, sql: &str, binds: &[&str]) {
-    match switchboard_store::Conn::conn(tx) {
-        switchboard_store::ConnRef::Sqlite(c) => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for b in binds {
-                q = q.bind(*b);
-            }
-            q.execute(&mut *c).await.unwrap();
-        }
-        switchboard_store::ConnRef::Postgres(c) => {
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for b in binds {
-                q = q.bind(*b);
-            }
-            q.execute(&mut *c).await.unwrap();
-        }
-    }
 }
 
 store_test! {

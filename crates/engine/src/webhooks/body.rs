@@ -18,7 +18,7 @@ pub(crate) fn body(format: WebhookFormat, d: &WebhookDelivery, e: &LoggedEvent) 
 /// `content.*` events, else the first part of the event type.
 fn engage_digital(d: &WebhookDelivery, e: &LoggedEvent) -> Value {
     let kind = e.kind();
-    let payload = e.event.payload();
+    let payload = &e.payload;
     let resource_type = match payload.get("type").and_then(Value::as_str) {
         Some(t) if kind.starts_with("content.") => t.to_owned(),
         _ => kind.split('.').next().unwrap_or_default().to_owned(),
@@ -44,7 +44,7 @@ fn ringplan(d: &WebhookDelivery, e: &LoggedEvent) -> Value {
         "event": e.kind(),
         "timestamp": e.created_at.to_rfc3339_millis(),
         "company_id": d.company_id,
-        "data": e.event.payload(),
+        "data": e.payload,
     })
 }
 
@@ -56,7 +56,7 @@ fn native(d: &WebhookDelivery, e: &LoggedEvent) -> Value {
         "seq": e.seq,
         "company_id": d.company_id,
         "created_at": e.created_at.to_rfc3339_millis(),
-        "data": e.event.payload(),
+        "data": e.payload,
     })
 }
 
@@ -88,21 +88,16 @@ mod tests {
     }
 
     fn logged() -> LoggedEvent {
-        let disabled = WebhookDisabled { id: WebhookEndpointId::new(), reason: "410".into() };
-        LoggedEvent {
-            id: EventId::new(),
-            company_id: CompanyId::new(),
-            seq: 7,
-            created_at: Timestamp::from_micros(1_629_285_651_510_000),
-            event: Event::WebhookDisabled(disabled),
-        }
+        let disabled = Event::WebhookDisabled(WebhookDisabled { id: WebhookEndpointId::new(), reason: "410".into() });
+        let created = Timestamp::from_micros(1_629_285_651_510_000);
+        LoggedEvent::read(EventId::new(), CompanyId::new(), 7, created, disabled.kind(), disabled.payload())
     }
 
     #[test]
     fn each_format_carries_the_delivery_id_the_event_type_and_its_payload_in_its_own_shape() {
         let e = logged();
         let d = delivery_of(&e);
-        let payload = e.event.payload();
+        let payload = e.payload.clone();
 
         let ed = body(WebhookFormat::EngageDigital, &d, &e);
         assert_eq!(ed["id"], json!(d.id));

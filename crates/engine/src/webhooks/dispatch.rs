@@ -64,8 +64,16 @@ impl Engine {
     pub async fn dispatch_webhooks(&self) -> Result<()> {
         let behind = webhooks::companies_behind(&mut self.store.reader().await?, COMPANIES).await?;
         for company in behind {
-            while self.dispatch_batch(&company).await? {}
+            // One company's failure is retried at the next pass; it holds up no other company.
+            if let Err(e) = self.dispatch_company(&company).await {
+                tracing::warn!(company = %company, error = %e, "webhook dispatch of a company failed; retrying");
+            }
         }
+        Ok(())
+    }
+
+    async fn dispatch_company(&self, company: &CompanyId) -> Result<()> {
+        while self.dispatch_batch(company).await? {}
         Ok(())
     }
 

@@ -164,12 +164,14 @@ fn secret(field: &str, s: String) -> Result<Secret> {
     Ok(Secret::new(s))
 }
 
-/// The formats an endpoint added here may have; `ringplan` is the RingPlan facade's own.
+/// The formats an endpoint may be given here; `ringplan` is the RingPlan facade's own.
 fn format(s: &str) -> Result<WebhookFormat> {
-    match s {
-        "engage_digital" => Ok(WebhookFormat::EngageDigital),
-        "native" => Ok(WebhookFormat::Native),
-        _ => Err(Error::invalid_field("format", format!("must be engage_digital or native, got '{s}'"))),
+    match WebhookFormat::parse(s)? {
+        WebhookFormat::RingPlan => Err(Error::invalid_field(
+            "format",
+            "ringplan is the RingPlan callback URL's; here: engage_digital or native",
+        )),
+        other => Ok(other),
     }
 }
 

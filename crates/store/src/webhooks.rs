@@ -5,7 +5,7 @@ use switchboard_domain::webhook::{
     WebhookEndpoint, WebhookFormat,
 };
 use switchboard_domain::{
-    CompanyId, Result, SourceId, SubscriptionId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
+    CompanyId, Error, Result, SourceId, SubscriptionId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
 };
 
 use crate::sql::Sql;
@@ -55,14 +55,17 @@ struct EndpointRow {
 
 impl EndpointRow {
     fn into_endpoint(self) -> Result<WebhookEndpoint> {
+        // A value the store wrote is valid; one that is not is a broken row, not bad input.
+        let row = self.id.clone();
+        let broken = |e: Error| Error::Internal(format!("webhook endpoint {row}: {e}"));
         let events: Vec<String> = from_json(&self.events)?;
         let source_ids: Option<Vec<String>> = self.source_ids.as_deref().map(from_json).transpose()?;
         Ok(WebhookEndpoint {
             id: parse_id(self.id)?,
             company_id: parse_id(self.company_id)?,
-            url: TargetUrl::parse(&self.url)?,
-            format: WebhookFormat::parse(&self.format)?,
-            events: events.iter().map(|e| EventPattern::parse(e)).collect::<Result<_>>()?,
+            url: TargetUrl::parse(&self.url).map_err(&broken)?,
+            format: WebhookFormat::parse(&self.format).map_err(&broken)?,
+            events: events.iter().map(|e| EventPattern::parse(e)).collect::<Result<_>>().map_err(&broken)?,
             source_ids: source_ids
                 .map(|ids| ids.into_iter().map(parse_id).collect::<Result<Vec<SourceId>>>())
                 .transpose()?,
@@ -73,7 +76,7 @@ impl EndpointRow {
                 .previous_signing_secret
                 .zip(self.previous_until)
                 .map(|(s, u)| (SigningSecret::from_stored(s), Timestamp::from_micros(u))),
-            status: EndpointStatus::parse(&self.status)?,
+            status: EndpointStatus::parse(&self.status).map_err(&broken)?,
             disabled_reason: self.disabled_reason,
             start_seq: self.start_seq,
             created_at: Timestamp::from_micros(self.created_at),

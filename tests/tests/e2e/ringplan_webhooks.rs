@@ -60,6 +60,9 @@ e2e! {
         let endpoint: Value = app.native(Method::GET, &format!("/v1/webhooks/{}", url["id"].as_str().unwrap()), &app.company).send().await.unwrap().json().await.unwrap();
         assert_eq!(endpoint["events"], json!(["texting.message.inbound"]));
         assert_eq!(endpoint["format"], "ringplan", "its deliveries are written the RingPlan way");
+        let path = format!("/v1/webhooks/{}", url["id"].as_str().unwrap());
+        let res = app.native(Method::PATCH, &path, &app.company).json(&json!({"format": "native"})).send().await.unwrap();
+        assert_problem(res, 400, "RingPlan").await;
         app.ringplan(Method::POST, "/webhooks/callbacks", &me).json(&json!({"type": "call.action.hangup"})).send().await.unwrap();
         let endpoint: Value = app.native(Method::GET, &format!("/v1/webhooks/{}", url["id"].as_str().unwrap()), &app.company).send().await.unwrap().json().await.unwrap();
         assert_eq!(endpoint["events"], json!(["texting.message.inbound", "call.action.hangup"]));

@@ -166,11 +166,11 @@ impl Engine {
     async fn disable_gone(&self, endpoint: &WebhookEndpoint) -> Result<()> {
         let reason = "the receiver answered 410 Gone";
         let mut tx = self.store.begin().await?;
+        // Waits for a dispatch under way, whose new deliveries are then given up below, and holds
+        // off the next until the endpoint is disabled. The cursor before the endpoint, as the
+        // dispatcher takes them (its new deliveries lock their endpoint's row).
+        webhooks::lock_cursor(&mut tx, &endpoint.company_id).await?;
         if let Some(mut e) = webhooks::get_endpoint_for_update(&mut tx, &endpoint.company_id, &endpoint.id).await? {
-            // Waits for a dispatch under way, whose new deliveries are then given up below, and
-            // holds off the next until the endpoint is disabled (endpoint, then cursor: the
-            // order re-enabling takes them in).
-            webhooks::lock_cursor(&mut tx, &e.company_id).await?;
             e.status = EndpointStatus::Disabled;
             e.disabled_reason = Some(reason.into());
             e.updated_at = Timestamp::now();

@@ -204,6 +204,9 @@ impl Engine {
             }
         }
         let mut tx = self.store.begin().await?;
+        // The dispatch cursor before the endpoint, in the dispatcher's order: re-enabling takes
+        // the cursor to start after the newest event.
+        webhooks::lock_cursor(&mut tx, &actor.company_id).await?;
         let mut e = webhooks::get_endpoint_for_update(&mut tx, &actor.company_id, id)
             .await?
             .ok_or(Error::NotFound(Resource::Webhook))?;
@@ -211,6 +214,12 @@ impl Engine {
             e.url = url;
         }
         if let Some(format) = change.format {
+            if e.format == WebhookFormat::RingPlan && format != WebhookFormat::RingPlan {
+                return Err(Error::invalid_field(
+                    "format",
+                    "of the RingPlan callback URL is RingPlan's and cannot change",
+                ));
+            }
             e.format = format;
         }
         if let Some(events) = change.events {

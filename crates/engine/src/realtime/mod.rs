@@ -160,12 +160,16 @@ impl Drop for Membership {
 }
 
 impl Engine {
-    /// The company's events after `after`, as they are committed. From now when `None`: after
-    /// what this node has broadcast to the company's subscribers, or after the log's head if it
-    /// has none yet. The stream ends when the server shuts down or the log cannot be read; a
-    /// client then resumes from its last seq. Dropping it unsubscribes.
+    /// The company's events after `after`, as they are committed; from the log's head as it is
+    /// now when `None`. The stream ends when the server shuts down, or when the log cannot be
+    /// read while the subscriber catches up (a client then resumes from its last seq); a feed
+    /// that cannot read the log tries again, and its streams wait. Dropping it unsubscribes.
     #[tracing::instrument(skip_all, fields(company = %company, ?after))]
     pub async fn follow_events(&self, company: &CompanyId, after: Option<i64>) -> Result<Subscription> {
+        let after = match after {
+            Some(seq) => seq,
+            None => events::last_seq(&mut self.store.reader().await?, company).await?,
+        };
         let membership = match self.realtime.feeds.join(company) {
             Some(m) => m,
             None => self.start_feed(company).await?,

@@ -27,18 +27,12 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    pub(super) fn new(
-        store: Store,
-        membership: Membership,
-        after: Option<i64>,
-        closing: watch::Receiver<bool>,
-    ) -> Self {
+    pub(super) fn new(store: Store, membership: Membership, after: i64, closing: watch::Receiver<bool>) -> Self {
         let live = membership.feed.events.subscribe();
         // Loaded after subscribing: every event after it comes through `live`, and the ones
         // from `after` up to it are in the log only.
         let published = membership.feed.published.load(Ordering::SeqCst);
-        let delivered = after.unwrap_or(published);
-        Self { store, membership, live, closing, delivered, catch_up_to: published, backlog: VecDeque::new() }
+        Self { store, membership, live, closing, delivered: after, catch_up_to: published, backlog: VecDeque::new() }
     }
 
     /// The next event of the log, or `None` once the stream has ended: the server is shutting

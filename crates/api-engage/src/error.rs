@@ -101,6 +101,17 @@ fn camel_case(field: &str) -> String {
     out
 }
 
+/// What a panicking handler answers.
+pub(crate) fn panicked() -> Response {
+    EngageError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        code: "CMN-201",
+        message: "Internal error".into(),
+        parameter: None,
+    }
+    .into_response()
+}
+
 impl IntoResponse for EngageError {
     fn into_response(self) -> Response {
         let item = ErrorItem { error_code: self.code, message: self.message.clone(), parameter_name: self.parameter };

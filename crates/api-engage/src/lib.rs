@@ -12,6 +12,7 @@ mod paging;
 use axum::Router;
 use axum::routing::get;
 use switchboard_api::AppState;
+use switchboard_api::panic::catch_panics;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -22,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(contents::list_contents, contents::create_content))
         .routes(routes!(identities::list_identities))
         .routes(routes!(identities::get_identity))
+        .layer(catch_panics(error::panicked))
 }
 
 /// The identities URLs as the seed document writes them, with a double slash before `v1`.
@@ -29,4 +31,5 @@ pub fn doc_spelling_aliases() -> Router<AppState> {
     Router::new()
         .route("/engage/advanced-messaging//v1/identities", get(identities::list_identities))
         .route("/engage/advanced-messaging//v1/identities/{identity_id}", get(identities::get_identity))
+        .layer(catch_panics(error::panicked))
 }

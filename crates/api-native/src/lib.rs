@@ -14,6 +14,7 @@ use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
 use serde_json::Value;
 use switchboard_api::AppState;
+use switchboard_api::panic::catch_panics;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -34,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(events::stream_events))
+        .layer(catch_panics(error::panicked))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

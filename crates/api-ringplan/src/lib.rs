@@ -14,6 +14,7 @@ use axum::extract::{FromRequest, Request};
 use bytes::Bytes;
 use serde_json::Value;
 use switchboard_api::AppState;
+use switchboard_api::panic::catch_panics;
 use switchboard_domain::Error;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::get_url, webhooks::put_url))
         .routes(routes!(webhooks::list_callbacks, webhooks::subscribe))
         .routes(routes!(webhooks::unsubscribe))
+        .layer(catch_panics(error::panicked))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

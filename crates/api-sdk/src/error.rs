@@ -50,6 +50,11 @@ impl From<Error> for SendApiError {
     }
 }
 
+/// What a panicking handler answers.
+pub(crate) fn panicked() -> Response {
+    SendApiError { status: StatusCode::INTERNAL_SERVER_ERROR, text: "Internal error".into() }.into_response()
+}
+
 impl IntoResponse for SendApiError {
     fn into_response(self) -> Response {
         let mut res = (self.status, self.text).into_response();

@@ -7,6 +7,7 @@ mod send_api;
 
 use axum::extract::DefaultBodyLimit;
 use switchboard_api::AppState;
+use switchboard_api::panic::catch_panics;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -14,5 +15,8 @@ use utoipa_axum::routes;
 pub const MAX_BODY: usize = 20_971_520;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(send_api::push)).layer(DefaultBodyLimit::max(MAX_BODY))
+    OpenApiRouter::new()
+        .routes(routes!(send_api::push))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(catch_panics(error::panicked))
 }

@@ -6,6 +6,7 @@
 pub mod credentials;
 pub mod json;
 pub mod ops;
+pub mod panic;
 pub mod problem;
 
 use std::sync::Arc;

@@ -4,9 +4,9 @@
 use axum::Router;
 use axum::http::{Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use switchboard_api::panic::catch_panics;
 use switchboard_api::problem::Problem;
 use switchboard_api::{AppState, ops};
-use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
@@ -67,14 +67,12 @@ pub(crate) fn app(state: AppState) -> Router {
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
-    // A panic is caught inside the metrics, so that it is counted like any other 500.
-    let router = catch_panics(router).layer(axum::middleware::from_fn_with_state(state.clone(), ops::metrics::record));
+    // A panic is caught inside the metrics, so that it is counted like any other 500. The
+    // facades answer their own routes' panics in their own format.
+    let router = router
+        .layer(catch_panics(panicked))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::metrics::record));
     traced(router.layer(switchboard_api_ringplan::socketio_layer(state.engine.clone()))).with_state(state)
-}
-
-/// A panicking handler answers 500 with a problem, like any other failure.
-fn catch_panics<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    router.layer(CatchPanicLayer::custom(panicked))
 }
 
 /// Every request has an id (the caller's `X-Request-Id`, or a new one) before its span is made,
@@ -96,14 +94,8 @@ fn traced<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }
 
-/// The answer to a request whose handler panicked: logged with what it said, never shown.
-fn panicked(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    let said = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("a non-text panic");
-    tracing::error!(panic = said, "a request handler panicked");
+/// What a panic outside the facades' own routes (operations, documentation) answers.
+fn panicked() -> Response {
     Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.").into_response()
 }
 
@@ -125,9 +117,12 @@ mod tests {
     use super::*;
 
     fn boom() -> Router {
-        traced(catch_panics(
-            Router::new().route("/boom", get(|| async { panic!("boom") as &str })).route("/ok", get(|| async { "ok" })),
-        ))
+        traced(
+            Router::new()
+                .route("/boom", get(|| async { panic!("boom") as &str }))
+                .route("/ok", get(|| async { "ok" }))
+                .layer(catch_panics(panicked)),
+        )
     }
 
     #[tokio::test]

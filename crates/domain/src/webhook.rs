@@ -295,8 +295,8 @@ pub struct WebhookDelivery {
     pub delivered_at: Option<Timestamp>,
 }
 
-/// A subscription of a company's facade webhook to one event type. RingPlan keeps its
-/// callback URL's event types this way; each facade decides which types may be subscribed.
+/// A subscription of a company's facade webhook to one event type: RingPlan keeps its callback
+/// URL's event types this way (which types may be subscribed is RingPlan's rule, in its use case).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subscription {
     pub id: SubscriptionId,

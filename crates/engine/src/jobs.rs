@@ -111,7 +111,7 @@ async fn work(store: Store, handlers: Arc<Handlers>, options: RunnerOptions, mut
         let queued = store.jobs_queued();
         tokio::pin!(queued);
         queued.as_mut().enable();
-        match run_one(&store, &handlers, &kinds, options.lease).await {
+        match run_one(&store, &handlers, &kinds, &options).await {
             Ok(true) => {}
             Ok(false) => {
                 tokio::select! {
@@ -136,24 +136,27 @@ async fn work(store: Store, handlers: Arc<Handlers>, options: RunnerOptions, mut
 /// run too; jobs due later are left. Returns how many ran.
 pub async fn drain(store: &Store, handlers: &Handlers, lease: Duration) -> Result<usize> {
     let kinds = handlers.kinds();
+    let options = RunnerOptions { lease, ..RunnerOptions::default() };
     let mut ran = 0;
-    while run_one(store, handlers, &kinds, lease).await? {
+    while run_one(store, handlers, &kinds, &options).await? {
         ran += 1;
     }
     Ok(ran)
 }
 
 /// Claims one due job and runs it; false when none was due.
-async fn run_one(store: &Store, handlers: &Handlers, kinds: &[&str], lease: Duration) -> Result<bool> {
+async fn run_one(store: &Store, handlers: &Handlers, kinds: &[&str], options: &RunnerOptions) -> Result<bool> {
     let mut tx = store.begin().await?;
-    let claimed = jobs::claim(&mut tx, kinds, lease, 1).await?.pop();
+    let claimed = jobs::claim(&mut tx, kinds, options.lease, 1).await?.pop();
     tx.commit().await?;
     let Some(claimed) = claimed else { return Ok(false) };
     let job = &claimed.job;
     let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, company = ?job.company_id);
     let outcome = match handlers.by_kind.get(job.kind.as_str()) {
         Some(handler) => handler(job.clone()).instrument(span.clone()).await,
-        None => JobOutcome::Failed { error: format!("no handler for jobs of kind '{}'", job.kind), retry_in: lease },
+        None => {
+            JobOutcome::Failed { error: format!("no handler for jobs of kind '{}'", job.kind), retry_in: options.poll }
+        }
     };
     if let Err(e) = record(store, &claimed, outcome).instrument(span).await {
         // The lease will run out and the job will run again: at least once.

@@ -63,16 +63,28 @@ impl PartialEq<&str> for DatabaseUrl {
 
 impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let redacted = match self.0.split_once("://") {
-            Some((scheme, rest)) => match rest.split_once('@') {
+        let (base, query) = self.0.split_once('?').map_or((self.0.as_str(), None), |(b, q)| (b, Some(q)));
+        let mut redacted = match base.split_once("://") {
+            Some((scheme, rest)) => match rest.rsplit_once('@') {
                 Some((credentials, host)) => {
                     let user = credentials.split(':').next().unwrap_or_default();
                     format!("{scheme}://{user}:***@{host}")
                 }
-                None => self.0.clone(),
+                None => base.to_owned(),
             },
-            None => self.0.clone(),
+            None => base.to_owned(),
         };
+        if let Some(query) = query {
+            // `?password=`, `?sslpassword=`: any parameter named like a password.
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=***"),
+                    _ => pair.to_owned(),
+                })
+                .collect();
+            redacted = format!("{redacted}?{}", pairs.join("&"));
+        }
         write!(f, "DatabaseUrl({redacted:?})")
     }
 }
@@ -207,7 +219,7 @@ pub enum LogFormat {
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub bind: Option<SocketAddr>,
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     pub log_format: Option<LogFormat>,
 }
 
@@ -272,7 +284,7 @@ impl Config {
             merged.insert("bind".into(), Value::String(b.to_string()));
         }
         if let Some(u) = &overrides.database_url {
-            merged.insert("database_url".into(), Value::String(u.clone()));
+            merged.insert("database_url".into(), Value::String(u.as_str().to_owned()));
         }
         if let Some(f) = overrides.log_format {
             merged.insert("log_format".into(), Value::try_from(f)?);
@@ -437,6 +449,10 @@ mod tests {
         let printed = format!("{c:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(printed.contains("postgres://sb:***@db:5432/sb"), "{printed}");
+        let in_query = DatabaseUrl::from("postgres://db/sb?user=sb&password=hunter2&sslmode=require");
+        assert_eq!(format!("{in_query:?}"), r#"DatabaseUrl("postgres://db/sb?user=sb&password=***&sslmode=require")"#);
+        let o = Overrides { database_url: Some("postgres://sb:hunter2@db/sb".into()), ..Overrides::default() };
+        assert!(!format!("{o:?}").contains("hunter2"));
     }
 
     #[test]

@@ -50,6 +50,11 @@ impl Server {
     /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs
     /// under way.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        if self.jobs.workers == 0 {
+            tracing::warn!(
+                "jobs.workers is 0: this node runs no jobs (syncs, exports, webhook deliveries); another node must"
+            );
+        }
         let runner = Runner::start(self.engine.store().clone(), self.engine.job_handlers(), self.jobs);
         let dispatcher = Dispatcher::start(self.engine.clone());
         let app = http::app(AppState::new(self.engine.clone()));

@@ -67,8 +67,12 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve { bind } => *bind,
         _ => None,
     };
-    let overrides =
-        Overrides { config_file: cli.config, bind, database_url: cli.database_url, log_format: cli.log_format };
+    let overrides = Overrides {
+        config_file: cli.config,
+        bind,
+        database_url: cli.database_url.map(Into::into),
+        log_format: cli.log_format,
+    };
     let loaded = Config::load(&overrides, std::env::vars())?;
     init_logging(&loaded.config);
     for w in &loaded.warnings {

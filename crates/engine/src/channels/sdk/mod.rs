@@ -147,7 +147,7 @@ impl<'a> SdkChannel<'a> {
         Self { source, config }
     }
 
-    fn outbound(&self, kind: ContentKind) -> BodyFormat {
+    fn body_format(&self, kind: ContentKind) -> BodyFormat {
         let html = format!("{}.html", collection(kind));
         if self.config.capabilities.has_option(&html) { BodyFormat::Html } else { BodyFormat::Text }
     }
@@ -173,7 +173,7 @@ impl Channel for SdkChannel<'_> {
             return Err(Error::invalid("this content cannot be replied to (its source does not allow 'reply' on it)"));
         }
         let recipient = if kind == ContentKind::PrivateMessage { parent.author_identity_id.clone() } else { None };
-        Ok(Outbound { kind, format: self.outbound(kind), recipient })
+        Ok(Outbound { kind, format: self.body_format(kind), recipient })
     }
 
     /// A new discussion opens a thread where the source names threads, else a lone message.
@@ -186,7 +186,7 @@ impl Channel for SdkChannel<'_> {
         } else {
             return Err(Error::invalid(format!("source {} does not support starting discussions", self.source.id)));
         };
-        Ok(Outbound { kind, format: self.outbound(kind), recipient: None })
+        Ok(Outbound { kind, format: self.body_format(kind), recipient: None })
     }
 
     fn delivery(&self, content: &Content) -> NewJob {

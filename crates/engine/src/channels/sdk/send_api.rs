@@ -70,7 +70,7 @@ impl Engine {
 
     /// A Send API call, already authenticated for `source`: validated, then committed (with
     /// other calls arriving at the same time) before this returns.
-    #[tracing::instrument(skip_all, fields(company = %source.company_id, source = %source.id, action))]
+    #[tracing::instrument(skip_all, fields(company = %source.company_id, source = %source.id, action = %action))]
     pub async fn push(&self, source: Arc<Source>, action: &str, params: &Map<String, Value>) -> Result<Outcome> {
         let command = objects::parse_action(action, params, &config(&source)?.capabilities)?;
         self.sdk.ingest.submit(source, command).await

@@ -29,11 +29,6 @@ impl From<Error> for NativeError {
     }
 }
 
-/// What a panicking handler answers.
-pub(crate) fn panicked() -> Response {
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.").into_response()
-}
-
 impl IntoResponse for NativeError {
     fn into_response(self) -> Response {
         self.0.into_response()

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use switchboard_api::AppState;
 use switchboard_api::panic::catch_panics;
+use switchboard_api::problem::Problem;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -35,7 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(events::stream_events))
-        .layer(catch_panics(error::panicked))
+        .layer(catch_panics(Problem::panicked))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

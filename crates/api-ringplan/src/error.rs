@@ -46,11 +46,6 @@ fn parameter(field: &str) -> &str {
     }
 }
 
-/// What a panicking handler answers.
-pub(crate) fn panicked() -> Response {
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.").into_response()
-}
-
 impl IntoResponse for RingPlanError {
     fn into_response(self) -> Response {
         self.0.into_response()

@@ -15,6 +15,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use switchboard_api::AppState;
 use switchboard_api::panic::catch_panics;
+use switchboard_api::problem::Problem;
 use switchboard_domain::Error;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -34,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::get_url, webhooks::put_url))
         .routes(routes!(webhooks::list_callbacks, webhooks::subscribe))
         .routes(routes!(webhooks::unsubscribe))
-        .layer(catch_panics(error::panicked))
+        .layer(catch_panics(Problem::panicked))
 }
 
 /// A JSON object request body, accepted whatever its content type; anything else is a 400.

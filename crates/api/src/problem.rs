@@ -62,8 +62,18 @@ impl Problem {
             }
             Error::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
-                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+                Self::internal()
             }
         }
+    }
+
+    /// A failure of the server, told without its details (they are logged).
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")
+    }
+
+    /// What a panicking handler answers, in the problem-speaking facades and elsewhere.
+    pub fn panicked() -> Response {
+        Self::internal().into_response()
     }
 }

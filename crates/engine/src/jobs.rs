@@ -25,7 +25,10 @@ use crate::channels::sdk::sync::SyncJob;
 use crate::webhooks::DeliverJob;
 
 /// Runs one job; what it returns is recorded on the job.
-pub type Handler = Arc<dyn Fn(Job) -> Pin<Box<dyn Future<Output = JobOutcome> + Send>> + Send + Sync>;
+pub type Handler = Arc<dyn Fn(Job) -> BoxedOutcome + Send + Sync>;
+
+/// What running a job comes to, later.
+pub type BoxedOutcome = Pin<Box<dyn Future<Output = JobOutcome> + Send>>;
 
 /// The handler of each job kind a node runs.
 #[derive(Clone, Default)]
@@ -231,8 +234,6 @@ impl crate::Engine {
         }
     }
 }
-
-type BoxedOutcome = Pin<Box<dyn Future<Output = JobOutcome> + Send>>;
 
 /// Exponential backoff: `base` doubled per attempt already made, capped at `max`.
 pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {

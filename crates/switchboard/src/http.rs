@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::http::{Request, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use switchboard_api::panic::catch_panics;
 use switchboard_api::problem::Problem;
 use switchboard_api::{AppState, ops};
@@ -70,7 +70,7 @@ pub(crate) fn app(state: AppState) -> Router {
     // A panic is caught inside the metrics, so that it is counted like any other 500. The
     // facades answer their own routes' panics in their own format.
     let router = router
-        .layer(catch_panics(panicked))
+        .layer(catch_panics(Problem::panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::metrics::record));
     traced(router.layer(switchboard_api_ringplan::socketio_layer(state.engine.clone()))).with_state(state)
 }
@@ -92,11 +92,6 @@ fn traced<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
             )
         }))
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-}
-
-/// What a panic outside the facades' own routes (operations, documentation) answers.
-fn panicked() -> Response {
-    Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.").into_response()
 }
 
 /// Unknown paths answer with an RFC 7807 problem, as the RingPlan and native facades do.
@@ -121,7 +116,7 @@ mod tests {
             Router::new()
                 .route("/boom", get(|| async { panic!("boom") as &str }))
                 .route("/ok", get(|| async { "ok" }))
-                .layer(catch_panics(panicked)),
+                .layer(catch_panics(Problem::panicked)),
         )
     }
 

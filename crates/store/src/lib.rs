@@ -371,16 +371,44 @@ impl Conn for Reader {
     }
 }
 
-/// Maps a driver error to the domain: unique violations become conflicts, everything else
-/// is the storage being unavailable. Details go to the log, never to callers.
+/// Maps a driver error to the domain: a unique violation is a conflict; a value the database
+/// refuses is `Unstorable`, the request's fault, so that a caller is not told to retry what can
+/// never succeed; everything else is the storage being unavailable. Details go to the log,
+/// never to callers.
 pub fn db_err(e: sqlx::Error) -> Error {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => Error::Conflict(d.message().to_owned()),
+        sqlx::Error::Database(d) if refuses_the_value(d.as_ref()) => {
+            tracing::warn!(error = %e, "the database refused a value");
+            Error::Unstorable(d.message().to_owned())
+        }
         sqlx::Error::RowNotFound => Error::Internal("row not found".into()),
         _ => {
             tracing::error!(error = %e, "database error");
             Error::Unavailable(e.to_string())
         }
+    }
+}
+
+/// Whether the database refused a value of the statement rather than failed: on PostgreSQL a
+/// data exception (SQLSTATE class 22: NUL in text, a value out of range), a broken constraint
+/// (class 23) or a program limit (54000: an index row too big); on SQLite a constraint, a value
+/// too big or of the wrong type. A lost connection, a full disk or a serialization failure is
+/// none of these.
+fn refuses_the_value(d: &dyn sqlx::error::DatabaseError) -> bool {
+    use sqlx::error::ErrorKind;
+    if matches!(d.kind(), ErrorKind::ForeignKeyViolation | ErrorKind::NotNullViolation | ErrorKind::CheckViolation) {
+        return true;
+    }
+    let Some(code) = d.code() else { return false };
+    if d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
+        code.starts_with("22") || code.starts_with("23") || code == "54000"
+    } else {
+        // SQLite gives its extended result code, whose low byte is the primary one.
+        const TOOBIG: i32 = 18;
+        const CONSTRAINT: i32 = 19;
+        const MISMATCH: i32 = 20;
+        code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, TOOBIG | CONSTRAINT | MISMATCH))
     }
 }
 

@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use secrets::{Keyring, Prepared};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -26,6 +27,7 @@ pub mod jobs;
 pub mod locations;
 mod migrations;
 pub mod notify;
+mod secrets;
 pub mod sources;
 mod sql;
 pub mod sync;
@@ -46,11 +48,13 @@ pub struct StoreOptions {
     /// PostgreSQL pool size, or SQLite reader pool size (SQLite always has one writer).
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// The keys that seal stored secrets; with none, secrets can be neither written nor read.
+    pub secrets: Keyring,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(10) }
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(10), secrets: Keyring::default() }
     }
 }
 
@@ -80,6 +84,7 @@ struct Inner {
     committed: broadcast::Sender<Committed>,
     /// Woken when a transaction that queued jobs commits, so local workers start at once.
     jobs_queued: tokio::sync::Notify,
+    secrets: Keyring,
 }
 
 #[derive(Clone)]
@@ -137,13 +142,24 @@ impl Store {
         };
         let (committed, _) = broadcast::channel(4096);
         Ok(Self {
-            inner: Arc::new(Inner { url: url.to_owned(), pools, committed, jobs_queued: tokio::sync::Notify::new() }),
+            inner: Arc::new(Inner {
+                url: url.to_owned(),
+                pools,
+                committed,
+                jobs_queued: tokio::sync::Notify::new(),
+                secrets: opts.secrets.clone(),
+            }),
         })
     }
 
     /// The URL this store was opened with. It may hold a password: never log it.
     pub fn url(&self) -> &str {
         &self.inner.url
+    }
+
+    /// The keys this store seals and opens secrets with.
+    pub fn secrets(&self) -> &Keyring {
+        &self.inner.secrets
     }
 
     pub fn backend(&self) -> Backend {
@@ -201,10 +217,11 @@ impl Store {
 
     /// A connection for reads outside a transaction.
     pub async fn reader(&self) -> Result<Reader> {
-        Ok(match &self.inner.pools {
-            Pools::Sqlite { read, .. } => Reader::Sqlite(read.acquire().await.map_err(db_err)?),
-            Pools::Postgres { pool } => Reader::Postgres(pool.acquire().await.map_err(db_err)?),
-        })
+        let conn = match &self.inner.pools {
+            Pools::Sqlite { read, .. } => ReaderConn::Sqlite(read.acquire().await.map_err(db_err)?),
+            Pools::Postgres { pool } => ReaderConn::Postgres(pool.acquire().await.map_err(db_err)?),
+        };
+        Ok(Reader { conn, secrets: self.inner.secrets.clone() })
     }
 
     /// Succeeds when the database answers a query.
@@ -253,6 +270,8 @@ pub enum ConnRef<'a> {
 pub trait Conn: Send {
     fn conn(&mut self) -> ConnRef<'_>;
     fn backend(&self) -> Backend;
+    /// The keys that seal and open the secrets this connection writes and reads.
+    fn secrets(&self) -> &Keyring;
 }
 
 enum HeldConn {
@@ -348,26 +367,40 @@ impl Conn for Tx<'_> {
             TxInner::Postgres(_) => Backend::Postgres,
         }
     }
+
+    fn secrets(&self) -> &Keyring {
+        &self.store.inner.secrets
+    }
 }
 
-pub enum Reader {
+/// A pooled connection for reads outside a transaction.
+pub struct Reader {
+    conn: ReaderConn,
+    secrets: Keyring,
+}
+
+enum ReaderConn {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
 }
 
 impl Conn for Reader {
     fn conn(&mut self) -> ConnRef<'_> {
-        match self {
-            Reader::Sqlite(c) => ConnRef::Sqlite(c),
-            Reader::Postgres(c) => ConnRef::Postgres(c),
+        match &mut self.conn {
+            ReaderConn::Sqlite(c) => ConnRef::Sqlite(c),
+            ReaderConn::Postgres(c) => ConnRef::Postgres(c),
         }
     }
 
     fn backend(&self) -> Backend {
-        match self {
-            Reader::Sqlite(_) => Backend::Sqlite,
-            Reader::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            ReaderConn::Sqlite(_) => Backend::Sqlite,
+            ReaderConn::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    fn secrets(&self) -> &Keyring {
+        &self.secrets
     }
 }
 

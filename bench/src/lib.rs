@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use switchboard::Server;
-use switchboard::config::Config;
+use switchboard::config::{Config, SecretsConfig};
 use switchboard_engine::Engine;
 use switchboard_engine::companies::CreatedCompany;
 use switchboard_store::Backend;
@@ -33,6 +33,7 @@ impl BenchServer {
             database_url: db.url.clone().into(),
             database_max_connections: 16,
             log_level: "warn".into(),
+            secrets: SecretsConfig { key: db.secrets_key.clone() },
             ..Config::default()
         };
         let server = runtime.block_on(Server::build(&config))?;

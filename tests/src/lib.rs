@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use reqwest::{Method, RequestBuilder};
 use serde_json::json;
 use switchboard::Server;
-use switchboard::config::{Config, SdkConfig, WebhooksConfig};
+use switchboard::config::{Config, SdkConfig, SecretsConfig, WebhooksConfig};
 use switchboard_domain::company::NewCompany;
 use switchboard_domain::email::Email;
 use switchboard_engine::Engine;
@@ -100,6 +100,7 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
         database_max_connections: 8,
         sdk,
         webhooks: test_webhooks(),
+        secrets: SecretsConfig { key: db.secrets_key.clone() },
         ..Config::default()
     };
     configure(&mut config);

@@ -72,6 +72,9 @@ impl From<Error> for EngageError {
             ),
             Error::RateLimited(msg) => (StatusCode::TOO_MANY_REQUESTS, "CMN-301", msg),
             Error::Conflict(msg) => (StatusCode::CONFLICT, "CMN-409", msg),
+            Error::Unstorable(_) => {
+                (StatusCode::BAD_REQUEST, "CMN-101", switchboard_api::problem::UNSTORABLE.to_owned())
+            }
             Error::Unavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "CMN-211", "Service temporarily unavailable, please retry".to_owned())
             }

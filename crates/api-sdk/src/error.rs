@@ -40,6 +40,11 @@ impl From<Error> for SendApiError {
             Error::Forbidden(msg) | Error::Conflict(msg) => (StatusCode::UNPROCESSABLE_ENTITY, msg),
             Error::Unauthenticated => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid signature".to_owned()),
             Error::RateLimited(msg) => (StatusCode::TOO_MANY_REQUESTS, msg),
+            // Never a 503: a connector retries those, and this call would fail the same way forever.
+            Error::Unstorable(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("{}: {}", messages::INVALID_RESOURCE_FORMAT, switchboard_api::problem::UNSTORABLE),
+            ),
             Error::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "Service unavailable, please retry".to_owned()),
             Error::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");

@@ -8,6 +8,10 @@ use serde::Serialize;
 use switchboard_domain::{Error, Resource};
 use utoipa::ToSchema;
 
+/// What every facade tells a caller whose value the database refused ([`Error::Unstorable`]).
+pub const UNSTORABLE: &str =
+    "a value of the request cannot be stored: it is too long, or holds a character (such as NUL) that is not allowed";
+
 /// An error: `{"detail", "status", "title", "type"}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
@@ -57,6 +61,7 @@ impl Problem {
             Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, unauthenticated),
             Error::RateLimited(msg) => Self::new(StatusCode::TOO_MANY_REQUESTS, msg),
             Error::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
+            Error::Unstorable(_) => Self::new(StatusCode::BAD_REQUEST, UNSTORABLE),
             Error::Unavailable(_) => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly.")
             }

@@ -24,6 +24,11 @@ pub enum Error {
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// The database refused a value of the request: a character or a length it cannot store,
+    /// a broken constraint. The request is at fault, not the database, so trying it again cannot
+    /// succeed; the statement was undone with its transaction. Details are logged, not shown.
+    #[error("a value could not be stored: {0}")]
+    Unstorable(String),
     /// The storage backend could not be reached or failed; details are logged, not shown.
     #[error("storage unavailable: {0}")]
     Unavailable(String),

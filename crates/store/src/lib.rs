@@ -7,6 +7,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use secrets::{Keyring, Prepared};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -26,6 +27,7 @@ pub mod jobs;
 pub mod locations;
 mod migrations;
 pub mod notify;
+mod secrets;
 pub mod sources;
 mod sql;
 pub mod sync;
@@ -46,11 +48,13 @@ pub struct StoreOptions {
     /// PostgreSQL pool size, or SQLite reader pool size (SQLite always has one writer).
     pub max_connections: u32,
     pub acquire_timeout: Duration,
+    /// The keys that seal stored secrets; with none, secrets can be neither written nor read.
+    pub secrets: Keyring,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 16, acquire_timeout: Duration::from_secs(10) }
+        Self { max_connections: 16, acquire_timeout: Duration::from_secs(10), secrets: Keyring::default() }
     }
 }
 
@@ -80,6 +84,7 @@ struct Inner {
     committed: broadcast::Sender<Committed>,
     /// Woken when a transaction that queued jobs commits, so local workers start at once.
     jobs_queued: tokio::sync::Notify,
+    secrets: Keyring,
 }
 
 #[derive(Clone)]
@@ -137,13 +142,24 @@ impl Store {
         };
         let (committed, _) = broadcast::channel(4096);
         Ok(Self {
-            inner: Arc::new(Inner { url: url.to_owned(), pools, committed, jobs_queued: tokio::sync::Notify::new() }),
+            inner: Arc::new(Inner {
+                url: url.to_owned(),
+                pools,
+                committed,
+                jobs_queued: tokio::sync::Notify::new(),
+                secrets: opts.secrets.clone(),
+            }),
         })
     }
 
     /// The URL this store was opened with. It may hold a password: never log it.
     pub fn url(&self) -> &str {
         &self.inner.url
+    }
+
+    /// The keys this store seals and opens secrets with.
+    pub fn secrets(&self) -> &Keyring {
+        &self.inner.secrets
     }
 
     pub fn backend(&self) -> Backend {
@@ -201,10 +217,11 @@ impl Store {
 
     /// A connection for reads outside a transaction.
     pub async fn reader(&self) -> Result<Reader> {
-        Ok(match &self.inner.pools {
-            Pools::Sqlite { read, .. } => Reader::Sqlite(read.acquire().await.map_err(db_err)?),
-            Pools::Postgres { pool } => Reader::Postgres(pool.acquire().await.map_err(db_err)?),
-        })
+        let conn = match &self.inner.pools {
+            Pools::Sqlite { read, .. } => ReaderConn::Sqlite(read.acquire().await.map_err(db_err)?),
+            Pools::Postgres { pool } => ReaderConn::Postgres(pool.acquire().await.map_err(db_err)?),
+        };
+        Ok(Reader { conn, secrets: self.inner.secrets.clone() })
     }
 
     /// Succeeds when the database answers a query.
@@ -253,6 +270,8 @@ pub enum ConnRef<'a> {
 pub trait Conn: Send {
     fn conn(&mut self) -> ConnRef<'_>;
     fn backend(&self) -> Backend;
+    /// The keys that seal and open the secrets this connection writes and reads.
+    fn secrets(&self) -> &Keyring;
 }
 
 enum HeldConn {
@@ -348,39 +367,81 @@ impl Conn for Tx<'_> {
             TxInner::Postgres(_) => Backend::Postgres,
         }
     }
+
+    fn secrets(&self) -> &Keyring {
+        &self.store.inner.secrets
+    }
 }
 
-pub enum Reader {
+/// A pooled connection for reads outside a transaction.
+pub struct Reader {
+    conn: ReaderConn,
+    secrets: Keyring,
+}
+
+enum ReaderConn {
     Sqlite(PoolConnection<Sqlite>),
     Postgres(PoolConnection<Postgres>),
 }
 
 impl Conn for Reader {
     fn conn(&mut self) -> ConnRef<'_> {
-        match self {
-            Reader::Sqlite(c) => ConnRef::Sqlite(c),
-            Reader::Postgres(c) => ConnRef::Postgres(c),
+        match &mut self.conn {
+            ReaderConn::Sqlite(c) => ConnRef::Sqlite(c),
+            ReaderConn::Postgres(c) => ConnRef::Postgres(c),
         }
     }
 
     fn backend(&self) -> Backend {
-        match self {
-            Reader::Sqlite(_) => Backend::Sqlite,
-            Reader::Postgres(_) => Backend::Postgres,
+        match self.conn {
+            ReaderConn::Sqlite(_) => Backend::Sqlite,
+            ReaderConn::Postgres(_) => Backend::Postgres,
         }
+    }
+
+    fn secrets(&self) -> &Keyring {
+        &self.secrets
     }
 }
 
-/// Maps a driver error to the domain: unique violations become conflicts, everything else
-/// is the storage being unavailable. Details go to the log, never to callers.
+/// Maps a driver error to the domain: a unique violation is a conflict; a value the database
+/// refuses is `Unstorable`, the request's fault, so that a caller is not told to retry what can
+/// never succeed; everything else is the storage being unavailable. Details go to the log,
+/// never to callers.
 pub fn db_err(e: sqlx::Error) -> Error {
     match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => Error::Conflict(d.message().to_owned()),
+        sqlx::Error::Database(d) if refuses_the_value(d.as_ref()) => {
+            tracing::warn!(error = %e, "the database refused a value");
+            Error::Unstorable(d.message().to_owned())
+        }
         sqlx::Error::RowNotFound => Error::Internal("row not found".into()),
         _ => {
             tracing::error!(error = %e, "database error");
             Error::Unavailable(e.to_string())
         }
+    }
+}
+
+/// Whether the database refused a value of the statement rather than failed: on PostgreSQL a
+/// data exception (SQLSTATE class 22: NUL in text, a value out of range), a broken constraint
+/// (class 23) or a program limit (54000: an index row too big); on SQLite a constraint, a value
+/// too big or of the wrong type. A lost connection, a full disk or a serialization failure is
+/// none of these.
+fn refuses_the_value(d: &dyn sqlx::error::DatabaseError) -> bool {
+    use sqlx::error::ErrorKind;
+    if matches!(d.kind(), ErrorKind::ForeignKeyViolation | ErrorKind::NotNullViolation | ErrorKind::CheckViolation) {
+        return true;
+    }
+    let Some(code) = d.code() else { return false };
+    if d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>().is_some() {
+        code.starts_with("22") || code.starts_with("23") || code == "54000"
+    } else {
+        // SQLite gives its extended result code, whose low byte is the primary one.
+        const TOOBIG: i32 = 18;
+        const CONSTRAINT: i32 = 19;
+        const MISMATCH: i32 = 20;
+        code.parse::<i32>().is_ok_and(|c| matches!(c & 0xff, TOOBIG | CONSTRAINT | MISMATCH))
     }
 }
 

@@ -179,12 +179,20 @@ impl<'a> Sql<'a> {
     }
 
     /// The row, if there is one, made a domain value by `value`.
-    pub(crate) async fn get<R: FromRows, T>(self, c: &mut impl Conn, value: fn(R) -> Result<T>) -> Result<Option<T>> {
+    pub(crate) async fn get<R: FromRows, T>(
+        self,
+        c: &mut impl Conn,
+        value: impl FnOnce(R) -> Result<T>,
+    ) -> Result<Option<T>> {
         self.fetch_optional(c).await?.map(value).transpose()
     }
 
     /// The rows, each made a domain value by `value`.
-    pub(crate) async fn list<R: FromRows, T>(self, c: &mut impl Conn, value: fn(R) -> Result<T>) -> Result<Vec<T>> {
+    pub(crate) async fn list<R: FromRows, T>(
+        self,
+        c: &mut impl Conn,
+        value: impl FnMut(R) -> Result<T>,
+    ) -> Result<Vec<T>> {
         self.fetch_all(c).await?.into_iter().map(value).collect()
     }
 

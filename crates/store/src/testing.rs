@@ -8,7 +8,7 @@ use std::panic::AssertUnwindSafe;
 use futures::FutureExt;
 use sqlx::Connection;
 
-use crate::{Backend, Store, StoreOptions};
+use crate::{Backend, Keyring, Store, StoreOptions};
 
 pub const POSTGRES_URL_VAR: &str = "SWITCHBOARD_TEST_POSTGRES_URL";
 
@@ -16,6 +16,8 @@ pub const POSTGRES_URL_VAR: &str = "SWITCHBOARD_TEST_POSTGRES_URL";
 pub struct TestDb {
     pub url: String,
     pub backend: Backend,
+    /// The secrets key of this database's stores and servers, in configuration form.
+    pub secrets_key: String,
     postgres: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -27,7 +29,7 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
                 let url = format!("sqlite://{}", dir.path().join("switchboard.db").display());
-                Some(TestDb { url, backend, postgres: None, _dir: Some(dir) })
+                Some(TestDb { url, backend, secrets_key: Keyring::generate_key(), postgres: None, _dir: Some(dir) })
             }
             Backend::Postgres => {
                 let admin = match std::env::var(POSTGRES_URL_VAR) {
@@ -50,14 +52,23 @@ impl TestDb {
                     .expect("create test database");
                 conn.close().await.ok();
                 let url = with_database(&admin, &name);
-                Some(TestDb { url, backend, postgres: Some((admin, name)), _dir: None })
+                Some(TestDb {
+                    url,
+                    backend,
+                    secrets_key: Keyring::generate_key(),
+                    postgres: Some((admin, name)),
+                    _dir: None,
+                })
             }
         }
     }
 
-    /// A store on this database with the migrations applied.
+    /// A store on this database with the migrations applied, sealing secrets with the
+    /// database's key.
     pub async fn store(&self) -> Store {
-        let store = Store::connect(&self.url, &StoreOptions::default()).await.expect("connect test database");
+        let secrets = Keyring::parse(&self.secrets_key).expect("a generated key parses");
+        let opts = StoreOptions { secrets, ..StoreOptions::default() };
+        let store = Store::connect(&self.url, &opts).await.expect("connect test database");
         store.migrate().await.expect("migrate test database");
         store
     }
@@ -88,6 +99,15 @@ pub async fn execute(tx: &mut crate::Tx<'_>, sql: &str, binds: &[&str]) {
     done.expect("the test's statement runs");
 }
 
+/// The first column of each row `sql` selects, as text: what a copy of the database holds,
+/// read past the store's own functions.
+pub async fn read_texts(store: &Store, sql: &str) -> Vec<Option<String>> {
+    crate::sql::Sql::new(sql.to_owned())
+        .scalars(&mut store.reader().await.expect("a reader"))
+        .await
+        .expect("the test's query runs")
+}
+
 /// Replaces the database name in a PostgreSQL URL, keeping credentials, host and query.
 pub fn with_database(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
@@ -116,7 +136,15 @@ where
     match AssertUnwindSafe(test(db)).catch_unwind().await {
         Ok(db) => db.destroy().await,
         Err(panic) => {
-            TestDb { url: String::new(), backend: cleanup.1, postgres: cleanup.0, _dir: None }.destroy().await;
+            TestDb {
+                url: String::new(),
+                backend: cleanup.1,
+                secrets_key: String::new(),
+                postgres: cleanup.0,
+                _dir: None,
+            }
+            .destroy()
+            .await;
             std::panic::resume_unwind(panic);
         }
     }

@@ -8,28 +8,62 @@ use switchboard_domain::{
     CompanyId, Error, Result, SourceId, SubscriptionId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
 };
 
+use crate::secrets::{Keyring, SealedColumns};
 use crate::sql::Sql;
 use crate::table::table;
 use crate::{Conn, Tx, from_json, parse_id, to_json};
 
+/// What signs deliveries, and the tokens sent with them: stored sealed (see
+/// [`crate::secrets`]).
+pub(crate) const SEALED: SealedColumns = SealedColumns {
+    table: "webhook_endpoints",
+    columns: &["verify_token", "secret", "signing_secret", "previous_signing_secret"],
+};
+
+/// An endpoint as its row holds it: its secrets sealed.
+struct StoredEndpoint<'a> {
+    endpoint: &'a WebhookEndpoint,
+    verify_token: Option<String>,
+    secret: Option<String>,
+    signing_secret: String,
+    previous_signing_secret: Option<String>,
+}
+
+impl<'a> StoredEndpoint<'a> {
+    fn new(keys: &Keyring, e: &'a WebhookEndpoint) -> Result<Self> {
+        let seal = |column, plain: &str| keys.seal(SEALED.place(column, e.id.as_str()), plain);
+        Ok(Self {
+            endpoint: e,
+            verify_token: e.verify_token.as_ref().map(|s| seal("verify_token", s.expose())).transpose()?,
+            secret: e.secret.as_ref().map(|s| seal("secret", s.expose())).transpose()?,
+            signing_secret: seal("signing_secret", e.signing_secret.expose())?,
+            previous_signing_secret: e
+                .previous_signing_secret
+                .as_ref()
+                .map(|(s, _)| seal("previous_signing_secret", s.expose()))
+                .transpose()?,
+        })
+    }
+}
+
 table! {
-    ENDPOINTS = "webhook_endpoints", WebhookEndpoint as |e| {
-        Key id: e.id.as_str(),
-        Key company_id: e.company_id.as_str(),
-        Set url: e.url.as_str(),
-        Set format: e.format.as_str(),
-        Set events: to_json(&e.events.iter().map(EventPattern::as_str).collect::<Vec<_>>())?,
-        Set source_ids: e.source_ids.as_ref().map(to_json).transpose()?,
-        Set verify_token: e.verify_token.as_ref().map(Secret::expose),
-        Set secret: e.secret.as_ref().map(Secret::expose),
-        Set signing_secret: e.signing_secret.expose(),
-        Set previous_signing_secret: e.previous_signing_secret.as_ref().map(|(s, _)| s.expose()),
-        Set previous_until: e.previous_signing_secret.as_ref().map(|(_, until)| *until),
-        Set status: e.status.as_str(),
-        Set disabled_reason: e.disabled_reason.as_deref(),
-        Set start_seq: e.start_seq,
-        Fixed created_at: e.created_at,
-        Set updated_at: e.updated_at,
+    ENDPOINTS = "webhook_endpoints", StoredEndpoint<'_> as |r| {
+        Key id: r.endpoint.id.as_str(),
+        Key company_id: r.endpoint.company_id.as_str(),
+        Set url: r.endpoint.url.as_str(),
+        Set format: r.endpoint.format.as_str(),
+        Set events: to_json(&r.endpoint.events.iter().map(EventPattern::as_str).collect::<Vec<_>>())?,
+        Set source_ids: r.endpoint.source_ids.as_ref().map(to_json).transpose()?,
+        Set verify_token: r.verify_token.as_deref(),
+        Set secret: r.secret.as_deref(),
+        Set signing_secret: r.signing_secret.as_str(),
+        Set previous_signing_secret: r.previous_signing_secret.as_deref(),
+        Set previous_until: r.endpoint.previous_signing_secret.as_ref().map(|(_, until)| *until),
+        Set status: r.endpoint.status.as_str(),
+        Set disabled_reason: r.endpoint.disabled_reason.as_deref(),
+        Set start_seq: r.endpoint.start_seq,
+        Fixed created_at: r.endpoint.created_at,
+        Set updated_at: r.endpoint.updated_at,
     }
 }
 
@@ -54,9 +88,10 @@ struct EndpointRow {
 }
 
 impl EndpointRow {
-    fn into_endpoint(self) -> Result<WebhookEndpoint> {
+    fn into_endpoint(self, keys: &Keyring) -> Result<WebhookEndpoint> {
         // A value the store wrote is valid; one that is not is a broken row, not bad input.
         let row = self.id.clone();
+        let open = |column, stored: &str| keys.open(SEALED.place(column, &row), stored);
         let broken = |e: Error| Error::Internal(format!("webhook endpoint {row}: {e}"));
         let events: Vec<String> = from_json(&self.events)?;
         let source_ids: Option<Vec<String>> = self.source_ids.as_deref().map(from_json).transpose()?;
@@ -69,13 +104,16 @@ impl EndpointRow {
             source_ids: source_ids
                 .map(|ids| ids.into_iter().map(parse_id).collect::<Result<Vec<SourceId>>>())
                 .transpose()?,
-            verify_token: self.verify_token.map(Secret::new),
-            secret: self.secret.map(Secret::new),
-            signing_secret: SigningSecret::from_stored(self.signing_secret),
+            verify_token: self.verify_token.map(|s| open("verify_token", &s).map(Secret::new)).transpose()?,
+            secret: self.secret.map(|s| open("secret", &s).map(Secret::new)).transpose()?,
+            signing_secret: SigningSecret::from_stored(open("signing_secret", &self.signing_secret)?),
             previous_signing_secret: self
                 .previous_signing_secret
                 .zip(self.previous_until)
-                .map(|(s, u)| (SigningSecret::from_stored(s), Timestamp::from_micros(u))),
+                .map(|(s, u)| {
+                    Ok((SigningSecret::from_stored(open("previous_signing_secret", &s)?), Timestamp::from_micros(u)))
+                })
+                .transpose()?,
             status: EndpointStatus::parse(&self.status).map_err(&broken)?,
             disabled_reason: self.disabled_reason,
             start_seq: self.start_seq,
@@ -86,11 +124,13 @@ impl EndpointRow {
 }
 
 pub async fn insert_endpoint(tx: &mut Tx<'_>, e: &WebhookEndpoint) -> Result<()> {
-    Sql::insert(e)?.execute(tx).await.map(drop)
+    let row = StoredEndpoint::new(tx.secrets(), e)?;
+    Sql::insert(&row)?.execute(tx).await.map(drop)
 }
 
 pub async fn update_endpoint(tx: &mut Tx<'_>, e: &WebhookEndpoint) -> Result<()> {
-    Sql::update(e)?.execute(tx).await.map(drop)
+    let row = StoredEndpoint::new(tx.secrets(), e)?;
+    Sql::update(&row)?.execute(tx).await.map(drop)
 }
 
 pub async fn get_endpoint(
@@ -98,7 +138,8 @@ pub async fn get_endpoint(
     company: &CompanyId,
     id: &WebhookEndpointId,
 ) -> Result<Option<WebhookEndpoint>> {
-    ENDPOINTS.one(company, id.as_str()).get(c, EndpointRow::into_endpoint).await
+    let keys = c.secrets().clone();
+    ENDPOINTS.one(company, id.as_str()).get(c, |r: EndpointRow| r.into_endpoint(&keys)).await
 }
 
 pub async fn get_endpoint_for_update(
@@ -106,15 +147,17 @@ pub async fn get_endpoint_for_update(
     company: &CompanyId,
     id: &WebhookEndpointId,
 ) -> Result<Option<WebhookEndpoint>> {
-    ENDPOINTS.one(company, id.as_str()).for_update().get(tx, EndpointRow::into_endpoint).await
+    let keys = tx.secrets().clone();
+    ENDPOINTS.one(company, id.as_str()).for_update().get(tx, |r: EndpointRow| r.into_endpoint(&keys)).await
 }
 
 /// The company's endpoints, oldest first.
 pub async fn list_endpoints(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<WebhookEndpoint>> {
+    let keys = c.secrets().clone();
     ENDPOINTS
         .select("WHERE company_id = $1 ORDER BY id")
         .bind(company.as_str())
-        .list(c, EndpointRow::into_endpoint)
+        .list(c, |r: EndpointRow| r.into_endpoint(&keys))
         .await
 }
 

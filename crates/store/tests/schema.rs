@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::{Connection, PgConnection, SqliteConnection};
 use switchboard_domain::webhook::WebhookFormat;
 use switchboard_store::testing::{TestDb, with_db};
-use switchboard_store::{Backend, Store, StoreOptions, store_test, webhooks};
+use switchboard_store::{Backend, Keyring, Store, StoreOptions, store_test, webhooks};
 
 /// Where the migrated schemas differ on purpose, as the facts only one side has, with the reason.
 const SQLITE_ONLY: &[(&str, &str)] = &[(
@@ -41,7 +41,8 @@ async fn both_backends_migrate_to_the_same_schema() {
 /// URL's, which speaks RingPlan's shape from then on.
 async fn migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_format(backend: Backend) {
     with_db(backend, |db| async move {
-        let store = Store::connect(&db.url, &StoreOptions::default()).await.unwrap();
+        let secrets = Keyring::parse(&db.secrets_key).unwrap();
+        let store = Store::connect(&db.url, &StoreOptions { secrets, ..StoreOptions::default() }).await.unwrap();
         store.migrate_to(4).await.unwrap();
         let (company, ringplan, plain) = ("c0000000000000000000000c", "e000000000000000000000e1", "e000000000000000000000e2");
         let mut tx = store.begin().await.unwrap();
@@ -64,6 +65,7 @@ async fn migrating_to_formats_gives_only_the_ringplan_callback_url_the_ringplan_
         }
         tx.commit().await.unwrap();
         store.migrate().await.unwrap();
+        store.prepare_secrets().await.unwrap();
         let mut r = store.reader().await.unwrap();
         let company = switchboard_domain::CompanyId::parse(company).unwrap();
         let format = |id: &str| switchboard_domain::WebhookEndpointId::parse(id).unwrap();

@@ -30,6 +30,7 @@ pub struct Config {
     pub sdk: SdkConfig,
     pub webhooks: WebhooksConfig,
     pub jobs: JobsConfig,
+    pub secrets: SecretsConfig,
 }
 
 /// A database URL. It may carry a password, so its `Debug` shows it without one.
@@ -150,6 +151,23 @@ impl JobsConfig {
     }
 }
 
+/// The keys that seal stored secrets (`[secrets]`). Its `Debug` never shows them.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SecretsConfig {
+    /// Base64 keys of 32 bytes, separated by commas or whitespace: the first seals, the others
+    /// only open (older keys, during a rotation). Empty: the key file beside the database,
+    /// made on the first start (see `crate::secrets`).
+    pub key: String,
+}
+
+impl std::fmt::Debug for SecretsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let key = if self.key.is_empty() { "" } else { "***" };
+        f.debug_struct("SecretsConfig").field("key", &key).finish()
+    }
+}
+
 /// Outbound webhook deliveries (`[webhooks]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -203,6 +221,7 @@ impl Default for Config {
             sdk: SdkConfig::default(),
             webhooks: WebhooksConfig::default(),
             jobs: JobsConfig::default(),
+            secrets: SecretsConfig::default(),
         }
     }
 }
@@ -453,6 +472,21 @@ mod tests {
         assert_eq!(format!("{in_query:?}"), r#"DatabaseUrl("postgres://db/sb?user=sb&password=***&sslmode=require")"#);
         let o = Overrides { database_url: Some("postgres://sb:hunter2@db/sb".into()), ..Overrides::default() };
         assert!(!format!("{o:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_secrets_key_comes_from_a_file_variable_and_never_shows_in_debug_output() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("key");
+        std::fs::write(&file, "a2V5LW9uZQ==\na2V5LXR3bw==\n").unwrap();
+        let loaded =
+            Config::load(&Overrides::default(), env(&[("SWITCHBOARD_SECRETS__KEY_FILE", file.to_str().unwrap())]))
+                .unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.config.secrets.key, "a2V5LW9uZQ==\na2V5LXR3bw==");
+        let printed = format!("{:?}", loaded.config);
+        assert!(!printed.contains("a2V5"), "{printed}");
+        assert!(printed.contains(r#"SecretsConfig { key: "***" }"#), "{printed}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod config;
 mod http;
+pub mod secrets;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -17,9 +18,31 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 
-/// Connects to the configured database and brings its schema up to date.
+/// Connects to the configured database, brings its schema up to date, and readies its stored
+/// secrets for this node's keys (refusing a database sealed with keys this node lacks).
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let opts = StoreOptions { max_connections: config.database_max_connections, ..StoreOptions::default() };
+    let store = migrated_store(config).await?;
+    let prepared = store.prepare_secrets().await.context("cannot use the stored secrets")?;
+    if prepared.sealed > 0 {
+        tracing::info!(count = prepared.sealed, "sealed the secrets an earlier version stored in clear");
+    }
+    if prepared.under_older_keys > 0 {
+        tracing::info!(
+            count = prepared.under_older_keys,
+            "secrets are sealed with an older secrets key: `switchboard secrets rotate` seals them with the current one"
+        );
+    }
+    Ok(store)
+}
+
+/// Connects to the configured database, with this node's secrets keys, and brings its schema
+/// up to date.
+pub async fn migrated_store(config: &Config) -> anyhow::Result<Store> {
+    let opts = StoreOptions {
+        max_connections: config.database_max_connections,
+        secrets: secrets::keyring(config)?,
+        ..StoreOptions::default()
+    };
     let store = Store::connect(config.database_url.as_str(), &opts).await.context("cannot open the database")?;
     store.migrate().await.context("cannot migrate the database")?;
     Ok(store)

@@ -4,10 +4,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use switchboard::config::{Config, LogFormat, Overrides};
-use switchboard::{Server, open_store};
+use switchboard::{Server, migrated_store, open_store};
 use switchboard_domain::company::NewCompany;
 use switchboard_domain::email::Email;
 use switchboard_engine::Engine;
+use switchboard_store::Keyring;
 use tracing_subscriber::EnvFilter;
 
 /// Switchboard: a self-hosted customer-communications hub.
@@ -42,6 +43,20 @@ enum Command {
         #[command(subcommand)]
         command: CompanyCommand,
     },
+    /// Manage the keys that seal stored secrets.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key, for secrets.key.
+    GenerateKey,
+    /// Seal every stored secret with the current (first) key, and forget the keys no secret
+    /// uses any more; prints what it did as JSON.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -102,6 +117,20 @@ async fn main() -> anyhow::Result<()> {
                     "api_key": created.api_key.expose(),
                 })
             );
+            Ok(())
+        }
+        Command::Secrets { command: SecretsCommand::GenerateKey } => {
+            println!("{}", Keyring::generate_key());
+            Ok(())
+        }
+        Command::Secrets { command: SecretsCommand::Rotate } => {
+            // Not `open_store`: that refuses a database naming a key this node lacks, which is
+            // what a rotation may have to clear.
+            let store = migrated_store(&config).await?;
+            let resealed = store.rotate_secrets().await.context("cannot rotate the secrets key")?;
+            let key_id = store.secrets().current_id().unwrap_or_default();
+            tracing::info!(resealed, key_id, "every stored secret is sealed with the current key");
+            println!("{}", serde_json::json!({ "resealed": resealed, "key_id": key_id }));
             Ok(())
         }
     }

@@ -262,3 +262,101 @@ async fn unknown_configuration_keys_are_warned_about() {
     );
     server.terminate().await;
 }
+
+#[tokio::test]
+async fn serve_with_no_key_configured_makes_a_key_file_beside_the_database_for_its_owner_only_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("data.db").display());
+    let key_file = dir.path().join("data.key");
+
+    let mut first = serve(&url, dir.path(), &[]).await;
+    first_start_key(&first.first_start_line().await);
+    let key = std::fs::read_to_string(&key_file).expect("a key file beside the database");
+    assert!(
+        first.log.iter().any(|l| l.contains("WARN") && l.contains(key_file.to_str().unwrap())),
+        "the log says where the key is: {:?}",
+        first.log
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let (log, _) = first.terminate().await;
+    assert!(log.iter().all(|l| !l.contains(key.trim())), "the key appears in the log");
+
+    let second = serve(&url, dir.path(), &[]).await;
+    assert!(second.log.iter().all(|l| !l.contains("made a new one")), "{:?}", second.log);
+    second.terminate().await;
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), key, "a later start keeps the key");
+}
+
+/// `switchboard secrets generate-key`'s output.
+async fn generate_key(url: &str, dir: &std::path::Path) -> String {
+    let out = command(url, dir).args(["secrets", "generate-key"]).output().await.unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+#[tokio::test]
+async fn after_secrets_rotate_the_old_key_can_go_and_a_node_left_with_it_alone_is_refused() {
+    both(|url, dir| {
+        Box::pin(async move {
+            let old = generate_key(&url, &dir).await;
+            let new = generate_key(&url, &dir).await;
+            assert_ne!(old, new);
+
+            let settings = [("SWITCHBOARD_SECRETS__KEY", old.as_str()), ("SWITCHBOARD_LOG_LEVEL", "trace")];
+            let mut first = serve(&url, &dir, &settings).await;
+            let (_, api_key) = first_start_key(&first.first_start_line().await);
+            let created: Value = reqwest::Client::new()
+                .post(format!("http://{}/v1/sources", first.addr))
+                .bearer_auth(&api_key)
+                .json(&serde_json::json!({"name": "Forum", "kind": "sdk", "objects": {"messages": ["create"]}}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let (source, token) = (created["id"].as_str().unwrap(), created["access_token"].as_str().unwrap());
+            let (log, _) = first.terminate().await;
+            for secret in [token, old.as_str()] {
+                assert!(log.iter().all(|l| !l.contains(secret)), "a secret appears in the log");
+            }
+
+            let both_keys = format!("{new},{old}");
+            let out = command(&url, &dir).env("SWITCHBOARD_SECRETS__KEY", &both_keys).args(["secrets", "rotate"]).output().await.unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let rotated: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+            assert_eq!(rotated["resealed"], 1, "{rotated}");
+
+            let second = serve(&url, &dir, &[("SWITCHBOARD_SECRETS__KEY", new.as_str())]).await;
+            let body = r#"{"action":"messages.create","params":{"id":"m1","thread_id":"t","body":"Hello","author":{"id":"a","screenname":"A"}}}"#;
+            let pushed = reqwest::Client::new()
+                .post(format!("http://{}/realtime/sdk/{source}", second.addr))
+                .header("X-SMCCSDK-SIGNATURE", switchboard_engine::channels::sdk::signing::sign(token, body.as_bytes()))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(pushed.text().await.unwrap(), "ok", "the token opens under the new key alone and still signs");
+            second.terminate().await;
+
+            let refused = tokio::time::timeout(
+                GUARD,
+                command(&url, &dir)
+                    .env("SWITCHBOARD_SECRETS__KEY", &old)
+                    .args(["serve", "--bind", "127.0.0.1:0"])
+                    .output(),
+            )
+            .await
+            .expect("a node with the wrong key exits instead of serving")
+            .unwrap();
+            assert!(!refused.status.success());
+            let said = String::from_utf8_lossy(&refused.stderr);
+            assert!(said.contains(rotated["key_id"].as_str().unwrap()) && said.contains("secrets.key"), "{said}");
+        })
+    })
+    .await;
+}

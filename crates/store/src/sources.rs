@@ -1,3 +1,4 @@
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::sdk::AccessToken;
 use switchboard_domain::source::{SdkConfig, Source, SourceConfig, SourceKind};
 use switchboard_domain::{CompanyId, Error, Result, SourceId, Timestamp};
@@ -12,7 +13,7 @@ table! {
         Key company_id: s.company_id.as_str(),
         Set name: &s.name,
         Fixed kind: s.kind().as_str(),
-        Set base_uri: sdk(s).base_uri.as_deref(),
+        Set base_uri: sdk(s).base_uri.as_ref().map(OutboundUrl::expose),
         Set access_token: sdk(s).access_token.expose(),
         Set capabilities: to_json(&sdk(s).capabilities)?,
         Set sdk_settings: to_json(&sdk(s).settings)?,
@@ -52,7 +53,12 @@ impl Row {
             .map_err(|_| Error::Internal(format!("unknown source kind {:?}", self.kind)))?
         {
             SourceKind::Sdk => SourceConfig::Sdk(SdkConfig {
-                base_uri: self.base_uri,
+                base_uri: self
+                    .base_uri
+                    .as_deref()
+                    .map(OutboundUrl::from_stored)
+                    .transpose()
+                    .map_err(|e| Error::Internal(format!("source {}: {e}", self.id)))?,
                 access_token: AccessToken::from_stored(self.access_token),
                 capabilities: from_json(&self.capabilities)?,
                 settings: from_json(&self.sdk_settings)?,

@@ -1,7 +1,8 @@
 //! Webhook endpoints, the dispatcher's per-company cursor over the event log, and deliveries.
 
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::webhook::{
-    DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, Subscription, TargetUrl, WebhookDelivery,
+    DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, Subscription, WebhookDelivery,
     WebhookEndpoint, WebhookFormat,
 };
 use switchboard_domain::{
@@ -16,7 +17,7 @@ table! {
     ENDPOINTS = "webhook_endpoints", WebhookEndpoint as |e| {
         Key id: e.id.as_str(),
         Key company_id: e.company_id.as_str(),
-        Set url: e.url.as_str(),
+        Set url: e.url.expose(),
         Set format: e.format.as_str(),
         Set events: to_json(&e.events.iter().map(EventPattern::as_str).collect::<Vec<_>>())?,
         Set source_ids: e.source_ids.as_ref().map(to_json).transpose()?,
@@ -63,7 +64,7 @@ impl EndpointRow {
         Ok(WebhookEndpoint {
             id: parse_id(self.id)?,
             company_id: parse_id(self.company_id)?,
-            url: TargetUrl::parse(&self.url).map_err(&broken)?,
+            url: OutboundUrl::from_stored(&self.url).map_err(&broken)?,
             format: WebhookFormat::parse(&self.format).map_err(&broken)?,
             events: events.iter().map(|e| EventPattern::parse(e)).collect::<Result<_>>().map_err(&broken)?,
             source_ids: source_ids

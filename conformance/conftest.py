@@ -53,12 +53,13 @@ def _start(database_url, workdir):
         stderr=subprocess.PIPE,
         text=True,
         # Connectors under test fail on purpose: retry them at once and time them out after
-        # 10 s; and sync only when a test asks, never on the schedule.
+        # 10 s; and sync only when a test asks, never on the schedule. They listen on loopback.
         env={
             "PATH": os.environ.get("PATH", ""),
             "SWITCHBOARD_SDK__RETRY_DELAY_MS": "0",
             "SWITCHBOARD_SDK__REQUEST_TIMEOUT_MS": "10000",
             "SWITCHBOARD_SDK__SYNC_INTERVAL_SECS": "3600",
+            "SWITCHBOARD_OUTBOUND__ALLOWED_NETWORKS": "127.0.0.0/8",
         },
     )
     # The first start prints its company and key on stdout before it logs "serving".

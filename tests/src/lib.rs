@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use reqwest::{Method, RequestBuilder};
 use serde_json::json;
 use switchboard::Server;
-use switchboard::config::{Config, SdkConfig, SecretsConfig, WebhooksConfig};
+use switchboard::config::{Config, OutboundConfig, SdkConfig, SecretsConfig, WebhooksConfig};
 use switchboard_domain::company::NewCompany;
 use switchboard_domain::email::Email;
 use switchboard_engine::Engine;
@@ -74,15 +74,9 @@ impl Tenant {
     }
 }
 
-/// Webhook settings for tests: receivers on loopback, and retries within a second.
+/// Webhook settings for tests: retries within a second.
 pub fn test_webhooks() -> WebhooksConfig {
-    WebhooksConfig {
-        allow_private_targets: true,
-        timeout_ms: 2000,
-        retry_base_ms: 100,
-        retry_max_ms: 500,
-        ..WebhooksConfig::default()
-    }
+    WebhooksConfig { timeout_ms: 2000, retry_base_ms: 100, retry_max_ms: 500, ..WebhooksConfig::default() }
 }
 
 pub async fn spawn_app(db: &TestDb) -> TestApp {
@@ -101,6 +95,8 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
         sdk,
         webhooks: test_webhooks(),
         secrets: SecretsConfig { key: db.secrets_key.clone() },
+        // Test connectors and receivers listen on loopback.
+        outbound: OutboundConfig { allowed_networks: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()] },
         ..Config::default()
     };
     configure(&mut config);

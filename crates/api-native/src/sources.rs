@@ -5,6 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::sdk::{Capabilities, SdkSettings};
 use switchboard_domain::source::{SdkSetup, Source, SourceConfig, SourceDetails, SourceKind, SourceSetup};
 use switchboard_domain::sync::SyncRun;
@@ -74,7 +75,7 @@ impl SourceWire {
             id: Some(s.id.to_string()),
             name: Some(s.name.clone()),
             kind: Some(s.kind().as_str().to_owned()),
-            base_uri: c.base_uri.clone(),
+            base_uri: c.base_uri.as_ref().map(ToString::to_string),
             objects: Some(c.capabilities.objects.clone()),
             options: Some(c.capabilities.options.clone()),
             locales: c.capabilities.locales.clone(),
@@ -183,6 +184,15 @@ fn capabilities(
     Capabilities { objects: objects.unwrap_or_default(), options: options.unwrap_or_default(), locales }
 }
 
+/// A base URI as written back by a merge patch: the current one, as it is shown (an old one
+/// without its password), stays what it is.
+fn base_uri(given: Option<String>, current: Option<&OutboundUrl>) -> Result<Option<OutboundUrl>> {
+    match (given, current) {
+        (Some(given), Some(current)) if given == current.to_string() => Ok(Some(current.clone())),
+        (given, _) => given.as_deref().map(|u| OutboundUrl::parse("base_uri", u)).transpose(),
+    }
+}
+
 fn source_id(id: &str) -> Result<SourceId> {
     SourceId::parse(id).map_err(|_| Error::NotFound(Resource::Source))
 }
@@ -220,7 +230,7 @@ pub(crate) async fn create_source(
     let w: NewSourceWire = from_value(body).map_err(NativeError::bad_request)?;
     let setup = match SourceKind::parse(&w.kind)? {
         SourceKind::Sdk => SourceSetup::Sdk(SdkSetup {
-            base_uri: w.base_uri,
+            base_uri: w.base_uri.as_deref().map(|u| OutboundUrl::parse("base_uri", u)).transpose()?,
             capabilities: capabilities(w.objects, w.options, None),
             settings: settings(w.json_escaping, w.signature_in, w.response_signature, SdkSettings::default())?,
         }),
@@ -266,11 +276,11 @@ pub(crate) async fn update_source(
         .engine
         .update_source(&actor, &source_id(&id)?, |current| {
             let mut doc = to_value(&SourceWire::new(current, false));
-            merge_patch(&mut doc, patch);
+            merge_patch(&mut doc, patch.clone());
             let w: SourceWire = from_value(doc).map_err(Error::invalid)?;
             let SourceConfig::Sdk(c) = &current.config;
             let setup = SourceSetup::Sdk(SdkSetup {
-                base_uri: w.base_uri,
+                base_uri: base_uri(w.base_uri, c.base_uri.as_ref())?,
                 capabilities: capabilities(w.objects, w.options, c.capabilities.locales.clone()),
                 settings: settings(w.json_escaping, w.signature_in, w.response_signature, c.settings)?,
             });

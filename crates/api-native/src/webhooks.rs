@@ -4,7 +4,8 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::webhook::{EventPattern, Secret, TargetUrl, WebhookDelivery, WebhookEndpoint, WebhookFormat};
+use switchboard_domain::outbound::OutboundUrl;
+use switchboard_domain::webhook::{EventPattern, Secret, WebhookDelivery, WebhookEndpoint, WebhookFormat};
 use switchboard_domain::{Error, Resource, Result, SourceId, WebhookDeliveryId, WebhookEndpointId};
 use switchboard_engine::webhooks::{NewWebhook, WebhookChange};
 use utoipa::ToSchema;
@@ -51,7 +52,7 @@ impl WebhookWire {
     fn new(e: &WebhookEndpoint, with_secret: bool) -> Self {
         WebhookWire {
             id: e.id.to_string(),
-            url: e.url.as_str().to_owned(),
+            url: e.url.to_string(),
             format: e.format.as_str(),
             events: e.events.iter().map(|p| p.as_str().to_owned()).collect(),
             source_ids: e.source_ids.as_ref().map(|ids| ids.iter().map(ToString::to_string).collect()),
@@ -210,7 +211,7 @@ pub(crate) async fn create_webhook(
 ) -> Result<(StatusCode, Json<WebhookWire>), NativeError> {
     let w: NewWebhookWire = from_value(body).map_err(NativeError::bad_request)?;
     let new = NewWebhook {
-        url: TargetUrl::parse(&w.url)?,
+        url: OutboundUrl::parse("url", &w.url)?,
         format: w.format.as_deref().map(format).transpose()?.unwrap_or(WebhookFormat::EngageDigital),
         events: patterns(&w.events)?,
         source_ids: source_ids(w.source_ids)?,
@@ -253,7 +254,7 @@ pub(crate) async fn update_webhook(
     let id = endpoint_id(&id)?;
     let w: WebhookPatchWire = from_value(body).map_err(NativeError::bad_request)?;
     let change = WebhookChange {
-        url: w.url.as_deref().map(TargetUrl::parse).transpose()?,
+        url: w.url.as_deref().map(|u| OutboundUrl::parse("url", u)).transpose()?,
         format: w.format.as_deref().map(format).transpose()?,
         events: w.events.as_deref().map(patterns).transpose()?,
         source_ids: w.source_ids.map(source_ids).transpose()?,

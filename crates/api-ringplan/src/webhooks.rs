@@ -2,7 +2,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
-use switchboard_domain::webhook::{Subscription, TargetUrl, WebhookEndpoint};
+use switchboard_domain::outbound::OutboundUrl;
+use switchboard_domain::webhook::{Subscription, WebhookEndpoint};
 use switchboard_domain::{Error, Resource, SubscriptionId};
 use utoipa::ToSchema;
 
@@ -26,11 +27,7 @@ pub(crate) struct UrlWire {
 
 impl From<&WebhookEndpoint> for UrlWire {
     fn from(e: &WebhookEndpoint) -> Self {
-        UrlWire {
-            id: Some(e.id.to_string()),
-            company_id: Some(e.company_id.to_string()),
-            url: Some(e.url.as_str().to_owned()),
-        }
+        UrlWire { id: Some(e.id.to_string()), company_id: Some(e.company_id.to_string()), url: Some(e.url.to_string()) }
     }
 }
 
@@ -84,7 +81,7 @@ pub(crate) async fn put_url(
     if w.company_id.as_deref().is_some_and(|c| c != actor.company_id.as_str()) {
         return Err(Error::invalid_field("company_id", "must be the caller's company").into());
     }
-    let url = TargetUrl::parse(w.url.as_deref().ok_or_else(|| Error::invalid_field("url", "is required"))?)?;
+    let url = OutboundUrl::parse("url", w.url.as_deref().ok_or_else(|| Error::invalid_field("url", "is required"))?)?;
     Ok(Json(UrlWire::from(&s.engine.set_ringplan_callback_url(&actor, url).await?)))
 }
 

@@ -258,7 +258,7 @@ impl From<&Source> for SourceSnapshot {
             id: s.id.clone(),
             name: s.name.clone(),
             kind: s.kind(),
-            base_uri: s.base_uri().map(str::to_owned),
+            base_uri: s.base_uri().map(ToString::to_string),
             updated_at: s.updated_at,
         }
     }
@@ -473,7 +473,7 @@ impl From<&WebhookEndpoint> for WebhookSnapshot {
     fn from(e: &WebhookEndpoint) -> Self {
         Self {
             id: e.id.clone(),
-            url: e.url.as_str().to_owned(),
+            url: e.url.to_string(),
             events: e.events.iter().map(|p| p.as_str().to_owned()).collect(),
             status: e.status,
             updated_at: e.updated_at,

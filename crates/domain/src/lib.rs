@@ -10,6 +10,7 @@ pub mod event;
 pub mod id;
 pub mod job;
 pub mod location;
+pub mod outbound;
 pub mod paging;
 pub mod secret;
 pub mod source;

@@ -8,6 +8,7 @@ pub mod conversations;
 mod http;
 pub mod jobs;
 pub mod locations;
+pub mod outbound;
 pub mod realtime;
 pub mod sources;
 pub mod users;
@@ -26,6 +27,7 @@ pub use auth::Actor;
 pub struct EngineOptions {
     pub sdk: channels::sdk::client::SdkOptions,
     pub webhooks: webhooks::WebhookOptions,
+    pub outbound: outbound::OutboundOptions,
     pub realtime: realtime::RealtimeOptions,
 }
 
@@ -35,6 +37,8 @@ pub struct Engine {
     store: Store,
     sdk: channels::sdk::Runtime,
     webhooks: Arc<webhooks::Webhooks>,
+    /// Checks every URL this server is given to call.
+    outbound: outbound::Guard,
     /// Commits made by other nodes (PostgreSQL NOTIFY).
     remote_commits: broadcast::Sender<Committed>,
     realtime: realtime::Hub,
@@ -46,12 +50,13 @@ impl Engine {
     /// Builds the engine and starts its background writer; call within a Tokio runtime. Fails
     /// when an HTTP client cannot be built: better at start-up than at the first delivery.
     pub fn new(store: Store, options: EngineOptions) -> Result<Self> {
-        let sdk = channels::sdk::Runtime::start(&store, options.sdk)?;
-        let webhooks = webhooks::Webhooks::new(options.webhooks)?;
+        let outbound = outbound::Guard::new(&options.outbound);
+        let sdk = channels::sdk::Runtime::start(&store, options.sdk, &outbound)?;
+        let webhooks = webhooks::Webhooks::new(options.webhooks, &outbound)?;
         let remote_commits = switchboard_store::notify::relay(&store);
         let realtime = realtime::Hub::start(store.subscribe_committed(), remote_commits.subscribe(), options.realtime);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
-        Ok(Self { store, sdk, webhooks, remote_commits, realtime, closing })
+        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, closing })
     }
 
     /// Connector answers accepted with a wrong or missing signature since start.

@@ -2,6 +2,7 @@
 //! saved, changed or deleted is its channel's business (see [`crate::channels`]).
 
 use switchboard_domain::event::Event;
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::sdk::AccessToken;
 use switchboard_domain::source::{Source, SourceConfig, SourceDetails};
 use switchboard_domain::{Error, Resource, Result, SourceId, Timestamp};
@@ -24,6 +25,7 @@ impl Engine {
             updated_at: now,
         };
         source.validate()?;
+        self.check_outbound(&source, None).await?;
         let mut tx = self.store.begin().await?;
         sources::insert(&mut tx, &source).await?;
         self.source_saved(&mut tx, &source).await?;
@@ -45,32 +47,60 @@ impl Engine {
     }
 
     /// Changes a source to what `change` makes of it, on the locked current row. Secrets (an
-    /// access token) are kept; they change only by rotation.
+    /// access token) are kept; they change only by rotation. A new URL to call is checked first,
+    /// outside the transaction (resolving a name can take seconds), on what `change` makes of
+    /// the source as it is read; should a concurrent change make the locked row lead elsewhere,
+    /// this one fails rather than save a URL nobody checked.
     #[tracing::instrument(skip_all, fields(company = %actor.company_id, source = %id))]
     pub async fn update_source(
         &self,
         actor: &Actor,
         id: &SourceId,
-        change: impl FnOnce(&Source) -> Result<SourceDetails>,
+        change: impl Fn(&Source) -> Result<SourceDetails>,
     ) -> Result<Source> {
-        actor.require_admin("manage sources")?;
+        let read = self.source(actor, id).await?;
+        let checked = Self::changed(&read, change(&read)?)?;
+        self.check_outbound(&checked, Some(&read)).await?;
         let mut tx = self.store.begin().await?;
         let current =
             sources::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))?;
-        let details = change(&current)?;
-        let updated = Source {
-            name: details.name,
-            config: channels::configure(details.setup, Some(&current.config))?,
-            updated_at: Timestamp::now(),
-            ..current
+        let updated = Self::changed(&current, change(&current)?)?;
+        let unchecked = |(field, url): &(&str, &OutboundUrl)| {
+            !current.outbound_urls().contains(&(field, url)) && !checked.outbound_urls().contains(&(field, url))
         };
-        updated.validate()?;
+        if updated.outbound_urls().iter().any(unchecked) {
+            return Err(Error::Conflict("the source was changed meanwhile; try again".into()));
+        }
         sources::update(&mut tx, &updated).await?;
         self.source_saved(&mut tx, &updated).await?;
         events::append(&mut tx, &actor.company_id, vec![Event::SourceUpdated((&updated).into())]);
         tx.commit().await?;
         self.source_changed(id);
         Ok(updated)
+    }
+
+    /// `current` with `details` written over it.
+    fn changed(current: &Source, details: SourceDetails) -> Result<Source> {
+        let updated = Source {
+            name: details.name,
+            config: channels::configure(details.setup, Some(&current.config))?,
+            updated_at: Timestamp::now(),
+            ..current.clone()
+        };
+        updated.validate()?;
+        Ok(updated)
+    }
+
+    /// Puts every URL the source is to call, but those it had already, through the outbound
+    /// guard.
+    async fn check_outbound(&self, source: &Source, before: Option<&Source>) -> Result<()> {
+        let known = before.map(Source::outbound_urls).unwrap_or_default();
+        for (field, url) in source.outbound_urls() {
+            if !known.contains(&(field, url)) {
+                self.outbound.check(field, url).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Replaces the access token; the old one stops working at once.

@@ -1,3 +1,4 @@
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::sdk::AccessToken;
 use switchboard_domain::source::{SdkConfig, Source, SourceConfig, SourceKind};
 use switchboard_domain::{CompanyId, Error, Result, SourceId, Timestamp};
@@ -30,7 +31,7 @@ table! {
         Key company_id: r.source.company_id.as_str(),
         Set name: &r.source.name,
         Fixed kind: r.source.kind().as_str(),
-        Set base_uri: sdk(r.source).base_uri.as_deref(),
+        Set base_uri: sdk(r.source).base_uri.as_ref().map(OutboundUrl::expose),
         Set access_token: r.access_token.as_str(),
         Set capabilities: to_json(&sdk(r.source).capabilities)?,
         Set sdk_settings: to_json(&sdk(r.source).settings)?,
@@ -70,7 +71,12 @@ impl Row {
             .map_err(|_| Error::Internal(format!("unknown source kind {:?}", self.kind)))?
         {
             SourceKind::Sdk => SourceConfig::Sdk(SdkConfig {
-                base_uri: self.base_uri,
+                base_uri: self
+                    .base_uri
+                    .as_deref()
+                    .map(OutboundUrl::from_stored)
+                    .transpose()
+                    .map_err(|e| Error::Internal(format!("source {}: {e}", self.id)))?,
                 access_token: AccessToken::from_stored(
                     keys.open(SEALED.place("access_token", &self.id), &self.access_token)?,
                 ),

@@ -1,7 +1,8 @@
 //! Webhook endpoints, the dispatcher's per-company cursor over the event log, and deliveries.
 
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::webhook::{
-    DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, Subscription, TargetUrl, WebhookDelivery,
+    DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, Subscription, WebhookDelivery,
     WebhookEndpoint, WebhookFormat,
 };
 use switchboard_domain::{
@@ -50,7 +51,7 @@ table! {
     ENDPOINTS = "webhook_endpoints", StoredEndpoint<'_> as |r| {
         Key id: r.endpoint.id.as_str(),
         Key company_id: r.endpoint.company_id.as_str(),
-        Set url: r.endpoint.url.as_str(),
+        Set url: r.endpoint.url.expose(),
         Set format: r.endpoint.format.as_str(),
         Set events: to_json(&r.endpoint.events.iter().map(EventPattern::as_str).collect::<Vec<_>>())?,
         Set source_ids: r.endpoint.source_ids.as_ref().map(to_json).transpose()?,
@@ -98,7 +99,7 @@ impl EndpointRow {
         Ok(WebhookEndpoint {
             id: parse_id(self.id)?,
             company_id: parse_id(self.company_id)?,
-            url: TargetUrl::parse(&self.url).map_err(&broken)?,
+            url: OutboundUrl::from_stored(&self.url).map_err(&broken)?,
             format: WebhookFormat::parse(&self.format).map_err(&broken)?,
             events: events.iter().map(|e| EventPattern::parse(e)).collect::<Result<_>>().map_err(&broken)?,
             source_ids: source_ids

@@ -2,10 +2,11 @@
 //! rotating the key, and sealing what an older version stored in clear.
 
 use switchboard_domain::company::{Company, CompanyProfile};
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::sdk::{AccessToken, SdkConfig};
 use switchboard_domain::source::{Source, SourceConfig};
 use switchboard_domain::webhook::{
-    EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookEndpoint, WebhookFormat,
+    EndpointStatus, EventPattern, Secret, SigningSecret, WebhookEndpoint, WebhookFormat,
 };
 use switchboard_domain::{CompanyId, SourceId, Timestamp, WebhookEndpointId};
 use switchboard_store::testing::{execute, read_texts};
@@ -65,7 +66,7 @@ async fn company_with_secrets(store: &Store) -> (CompanyId, SourceId, WebhookEnd
     let endpoint = WebhookEndpoint {
         id: WebhookEndpointId::new(),
         company_id: company.id.clone(),
-        url: TargetUrl::parse("https://receiver.example/hook").unwrap(),
+        url: OutboundUrl::parse("url", "https://receiver.example/hook").unwrap(),
         format: WebhookFormat::Native,
         events: vec![EventPattern::parse("content.*").unwrap()],
         source_ids: None,

@@ -1,8 +1,8 @@
 //! Configuration, from lowest to highest precedence: built-in defaults, `switchboard.toml` (or
 //! `--config FILE`), `SWITCHBOARD_*` environment variables, command-line flags. Nested keys map
-//! to environment names with `__` (`webhooks.allow_private_targets` is
-//! `SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS`), and any variable may instead name a file
-//! holding its value with a `_FILE` suffix, for secrets. Unknown keys are reported, not fatal.
+//! to environment names with `__` (`webhooks.timeout_ms` is `SWITCHBOARD_WEBHOOKS__TIMEOUT_MS`;
+//! a list is comma-separated), and any variable may instead name a file holding its value with a
+//! `_FILE` suffix, for secrets. Unknown keys are reported, not fatal.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -29,6 +29,7 @@ pub struct Config {
     /// Calls to Channel SDK connectors (polling and export).
     pub sdk: SdkConfig,
     pub webhooks: WebhooksConfig,
+    pub outbound: OutboundConfig,
     pub jobs: JobsConfig,
     pub secrets: SecretsConfig,
 }
@@ -168,12 +169,25 @@ impl std::fmt::Debug for SecretsConfig {
     }
 }
 
+/// What every outbound request (connectors, webhooks) may reach (`[outbound]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OutboundConfig {
+    /// Special-purpose networks (loopback, private, link-local, …) that connectors and webhook
+    /// receivers may be on all the same, as CIDRs: the operator's own, never "everything".
+    pub allowed_networks: Vec<ipnet::IpNet>,
+}
+
+impl OutboundConfig {
+    pub fn options(&self) -> switchboard_engine::outbound::OutboundOptions {
+        switchboard_engine::outbound::OutboundOptions { allowed_networks: self.allowed_networks.clone() }
+    }
+}
+
 /// Outbound webhook deliveries (`[webhooks]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct WebhooksConfig {
-    /// Let endpoints target loopback and private addresses (tests, on-premises receivers).
-    pub allow_private_targets: bool,
     /// An attempt not answered within this many milliseconds has failed.
     pub timeout_ms: u64,
     /// The wait after the first failed attempt; it doubles per attempt up to `retry_max_ms`.
@@ -187,7 +201,6 @@ impl Default for WebhooksConfig {
     fn default() -> Self {
         let d = switchboard_engine::webhooks::WebhookOptions::default();
         Self {
-            allow_private_targets: d.allow_private_targets,
             timeout_ms: d.timeout.as_millis() as u64,
             retry_base_ms: d.retry_base.as_millis() as u64,
             retry_max_ms: d.retry_max.as_millis() as u64,
@@ -200,7 +213,6 @@ impl WebhooksConfig {
     pub fn options(&self) -> switchboard_engine::webhooks::WebhookOptions {
         use std::time::Duration;
         switchboard_engine::webhooks::WebhookOptions {
-            allow_private_targets: self.allow_private_targets,
             timeout: Duration::from_millis(self.timeout_ms),
             retry_base: Duration::from_millis(self.retry_base_ms),
             retry_max: Duration::from_millis(self.retry_max_ms),
@@ -220,6 +232,7 @@ impl Default for Config {
             log_level: "info".into(),
             sdk: SdkConfig::default(),
             webhooks: WebhooksConfig::default(),
+            outbound: OutboundConfig::default(),
             jobs: JobsConfig::default(),
             secrets: SecretsConfig::default(),
         }
@@ -255,6 +268,7 @@ impl Config {
         switchboard_engine::EngineOptions {
             sdk: self.sdk.options(),
             webhooks: self.webhooks.options(),
+            outbound: self.outbound.options(),
             realtime: Default::default(),
         }
     }
@@ -271,7 +285,7 @@ impl Config {
         };
         if let Some((path, table)) = file {
             for key in unknown_keys(&table, &defaults, "") {
-                warnings.push(format!("{}: unknown configuration key '{key}' ignored", path.display()));
+                warnings.push(format!("{}: {}", path.display(), unknown_key(&key)));
             }
             merge(&mut merged, table);
         }
@@ -295,7 +309,7 @@ impl Config {
             let path: Vec<String> = rest.split("__").map(str::to_lowercase).collect();
             match lookup(&defaults, &path) {
                 Some(default) => set(&mut merged, &path, coerce(&name, &value, default)?),
-                None => warnings.push(format!("unknown environment variable {name} ignored")),
+                None => warnings.push(format!("environment variable {name}: {}", unknown_key(&path.join(".")))),
             }
         }
 
@@ -311,6 +325,19 @@ impl Config {
 
         let config: Config = Value::Table(merged).try_into().context("invalid configuration")?;
         Ok(Loaded { config, warnings })
+    }
+}
+
+/// Keys that were replaced, with what to set instead.
+const REPLACED: &[(&str, &str)] = &[(
+    "webhooks.allow_private_targets",
+    "outbound.allowed_networks, the list of networks (CIDRs) that connectors and webhook receivers may be on",
+)];
+
+fn unknown_key(key: &str) -> String {
+    match REPLACED.iter().find(|(old, _)| *old == key) {
+        Some((_, new)) => format!("configuration key '{key}' ignored: it was replaced by {new}"),
+        None => format!("unknown configuration key '{key}' ignored"),
     }
 }
 
@@ -377,6 +404,9 @@ fn coerce(name: &str, raw: &str, like: &Value) -> anyhow::Result<Value> {
         Value::Integer(_) => {
             Value::Integer(raw.parse().with_context(|| format!("{name} must be an integer, got '{raw}'"))?)
         }
+        Value::Array(_) => Value::Array(
+            raw.split(',').map(str::trim).filter(|v| !v.is_empty()).map(|v| Value::String(v.into())).collect(),
+        ),
         _ => Value::String(raw.to_owned()),
     })
 }
@@ -434,7 +464,7 @@ mod tests {
             Config::load(&o, env(&[("SWITCHBOARD_NOPE", "1"), ("SWITCHBOARD_TEST_POSTGRES_URL", "x")])).unwrap();
         assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
         assert!(loaded.warnings[0].contains("'bnd'"));
-        assert!(loaded.warnings[1].contains("SWITCHBOARD_NOPE"));
+        assert!(loaded.warnings[1].contains("SWITCHBOARD_NOPE") && loaded.warnings[1].contains("'nope'"));
     }
 
     #[test]
@@ -455,11 +485,48 @@ mod tests {
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "[webhooks]\nretry_base_ms = 50\n").unwrap();
         let o = Overrides { config_file: Some(file), ..Default::default() };
-        let loaded = Config::load(&o, env(&[("SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")])).unwrap();
+        let loaded = Config::load(&o, env(&[("SWITCHBOARD_WEBHOOKS__TIMEOUT_MS", "700")])).unwrap();
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
-        assert!(loaded.config.webhooks.allow_private_targets);
         assert_eq!(loaded.config.webhooks.options().retry_base, std::time::Duration::from_millis(50));
-        assert!(!Config::default().webhooks.allow_private_targets);
+        assert_eq!(loaded.config.webhooks.options().timeout, std::time::Duration::from_millis(700));
+    }
+
+    #[test]
+    fn outbound_requests_reach_no_special_purpose_network_unless_one_is_listed() {
+        assert!(Config::default().outbound.allowed_networks.is_empty());
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[outbound]\nallowed_networks = [\"10.1.2.0/24\", \"::1/128\"]\n").unwrap();
+        let o = Overrides { config_file: Some(file.clone()), ..Default::default() };
+        let from_file = Config::load(&o, env(&[])).unwrap().config.outbound.allowed_networks;
+        assert_eq!(from_file, vec!["10.1.2.0/24".parse().unwrap(), "::1/128".parse().unwrap()]);
+        let from_env = Config::load(
+            &Overrides::default(),
+            env(&[("SWITCHBOARD_OUTBOUND__ALLOWED_NETWORKS", "127.0.0.1/32, 192.168.7.0/24")]),
+        )
+        .unwrap()
+        .config
+        .outbound
+        .allowed_networks;
+        assert_eq!(from_env, vec!["127.0.0.1/32".parse().unwrap(), "192.168.7.0/24".parse().unwrap()]);
+        std::fs::write(&file, "[outbound]\nallowed_networks = [\"10.1.2.0/33\"]\n").unwrap();
+        let err = format!("{:#}", Config::load(&o, env(&[])).unwrap_err());
+        assert!(err.contains("allowed_networks"), "{err}");
+    }
+
+    #[test]
+    fn the_replaced_allow_private_targets_is_reported_with_what_replaces_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[webhooks]\nallow_private_targets = true\n").unwrap();
+        let o = Overrides { config_file: Some(file), ..Default::default() };
+        let loaded = Config::load(&o, env(&[("SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true")])).unwrap();
+        assert_eq!(loaded.warnings.len(), 2, "{:?}", loaded.warnings);
+        for warning in &loaded.warnings {
+            assert!(warning.contains("'webhooks.allow_private_targets' ignored"), "{warning}");
+            assert!(warning.contains("replaced by outbound.allowed_networks"), "{warning}");
+        }
+        assert!(loaded.config.outbound.allowed_networks.is_empty());
     }
 
     #[test]

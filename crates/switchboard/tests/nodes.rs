@@ -20,10 +20,10 @@ mod support;
 
 use support::{GUARD, Node, serve};
 
-/// Settings of every node here: private targets allowed, quick retries, and short leases, since
+/// Settings of every node here: receivers on loopback allowed, quick retries, and short leases, since
 /// a killed node's claimed jobs are taken over only once their lease ends.
 const SETTINGS: &[(&str, &str)] = &[
-    ("SWITCHBOARD_WEBHOOKS__ALLOW_PRIVATE_TARGETS", "true"),
+    ("SWITCHBOARD_OUTBOUND__ALLOWED_NETWORKS", "127.0.0.0/8"),
     ("SWITCHBOARD_WEBHOOKS__RETRY_BASE_MS", "100"),
     ("SWITCHBOARD_WEBHOOKS__RETRY_MAX_MS", "500"),
     ("SWITCHBOARD_WEBHOOKS__TIMEOUT_MS", "2000"),

@@ -17,8 +17,11 @@ use support::{GUARD, serve};
 
 const REPLIES: usize = 24;
 /// Retry at once and never sync on the schedule: this test drives everything.
-const SETTINGS: &[(&str, &str)] =
-    &[("SWITCHBOARD_SDK__RETRY_DELAY_MS", "0"), ("SWITCHBOARD_SDK__SYNC_INTERVAL_SECS", "3600")];
+const SETTINGS: &[(&str, &str)] = &[
+    ("SWITCHBOARD_SDK__RETRY_DELAY_MS", "0"),
+    ("SWITCHBOARD_SDK__SYNC_INTERVAL_SECS", "3600"),
+    ("SWITCHBOARD_OUTBOUND__ALLOWED_NETWORKS", "127.0.0.0/8"),
+];
 
 /// A connector that counts `messages.create` calls per `content_id`.
 async fn connector() -> (String, Arc<Mutex<HashMap<String, usize>>>) {

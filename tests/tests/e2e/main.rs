@@ -7,6 +7,7 @@ mod contacts;
 mod events;
 mod locations;
 mod ops;
+mod outbound;
 mod ringplan_webhooks;
 mod sdk_polling;
 mod send_api;

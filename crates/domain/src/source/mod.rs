@@ -5,6 +5,7 @@ pub mod sdk;
 
 use serde::{Deserialize, Serialize};
 
+use crate::outbound::OutboundUrl;
 use crate::{CompanyId, Error, Result, SourceId, Timestamp};
 
 pub use sdk::{SdkConfig, SdkSetup};
@@ -54,17 +55,22 @@ impl Source {
     }
 
     /// Where Switchboard calls the channel, when it does.
-    pub fn base_uri(&self) -> Option<&str> {
+    pub fn base_uri(&self) -> Option<&OutboundUrl> {
         match &self.config {
-            SourceConfig::Sdk(c) => c.base_uri.as_deref(),
+            SourceConfig::Sdk(c) => c.base_uri.as_ref(),
+        }
+    }
+
+    /// Every URL Switchboard calls for this source, with the field that sets it: what the
+    /// outbound guard checks when the source is saved.
+    pub fn outbound_urls(&self) -> Vec<(&'static str, &OutboundUrl)> {
+        match &self.config {
+            SourceConfig::Sdk(c) => c.base_uri.iter().map(|u| ("base_uri", u)).collect(),
         }
     }
 
     pub fn validate(&self) -> Result<()> {
-        crate::company::validate_name("name", &self.name)?;
-        match &self.config {
-            SourceConfig::Sdk(c) => c.validate(),
-        }
+        crate::company::validate_name("name", &self.name)
     }
 }
 
@@ -99,7 +105,7 @@ impl SourceConfig {
     }
 }
 
-/// An absolute http(s) URL with a host.
+/// An absolute http(s) URL with a host, as a content may link to (Switchboard does not call it).
 pub fn validate_http_url(field: &str, url: &str) -> Result<()> {
     let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
     match rest {
@@ -113,11 +119,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn base_uris_must_be_absolute_http_urls() {
-        assert!(validate_http_url("base_uri", "http://127.0.0.1:9898/").is_ok());
-        assert!(validate_http_url("base_uri", "https://blog.example/?dimelo_smcc_sdk=1").is_ok());
+    fn linked_urls_must_be_absolute_http_urls() {
+        assert!(validate_http_url("url", "http://127.0.0.1:9898/").is_ok());
+        assert!(validate_http_url("url", "https://blog.example/?dimelo_smcc_sdk=1").is_ok());
         for bad in ["ftp://x", "http://", "127.0.0.1:80", "http:///path", "http://a b"] {
-            assert!(validate_http_url("base_uri", bad).is_err(), "{bad}");
+            assert!(validate_http_url("url", bad).is_err(), "{bad}");
         }
     }
 }

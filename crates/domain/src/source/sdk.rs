@@ -10,12 +10,12 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::Result;
+use crate::outbound::OutboundUrl;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SdkConfig {
     /// Where the connector listens; `None` for a connector that only pushes (Send API).
-    pub base_uri: Option<String>,
+    pub base_uri: Option<OutboundUrl>,
     pub access_token: AccessToken,
     pub capabilities: Capabilities,
     pub settings: SdkSettings,
@@ -37,19 +37,12 @@ impl SdkConfig {
     pub fn setup(&self) -> SdkSetup {
         SdkSetup { base_uri: self.base_uri.clone(), capabilities: self.capabilities.clone(), settings: self.settings }
     }
-
-    pub fn validate(&self) -> Result<()> {
-        match &self.base_uri {
-            Some(uri) => super::validate_http_url("base_uri", uri),
-            None => Ok(()),
-        }
-    }
 }
 
 /// What an administrator sets of an SDK source (all of it but the access token).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SdkSetup {
-    pub base_uri: Option<String>,
+    pub base_uri: Option<OutboundUrl>,
     pub capabilities: Capabilities,
     pub settings: SdkSettings,
 }

@@ -119,10 +119,11 @@ impl Engine {
         let body = serde_json::to_vec(&body(endpoint.format, d, event)).unwrap_or_default();
         let now = Timestamp::now();
         let timestamp = now.as_micros() / 1_000_000;
-        let mut req = self
-            .webhooks
-            .client
-            .post(endpoint.url.as_str())
+        let req = match self.webhooks.client.request(reqwest::Method::POST, endpoint.url.url().clone()) {
+            Ok(req) => req,
+            Err(refused) => return Attempt::Failed { code: None, error: format!("not sent: {refused}") },
+        };
+        let mut req = req
             .header("Content-Type", "application/json")
             .header("webhook-id", d.id.as_str())
             .header("webhook-timestamp", timestamp.to_string())

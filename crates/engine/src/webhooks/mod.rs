@@ -7,14 +7,14 @@ mod deliver;
 mod dispatch;
 mod ringplan;
 
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use switchboard_domain::event::Event;
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::webhook::{
-    DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, TargetUrl, WebhookDelivery, WebhookEndpoint,
-    WebhookFormat, is_private_address,
+    DeliveryStatus, EndpointStatus, EventPattern, Secret, SigningSecret, WebhookDelivery, WebhookEndpoint,
+    WebhookFormat,
 };
 use switchboard_domain::{
     CompanyId, Error, Resource, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
@@ -29,9 +29,6 @@ use crate::{Actor, Engine};
 /// How deliveries are made. Tests shorten the delays; nothing else should need to.
 #[derive(Debug, Clone)]
 pub struct WebhookOptions {
-    /// Whether endpoints may target loopback and private addresses (off: a company could
-    /// otherwise make this server call into its own network).
-    pub allow_private_targets: bool,
     /// An attempt not answered within this is a failure.
     pub timeout: Duration,
     /// The wait after the first failed attempt, doubled after each further one up to `retry_max`.
@@ -46,7 +43,6 @@ pub struct WebhookOptions {
 impl Default for WebhookOptions {
     fn default() -> Self {
         Self {
-            allow_private_targets: false,
             timeout: Duration::from_secs(10),
             retry_base: Duration::from_secs(30),
             retry_max: Duration::from_secs(3600),
@@ -59,49 +55,21 @@ impl Default for WebhookOptions {
 /// Shared by the engine's clones: the options and one HTTP client (its connection pool).
 pub(crate) struct Webhooks {
     pub(crate) options: WebhookOptions,
-    pub(crate) client: reqwest::Client,
+    pub(crate) client: crate::outbound::Client,
 }
 
 impl Webhooks {
-    /// Fails when the HTTP client cannot be built, rather than fall back to a client without
-    /// the private-address guard.
-    pub(crate) fn new(options: WebhookOptions) -> Result<Arc<Self>> {
-        // No redirects: a public URL must not be able to bounce a delivery to a private one.
-        let mut builder = reqwest::Client::builder()
-            .timeout(options.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent("Switchboard-Webhooks/1");
-        if !options.allow_private_targets {
-            // Checked again at each connection: a name that resolved to a public address at
-            // registration may point inside the network later (DNS rebinding).
-            builder = builder.dns_resolver(Arc::new(PublicOnly));
-        }
-        let client =
-            builder.build().map_err(|e| Error::Internal(format!("cannot build the webhook HTTP client: {e}")))?;
+    pub(crate) fn new(options: WebhookOptions, guard: &crate::outbound::Guard) -> Result<Arc<Self>> {
+        let builder = reqwest::Client::builder().timeout(options.timeout).user_agent("Switchboard-Webhooks/1");
+        let client = guard.client(builder, "webhook")?;
         Ok(Arc::new(Self { options, client }))
-    }
-}
-
-/// Resolves names to their public addresses only; a name with none fails to connect.
-struct PublicOnly;
-
-impl reqwest::dns::Resolve for PublicOnly {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        Box::pin(async move {
-            let addrs: Vec<std::net::SocketAddr> =
-                tokio::net::lookup_host((name.as_str(), 0)).await?.filter(|a| !is_private_address(a.ip())).collect();
-            if addrs.is_empty() {
-                return Err(format!("{} resolves to no public address", name.as_str()).into());
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
     }
 }
 
 /// What an administrator gives to add an endpoint.
 #[derive(Debug, Clone)]
 pub struct NewWebhook {
-    pub url: TargetUrl,
+    pub url: OutboundUrl,
     pub format: WebhookFormat,
     pub events: Vec<EventPattern>,
     pub source_ids: Option<Vec<SourceId>>,
@@ -112,7 +80,7 @@ pub struct NewWebhook {
 /// A change to an endpoint; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct WebhookChange {
-    pub url: Option<TargetUrl>,
+    pub url: Option<OutboundUrl>,
     pub format: Option<WebhookFormat>,
     pub events: Option<Vec<EventPattern>>,
     pub source_ids: Option<Option<Vec<SourceId>>>,
@@ -144,7 +112,7 @@ impl Engine {
         if new.events.is_empty() {
             return Err(Error::invalid_field("events", "must name at least one event type or pattern"));
         }
-        self.check_target(&new.url).await?;
+        self.outbound.check("url", &new.url).await?;
         if let Some(token) = &new.verify_token {
             self.verify_subscription(&new.url, token, new.secret.as_ref()).await?;
         }
@@ -197,7 +165,7 @@ impl Engine {
             return Err(Error::invalid_field("events", "must name at least one event type or pattern"));
         }
         if let Some(url) = &change.url {
-            self.check_target(url).await?;
+            self.outbound.check("url", url).await?;
             if let Some(token) = &current.verify_token {
                 let secret = change.secret.clone().unwrap_or(current.secret.clone());
                 self.verify_subscription(url, token, secret.as_ref()).await?;
@@ -325,33 +293,12 @@ impl Engine {
         Ok(d)
     }
 
-    /// Refuses targets on loopback or private networks unless configured to allow them.
-    async fn check_target(&self, url: &TargetUrl) -> Result<()> {
-        if self.webhooks.options.allow_private_targets {
-            return Ok(());
-        }
-        let host = url.host();
-        let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
-            Ok(ip) => vec![ip],
-            Err(_) => tokio::net::lookup_host((host, 443))
-                .await
-                .map_err(|_| Error::invalid(format!("the host '{host}' of 'url' cannot be resolved")))?
-                .map(|a| a.ip())
-                .collect(),
-        };
-        if addrs.iter().any(|ip| is_private_address(*ip)) {
-            return Err(Error::invalid(format!(
-                "'url' points to a loopback or private address ({host}); webhooks may only target public addresses unless the server sets webhooks.allow_private_targets"
-            )));
-        }
-        Ok(())
-    }
-
     /// The subscription handshake of Engage Digital webhooks: a GET carrying a challenge that
     /// the receiver must answer with, and nothing else.
-    async fn verify_subscription(&self, url: &TargetUrl, token: &Secret, secret: Option<&Secret>) -> Result<()> {
+    async fn verify_subscription(&self, url: &OutboundUrl, token: &Secret, secret: Option<&Secret>) -> Result<()> {
         let challenge = switchboard_domain::new_id();
-        let mut req = self.webhooks.client.get(url.as_str()).query(&[
+        let refused = |why: crate::outbound::Refused| Error::invalid_field("url", format!("was not verified: {why}"));
+        let mut req = self.webhooks.client.request(reqwest::Method::GET, url.url().clone()).map_err(refused)?.query(&[
             ("hub.mode", "subscribe"),
             ("hub.challenge", challenge.as_str()),
             ("hub.verify_token", token.expose()),
@@ -371,32 +318,5 @@ impl Engine {
             )));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use reqwest::dns::Resolve;
-
-    use super::*;
-
-    #[tokio::test]
-    async fn the_strict_resolver_finds_no_address_for_a_name_of_loopback() {
-        let name: reqwest::dns::Name = "localhost".parse().unwrap();
-        assert!(PublicOnly.resolve(name).await.is_err());
-    }
-
-    #[tokio::test]
-    async fn a_strict_client_does_not_connect_to_a_name_that_resolves_to_loopback() {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let strict = Webhooks::new(WebhookOptions::default()).unwrap();
-        let err = strict.client.get(format!("http://localhost:{port}/")).send().await.unwrap_err();
-        assert!(err.is_connect() || err.to_string().contains("error sending request"), "{err}");
-        let lax = Webhooks::new(WebhookOptions { allow_private_targets: true, ..WebhookOptions::default() }).unwrap();
-        // The lax client reaches the same listener: the refusal above was the resolver's.
-        let accepted = tokio::spawn(async move { listener.accept().await.is_ok() });
-        tokio::spawn(async move { lax.client.get(format!("http://localhost:{port}/")).send().await });
-        assert!(accepted.await.unwrap());
     }
 }

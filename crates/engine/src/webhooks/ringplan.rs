@@ -3,8 +3,9 @@
 //! so they share the dispatcher, signing, retries and delivery log of every other endpoint.
 
 use switchboard_domain::event::Event;
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::webhook::{
-    EndpointStatus, EventPattern, SigningSecret, Subscription, TargetUrl, WebhookEndpoint, WebhookFormat,
+    EndpointStatus, EventPattern, SigningSecret, Subscription, WebhookEndpoint, WebhookFormat,
 };
 use switchboard_domain::{CompanyId, Error, Resource, Result, SubscriptionId, Timestamp, WebhookEndpointId};
 use switchboard_store::{Tx, events, webhooks};
@@ -48,9 +49,9 @@ impl Engine {
 
     /// Sets (or replaces) the company's callback URL.
     #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
-    pub async fn set_ringplan_callback_url(&self, actor: &Actor, url: TargetUrl) -> Result<WebhookEndpoint> {
+    pub async fn set_ringplan_callback_url(&self, actor: &Actor, url: OutboundUrl) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;
-        self.check_target(&url).await?;
+        self.outbound.check("url", &url).await?;
         let company = &actor.company_id;
         let now = Timestamp::now();
         let mut tx = self.store.begin().await?;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use chrono::{SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::Value;
+use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::Source;
 use switchboard_domain::source::sdk::{JsonEscaping, ResponseSignature, SdkSettings, SignatureIn};
 
@@ -46,6 +47,8 @@ impl Default for SdkOptions {
 pub enum CallError {
     /// No answer: refused connection, time-out, reset.
     Transport(String),
+    /// Not sent: the outbound guard refused the connector's address.
+    Refused(String),
     /// A non-2xx status, with the start of its body.
     Status(u16, String),
     /// A strict source's answer whose signature did not verify.
@@ -66,6 +69,7 @@ impl std::fmt::Display for CallError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CallError::Transport(e) => write!(f, "no answer from the connector: {e}"),
+            CallError::Refused(why) => write!(f, "the connector was not called: {why}"),
             CallError::Status(s, body) if body.is_empty() => write!(f, "the connector answered HTTP {s}"),
             CallError::Status(s, body) => write!(f, "the connector answered HTTP {s}: {body}"),
             CallError::Signature => f.write_str("the connector's answer is not signed with the source's access token"),
@@ -122,18 +126,18 @@ fn ascii_escape(json: &str) -> String {
 }
 
 /// The Base URI with `signature=` appended to its own query, when the source wants it there.
-fn target_url(base: &str, signature: &str, settings: &SdkSettings) -> Result<reqwest::Url, CallError> {
-    let mut url = reqwest::Url::parse(base).map_err(|e| CallError::Transport(format!("invalid base URI: {e}")))?;
+fn target_url(base: &OutboundUrl, signature: &str, settings: &SdkSettings) -> reqwest::Url {
+    let mut url = base.url().clone();
     if matches!(settings.signature_in, SignatureIn::Query | SignatureIn::Both) {
         url.query_pairs_mut().append_pair("signature", signature);
     }
-    Ok(url)
+    url
 }
 
 /// Calls connectors. Cheap to clone.
 #[derive(Clone)]
 pub struct Connector {
-    http: reqwest::Client,
+    http: crate::outbound::Client,
     pub options: SdkOptions,
     /// Answers accepted although their signature did not verify (lenient sources), since
     /// start: exported as a metric, so that a connector signing wrongly gets noticed.
@@ -142,21 +146,17 @@ pub struct Connector {
 
 impl Connector {
     /// Fails when no HTTP client can be built (no TLS roots): at start-up, not at the first call.
-    pub fn new(options: SdkOptions) -> switchboard_domain::Result<Self> {
-        // Connectors answer at once or not at all: a redirect is not part of the protocol.
-        let http = reqwest::Client::builder()
-            .timeout(options.request_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| switchboard_domain::Error::Internal(format!("cannot build the connector HTTP client: {e}")))?;
+    pub(crate) fn new(options: SdkOptions, guard: &crate::outbound::Guard) -> switchboard_domain::Result<Self> {
+        // Connectors answer at once or not at all: the guard's client follows no redirect,
+        // which is not part of the protocol anyway.
+        let http = guard.client(reqwest::Client::builder().timeout(options.request_timeout), "connector")?;
         Ok(Self { http, options, signature_mismatches: Default::default() })
     }
 
     /// Sends `action` to the source's connector and checks the answer.
     pub async fn call(&self, source: &Source, action: &str, params: Option<&Value>) -> Result<Reply, CallError> {
         let config = super::config(source).map_err(|e| CallError::Transport(e.to_string()))?;
-        let base =
-            config.base_uri.as_deref().ok_or_else(|| CallError::Transport("the source has no base URI".into()))?;
+        let base = config.base_uri.as_ref().ok_or_else(|| CallError::Transport("the source has no base URI".into()))?;
         let time = Utc::now().to_rfc3339_opts(SecondsFormat::Secs, true);
         let settings = config.settings;
         let body = encode(action, params, &time, settings.json_escaping);
@@ -164,13 +164,17 @@ impl Connector {
         let signature = signing::sign(token, &body);
         let mut req = self
             .http
-            .post(target_url(base, &signature, &settings)?)
+            .request(reqwest::Method::POST, target_url(base, &signature, &settings))
+            .map_err(|refused| CallError::Refused(refused.to_string()))?
             .header("Content-Type", "application/json")
             .header("Accept", "application/json");
         if matches!(settings.signature_in, SignatureIn::Header | SignatureIn::Both) {
             req = req.header(SIGNATURE_HEADER, &signature);
         }
-        let res = req.body(body).send().await.map_err(|e| CallError::Transport(crate::http::describe(e)))?;
+        let res = req.body(body).send().await.map_err(|e| match crate::outbound::refusal_in(&e) {
+            Some(refused) => CallError::Refused(refused.to_string()),
+            None => CallError::Transport(crate::http::describe(e)),
+        })?;
         let status = res.status().as_u16();
         let given = res.headers().get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
         let bytes = res.bytes().await.map_err(|e| CallError::Transport(crate::http::describe(e)))?;
@@ -253,12 +257,13 @@ mod tests {
     #[test]
     fn a_query_signature_keeps_the_base_uris_own_query() {
         let s = |signature_in| SdkSettings { signature_in, ..SdkSettings::default() };
+        let url = |s| OutboundUrl::parse("base_uri", s).unwrap();
         assert_eq!(
-            target_url("http://h/?dimelo_smcc_sdk=1", "ab", &s(SignatureIn::Both)).unwrap().as_str(),
+            target_url(&url("http://h/?dimelo_smcc_sdk=1"), "ab", &s(SignatureIn::Both)).as_str(),
             "http://h/?dimelo_smcc_sdk=1&signature=ab"
         );
-        assert_eq!(target_url("http://h/x", "ab", &s(SignatureIn::Query)).unwrap().as_str(), "http://h/x?signature=ab");
-        assert_eq!(target_url("http://h/?a=1", "ab", &s(SignatureIn::Header)).unwrap().as_str(), "http://h/?a=1");
+        assert_eq!(target_url(&url("http://h/x"), "ab", &s(SignatureIn::Query)).as_str(), "http://h/x?signature=ab");
+        assert_eq!(target_url(&url("http://h/?a=1"), "ab", &s(SignatureIn::Header)).as_str(), "http://h/?a=1");
     }
 
     #[test]

@@ -35,9 +35,9 @@ pub(crate) struct Runtime {
 
 impl Runtime {
     /// Starts the Send API writer; call within a Tokio runtime.
-    pub(crate) fn start(store: &Store, options: client::SdkOptions) -> Result<Self> {
+    pub(crate) fn start(store: &Store, options: client::SdkOptions, guard: &crate::outbound::Guard) -> Result<Self> {
         Ok(Self {
-            connector: client::Connector::new(options)?,
+            connector: client::Connector::new(options, guard)?,
             ingest: writer::IngestQueue::start(store.clone()),
             sources: Arc::default(),
         })

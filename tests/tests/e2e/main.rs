@@ -10,6 +10,7 @@ mod ops;
 mod ringplan_webhooks;
 mod sdk_polling;
 mod send_api;
+mod send_api_limits;
 mod sources;
 mod tenancy;
 mod webhooks;

@@ -5,6 +5,7 @@ pub mod sdk;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::TextRule;
 use crate::{CompanyId, Error, Result, SourceId, Timestamp};
 
 pub use sdk::{SdkConfig, SdkSetup};
@@ -62,8 +63,12 @@ impl Source {
 
     pub fn validate(&self) -> Result<()> {
         crate::company::validate_name("name", &self.name)?;
+        TextRule::URL.check_opt("base_uri", self.base_uri())?;
         match &self.config {
-            SourceConfig::Sdk(c) => c.validate(),
+            SourceConfig::Sdk(c) => {
+                c.capabilities.validate()?;
+                c.validate()
+            }
         }
     }
 }

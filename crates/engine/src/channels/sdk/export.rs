@@ -197,6 +197,8 @@ impl Engine {
         if user_id.trim().is_empty() {
             return Err(Error::invalid_field("user_id", "must not be empty"));
         }
+        TextRule::ID.check("user_id", user_id)?;
+        TextRule::LABEL.check("action", action)?;
         let mut tx = self.store.begin().await?;
         let content =
             contents::get(&mut tx, &actor.company_id, content_id).await?.ok_or(Error::NotFound(Resource::Content))?;

@@ -211,6 +211,25 @@ e2e! {
         assert_eq!(webhooks(app, &app.company).await, json!([]));
     }
 
+    async fn a_webhook_cannot_be_limited_to_another_companys_source(app: &TestApp) {
+        let theirs = app.create_company("Other", "owner@other.example").await;
+        let their_source = app.create_source(&theirs, full_capabilities()).await;
+        let ours = app.create_source(&app.company, full_capabilities()).await;
+        let body = json!({"url": "http://127.0.0.1:9/", "events": ["*"], "source_ids": [ours.id, their_source.id]});
+        let res = app.native(Method::POST, "/v1/webhooks", &app.company).json(&body).send().await.unwrap();
+        assert_problem(res, 400, &format!("'source_ids' holds '{}', which is not a source of this company", their_source.id)).await;
+        assert_eq!(webhooks(app, &app.company).await, json!([]));
+
+        let body = json!({"url": "http://127.0.0.1:9/", "events": ["*"], "source_ids": [ours.id]});
+        let res = app.native(Method::POST, "/v1/webhooks", &app.company).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 201, "its own source is fine");
+        let hook: Value = res.json().await.unwrap();
+        let path = format!("/v1/webhooks/{}", hook["id"].as_str().unwrap());
+        let res = app.native(Method::PATCH, &path, &app.company).json(&json!({"source_ids": [their_source.id]})).send().await.unwrap();
+        assert_problem(res, 400, "'source_ids'").await;
+        assert_eq!(webhooks(app, &app.company).await[0]["source_ids"], json!([ours.id]));
+    }
+
     async fn advanced_messaging_contents_with_a_nul_or_an_over_long_body_are_400_naming_it_and_store_nothing(app: &TestApp) {
         let src = app.create_source(&app.company, full_capabilities()).await;
         for (body, parameter, mentions) in [

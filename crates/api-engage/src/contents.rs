@@ -10,10 +10,10 @@ use switchboard_domain::{ContentId, IdentityId, SourceId};
 use switchboard_engine::conversations::Compose;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::EngageError;
 use crate::auth::Caller;
 use crate::error::ErrorBody;
 use crate::paging::{self, Paging};
+use crate::{EngageError, JsonObject};
 use switchboard_api::AppState;
 
 /// A content: a message, private message or thread opener, from the channel or from an agent.
@@ -131,7 +131,7 @@ pub(crate) async fn list_contents(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewContent {
-    #[schema(example = "Thanks, we are on it.")]
+    #[schema(max_length = 20000, example = "Thanks, we are on it.")]
     body: String,
     /// The content replied to.
     in_reply_to_id: Option<String>,
@@ -154,10 +154,9 @@ pub(crate) struct NewContent {
 pub(crate) async fn create_content(
     State(s): State<AppState>,
     Caller(actor): Caller,
-    body: axum::body::Bytes,
+    JsonObject(body): JsonObject,
 ) -> Result<(StatusCode, Json<ContentRecord>), EngageError> {
-    let doc = switchboard_api::json::parse_object(&body).map_err(EngageError::bad_request)?;
-    let new: NewContent = switchboard_api::json::from_value(doc).map_err(EngageError::bad_request)?;
+    let new: NewContent = switchboard_api::json::from_value(body).map_err(EngageError::bad_request)?;
     let compose = Compose {
         body: new.body,
         in_reply_to: id_param::<ContentId>("inReplyToId", new.in_reply_to_id.as_ref())?,

@@ -2,6 +2,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use switchboard_api::json::{BodyError, MAX_BODY_BYTES};
 use switchboard_domain::Error;
 use utoipa::ToSchema;
 
@@ -84,6 +85,21 @@ impl From<Error> for EngageError {
             }
         };
         Self { status, code, message, parameter }
+    }
+}
+
+/// A body the facade could not take.
+impl From<BodyError> for EngageError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge => Self {
+                status: StatusCode::PAYLOAD_TOO_LARGE,
+                code: "CMN-101",
+                message: format!("Request body is too large (max: {MAX_BODY_BYTES} bytes)"),
+                parameter: None,
+            },
+            BodyError::Invalid(e) => e.into(),
+        }
     }
 }
 

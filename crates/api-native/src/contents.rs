@@ -60,7 +60,7 @@ impl From<&Content> for ContentWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ActionWire {
-    #[schema(example = "42")]
+    #[schema(max_length = 512, example = "42")]
     user_id: String,
 }
 

@@ -2,6 +2,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use switchboard_domain::{Error, Resource};
 
+use switchboard_api::json::{BodyError, MAX_BODY_BYTES};
 use switchboard_api::problem::Problem;
 
 /// An error of the native API, answered as an RFC 7807 problem.
@@ -26,6 +27,19 @@ impl From<Error> for NativeError {
             "Missing or invalid credentials: send 'Authorization: Bearer <company API key>' (and optionally 'X-User-Id').",
             Resource::name,
         ))
+    }
+}
+
+/// A body the facade could not take.
+impl From<BodyError> for NativeError {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("The request body is larger than the limit of {MAX_BODY_BYTES} bytes."),
+            ),
+            BodyError::Invalid(e) => e.into(),
+        }
     }
 }
 

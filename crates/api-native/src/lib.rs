@@ -10,10 +10,10 @@ mod events;
 mod sources;
 mod webhooks;
 
-use axum::extract::{FromRequest, Request};
-use bytes::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use serde_json::Value;
 use switchboard_api::AppState;
+use switchboard_api::json::MAX_BODY_BYTES;
 use switchboard_api::panic::catch_panics;
 use switchboard_api::problem::Problem;
 use utoipa_axum::router::OpenApiRouter;
@@ -36,17 +36,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(events::stream_events))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))
 }
 
-/// A JSON object request body, accepted whatever its content type; anything else is a 400.
+/// A JSON object request body, accepted whatever its content type; anything else is a 400, and
+/// a body over [`MAX_BODY_BYTES`] a 413.
 pub(crate) struct JsonObject(pub Value);
 
 impl<S: Send + Sync> FromRequest<S> for JsonObject {
     type Rejection = NativeError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, NativeError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| NativeError::bad_request(e.body_text()))?;
-        switchboard_api::json::parse_object(&bytes).map(JsonObject).map_err(NativeError::bad_request)
+        switchboard_api::json::read_object(req, state).await.map(JsonObject).map_err(NativeError::from)
     }
 }

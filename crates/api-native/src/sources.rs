@@ -25,12 +25,12 @@ use switchboard_api::problem::Problem;
 pub(crate) struct SourceWire {
     #[schema(read_only, example = "6b021d147e06aad45d323bd8")]
     id: Option<String>,
-    #[schema(example = "Support forum")]
+    #[schema(max_length = 200, example = "Support forum")]
     name: Option<String>,
     #[schema(read_only, example = "sdk")]
     kind: Option<String>,
     /// The connector's endpoint; without it the source only receives pushes (Send API).
-    #[schema(example = "http://127.0.0.1:9898/")]
+    #[schema(max_length = 2048, example = "http://127.0.0.1:9898/")]
     base_uri: Option<String>,
     /// Operations per collection, as `implementation.info` declares them.
     #[schema(example = json!({"messages": ["create", "list", "show"], "status": ["mark_as_read"]}))]
@@ -162,12 +162,12 @@ impl From<&SyncRun> for SyncRunWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewSourceWire {
-    #[schema(example = "Support forum")]
+    #[schema(max_length = 200, example = "Support forum")]
     name: String,
     /// `sdk`: a Channel SDK connector.
     #[schema(example = "sdk")]
     kind: String,
-    #[schema(example = "http://127.0.0.1:9898/")]
+    #[schema(max_length = 2048, example = "http://127.0.0.1:9898/")]
     base_uri: Option<String>,
     objects: Option<BTreeMap<String, Vec<String>>>,
     options: Option<Vec<String>>,

@@ -81,8 +81,10 @@ pub(crate) struct NewWebhookWire {
     source_ids: Option<Vec<String>>,
     /// When set, the URL must answer a `GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`
     /// with the challenge before the endpoint is accepted.
+    #[schema(max_length = 255)]
     verify_token: Option<String>,
     /// Sent as-is in the `X-Dimelo-Secret` header of every request (ASCII, under 256 characters).
+    #[schema(max_length = 255)]
     secret: Option<String>,
 }
 

@@ -21,26 +21,34 @@ pub(crate) struct CompanyWire {
     id: Option<String>,
     address: Option<Address>,
     affiliate: Option<bool>,
+    #[schema(max_length = 254)]
     billing_email: Option<String>,
     #[schema(read_only, example = "2021-08-18T14:20:50.837000Z")]
     created: Option<String>,
+    #[schema(max_length = 10000)]
     description: Option<String>,
+    #[schema(max_length = 254)]
     email: Option<String>,
+    #[schema(max_length = 64)]
     emergency_contact_number: Option<String>,
     /// Number of users.
     #[schema(read_only)]
     employees: Option<i64>,
+    #[schema(max_length = 64)]
     fax: Option<String>,
-    #[schema(example = "Example Corp")]
+    #[schema(max_length = 200, example = "Example Corp")]
     name: Option<String>,
     onboarding: Option<bool>,
+    #[schema(max_length = 512)]
     partner_id: Option<String>,
+    #[schema(max_length = 64)]
     phone: Option<String>,
     revenue: Option<i64>,
     #[schema(read_only, example = "active")]
     status: Option<String>,
     #[schema(read_only)]
     updated: Option<String>,
+    #[schema(max_length = 2048)]
     website: Option<String>,
 }
 
@@ -82,7 +90,11 @@ impl CompanyWire {
             profile: CompanyProfile {
                 address: self.address,
                 affiliate: self.affiliate,
-                billing_email: self.billing_email.as_deref().map(Email::parse).transpose()?,
+                billing_email: self
+                    .billing_email
+                    .as_deref()
+                    .map(|e| Email::parse_field("billing_email", e))
+                    .transpose()?,
                 description: self.description,
                 email: self.email.as_deref().map(Email::parse).transpose()?,
                 emergency_contact_number: self.emergency_contact_number,

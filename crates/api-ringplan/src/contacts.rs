@@ -30,27 +30,30 @@ pub(crate) struct ContactWire {
     /// Whether the user is enabled (default true).
     activated: Option<bool>,
     address: Option<Address>,
-    #[schema(example = "1990-05-17")]
+    #[schema(max_length = 255, example = "1990-05-17")]
     birthdate: Option<String>,
     #[schema(read_only, example = "611ced1255c44a89f8df7cc0")]
     company_id: Option<String>,
     contacts: Option<ContactChannels>,
     #[schema(read_only, example = "2021-08-18T11:20:51.510000Z")]
     created: Option<String>,
+    #[schema(max_length = 10000)]
     description: Option<String>,
+    #[schema(max_length = 64)]
     emergency_contact_number: Option<String>,
     extension: Option<Value>,
-    #[schema(example = "Jane")]
+    #[schema(max_length = 200, example = "Jane")]
     first_name: Option<String>,
     invitation: Option<Value>,
     #[schema(read_only)]
     last_enter: Option<String>,
-    #[schema(example = "Doe")]
+    #[schema(max_length = 200, example = "Doe")]
     last_name: Option<String>,
+    #[schema(max_length = 512)]
     primary_agent: Option<String>,
-    #[schema(example = "UTC")]
+    #[schema(max_length = 255, example = "UTC")]
     timezone: Option<String>,
-    #[schema(example = "Ms")]
+    #[schema(max_length = 255, example = "Ms")]
     title: Option<String>,
     #[schema(read_only)]
     updated: Option<String>,
@@ -60,8 +63,9 @@ pub(crate) struct ContactWire {
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ContactChannels {
-    #[schema(example = "janedoe@example.com")]
+    #[schema(max_length = 254, example = "janedoe@example.com")]
     email: Option<String>,
+    #[schema(max_length = 64)]
     fax: Option<String>,
     phones: Option<Phones>,
 }
@@ -103,7 +107,7 @@ impl ContactWire {
         Ok(UserDetails {
             first_name: self.first_name,
             last_name: self.last_name,
-            email: channels.email.as_deref().map(Email::parse).transpose()?,
+            email: channels.email.as_deref().map(|e| Email::parse_field("contacts.email", e)).transpose()?,
             activated: self.activated.unwrap_or(activated_now),
             profile: UserProfile {
                 address: self.address,
@@ -119,6 +123,16 @@ impl ContactWire {
                 title: self.title,
             },
         })
+    }
+}
+
+/// Where RingPlan puts a user's field the core names `field`: the email, fax and phone numbers
+/// are under `contacts`.
+fn contact_field(field: &str) -> String {
+    if field == "email" || field == "fax" || field.starts_with("phones.") {
+        format!("contacts.{field}")
+    } else {
+        field.to_owned()
     }
 }
 
@@ -186,7 +200,11 @@ pub(crate) async fn list_contacts(
         positive("items_per_page", q.items_per_page.as_deref(), DEFAULT_PER_PAGE)?,
     )?;
     let filter = UserFilter { first_name: q.first_name, email: q.work_email };
-    let paged = s.engine.list_users(&actor, &filter, page).await?;
+    let paged = s
+        .engine
+        .list_users(&actor, &filter, page)
+        .await
+        .map_err(|e| e.rename_field(|f| if f == "email" { "work_email".into() } else { f.to_owned() }))?;
     if paged.total == 0 {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
@@ -217,7 +235,7 @@ pub(crate) async fn create_contact(
 ) -> std::result::Result<(StatusCode, Json<ContactWire>), RingPlanError> {
     actor.require_primary("add users")?;
     let details = parse_wire::<ContactWire>(body)?.details(true)?;
-    let user = s.engine.create_user(&actor, details).await?;
+    let user = s.engine.create_user(&actor, details).await.map_err(|e| e.rename_field(contact_field))?;
     Ok((StatusCode::CREATED, Json((&user).into())))
 }
 
@@ -248,7 +266,8 @@ pub(crate) async fn update_contact(
             let wire: ContactWire = patched(&ContactWire::from(u), patch)?;
             wire.details(u.activated)
         })
-        .await?;
+        .await
+        .map_err(|e| e.rename_field(contact_field))?;
     Ok(Json((&user).into()))
 }
 

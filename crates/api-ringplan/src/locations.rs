@@ -19,32 +19,38 @@ use switchboard_api::problem::Problem;
 pub(crate) struct LocationWire {
     #[schema(read_only, example = "61254e7ecbe793d0e26c7996")]
     id: Option<String>,
+    #[schema(max_length = 255)]
     address2: Option<String>,
     building: Option<Building>,
+    #[schema(max_length = 64)]
     callerid: Option<String>,
-    #[schema(example = "Chula Vista")]
+    #[schema(max_length = 255, example = "Chula Vista")]
     city: Option<String>,
     /// The company the location belongs to; when given it must be the caller's.
     #[schema(example = "611ced1255c44a89f8df7cc0")]
     company_id: Option<String>,
-    #[schema(example = "United States")]
+    #[schema(max_length = 255, example = "United States")]
     country: Option<String>,
     e911_provisioned: Option<bool>,
+    #[schema(max_length = 254)]
     email: Option<String>,
+    #[schema(max_length = 64)]
     fax: Option<String>,
     #[schema(example = 33.3877219)]
     latitude: Option<f64>,
     #[schema(example = -116.7919419)]
     longitude: Option<f64>,
     /// Required when creating a location.
-    #[schema(example = "Main location")]
+    #[schema(max_length = 200, example = "Main location")]
     name: Option<String>,
+    #[schema(max_length = 512)]
     pbx_id: Option<String>,
+    #[schema(max_length = 64)]
     phone: Option<String>,
-    #[schema(example = "CA")]
+    #[schema(max_length = 255, example = "CA")]
     state: Option<String>,
     street: Option<Street>,
-    #[schema(example = "91901")]
+    #[schema(max_length = 255, example = "91901")]
     zip: Option<String>,
 }
 

@@ -1,18 +1,50 @@
-//! JSON helpers shared by the facades: bodies parsed whatever their content type, typed
+//! JSON helpers shared by the facades: bodies read whatever their content type, typed
 //! conversion that names the offending field, and RFC 7396 merge patches.
 
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
+use switchboard_domain::Error;
+use switchboard_domain::text::check_json;
 
-/// Parses a request body as a JSON object.
-pub fn parse_object(body: &[u8]) -> Result<Value, String> {
+/// The largest request body the REST facades read; each sets it on its routes (the Send API
+/// documents its own, 20 MiB).
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// Why a request body was not taken. Each facade answers both in its own error format.
+#[derive(Debug)]
+pub enum BodyError {
+    /// Larger than the route's limit: 413.
+    TooLarge,
+    /// Unreadable, not a JSON object, or holding a text no field may hold: 400.
+    Invalid(Error),
+}
+
+/// Reads a request body as a JSON object, whatever its content type.
+pub async fn read_object<S: Send + Sync>(req: Request, state: &S) -> Result<Value, BodyError> {
+    let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            BodyError::TooLarge
+        } else {
+            BodyError::Invalid(Error::invalid(e.body_text()))
+        }
+    })?;
+    parse_object(&bytes).map_err(BodyError::Invalid)
+}
+
+/// Parses a request body as a JSON object. No string or key of it may hold U+0000, whichever
+/// field it is in: no text stored can hold one (`domain::text`), and refusing it here covers the
+/// fields nobody checks one by one.
+pub fn parse_object(body: &[u8]) -> Result<Value, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err("the request body is empty; a JSON object is expected".into());
+        return Err(Error::invalid("the request body is empty; a JSON object is expected"));
     }
     match serde_json::from_slice::<Value>(body) {
-        Ok(v @ Value::Object(_)) => Ok(v),
-        Ok(_) => Err("the request body must be a JSON object".into()),
-        Err(e) => Err(format!("the request body is not valid JSON: {e}")),
+        Ok(v @ Value::Object(_)) => check_json("", &v).map(|()| v),
+        Ok(_) => Err(Error::invalid("the request body must be a JSON object")),
+        Err(e) => Err(Error::invalid(format!("the request body is not valid JSON: {e}"))),
     }
 }
 
@@ -66,9 +98,15 @@ mod tests {
     #[test]
     fn bodies_must_be_json_objects() {
         assert!(parse_object(br#"{"a":1}"#).is_ok());
-        assert!(parse_object(b"").unwrap_err().contains("empty"));
-        assert!(parse_object(b"[1]").unwrap_err().contains("JSON object"));
-        assert!(parse_object(b"{nope").unwrap_err().contains("not valid JSON"));
+        assert!(parse_object(b"").unwrap_err().to_string().contains("empty"));
+        assert!(parse_object(b"[1]").unwrap_err().to_string().contains("JSON object"));
+        assert!(parse_object(b"{nope").unwrap_err().to_string().contains("not valid JSON"));
+    }
+
+    #[test]
+    fn a_nul_in_any_string_of_a_body_is_refused_naming_where() {
+        let err = parse_object(br#"{"a": {"b": ["x", "y\u0000"]}}"#).unwrap_err();
+        assert_eq!(err, Error::invalid_field("a.b[1]", "must not contain the character U+0000 (NUL)"));
     }
 
     #[test]

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
 use crate::email::Email;
+use crate::text::TextRule;
 use crate::{CompanyId, Error, Result, Timestamp};
 
 /// A tenant. Everything else belongs to exactly one company.
@@ -41,18 +42,32 @@ pub struct CompanyDetails {
 
 impl Company {
     pub fn validate(&self) -> Result<()> {
-        validate_name("name", &self.name)
+        validate_name("name", &self.name)?;
+        self.profile.validate()
     }
 }
 
+impl CompanyProfile {
+    /// Checks every text; the emails were checked when they were parsed.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(a) = &self.address {
+            a.validate("address.")?;
+        }
+        TextRule::TEXT.check_opt("description", self.description.as_deref())?;
+        TextRule::PHONE.check_opt("emergency_contact_number", self.emergency_contact_number.as_deref())?;
+        TextRule::PHONE.check_opt("fax", self.fax.as_deref())?;
+        TextRule::ID.check_opt("partner_id", self.partner_id.as_deref())?;
+        TextRule::PHONE.check_opt("phone", self.phone.as_deref())?;
+        TextRule::URL.check_opt("website", self.website.as_deref())
+    }
+}
+
+/// A name that must be given: not blank, and a [`TextRule::NAME`].
 pub(crate) fn validate_name(field: &str, value: &str) -> Result<()> {
     if value.trim().is_empty() {
         return Err(Error::invalid_field(field, "must not be empty"));
     }
-    if value.chars().count() > 200 {
-        return Err(Error::invalid_field(field, "must be at most 200 characters"));
-    }
-    Ok(())
+    TextRule::NAME.check(field, value)
 }
 
 /// What `switchboard company create` and the first start need to make a working company.
@@ -67,6 +82,8 @@ pub struct NewCompany {
 
 impl NewCompany {
     pub fn validate(&self) -> Result<()> {
-        validate_name("name", &self.name)
+        validate_name("name", &self.name)?;
+        TextRule::NAME.check_opt("first_name", self.first_name.as_deref())?;
+        TextRule::NAME.check_opt("last_name", self.last_name.as_deref())
     }
 }

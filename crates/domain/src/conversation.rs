@@ -172,7 +172,7 @@ pub struct Export {
 }
 
 /// The longest body a content may have, in characters.
-pub const MAX_BODY_CHARS: usize = 20_000;
+pub const MAX_BODY_CHARS: usize = crate::text::TextRule::BODY.max_chars;
 
 /// A file attached to a content: a URL, or inline base64 `content` with a `filename`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -3,18 +3,25 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::Error;
+use crate::text::TextRule;
 
 /// An email address that passed a deliberately simple check: one `@`, a non-empty local part,
-/// a dotted domain, no whitespace. Stored as given; compared case-insensitively.
+/// a dotted domain, no whitespace or control characters, at most 254 characters. Stored as
+/// given; compared case-insensitively.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(s: &str) -> Result<Self, Error> {
+        Self::parse_field("email", s)
+    }
+
+    /// Parses the value of `field`, whose name the error carries.
+    pub fn parse_field(field: &str, s: &str) -> Result<Self, Error> {
         let s = s.trim();
-        let valid = s.len() <= 254
-            && !s.chars().any(char::is_whitespace)
+        TextRule::EMAIL.check(field, s)?;
+        let valid = !s.chars().any(char::is_whitespace)
             && match s.split_once('@') {
                 Some((local, domain)) => {
                     !local.is_empty()
@@ -26,7 +33,11 @@ impl Email {
                 }
                 None => false,
             };
-        if valid { Ok(Self(s.to_owned())) } else { Err(Error::invalid(format!("'{s}' is not a valid email address"))) }
+        if valid {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(Error::invalid_field(field, format!("is not a valid email address: '{s}'")))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -82,9 +93,21 @@ mod tests {
             "a@b@c.com",
             "a@.com",
             "a@b..com",
+            "jane\0@example.com",
+            "ja\nne@example.com",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn errors_name_the_field_and_the_limit_is_254_characters() {
+        let err = Email::parse_field("billing_email", "nope").unwrap_err();
+        assert_eq!(err.to_string(), "'billing_email' is not a valid email address: 'nope'");
+        let at_limit = format!("{}@example.com", "a".repeat(254 - "@example.com".len()));
+        assert!(Email::parse(&at_limit).is_ok());
+        let over = format!("a{at_limit}");
+        assert_eq!(Email::parse(&over).unwrap_err().to_string(), "'email' must be at most 254 characters");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod paging;
 pub mod secret;
 pub mod source;
 pub mod sync;
+pub mod text;
 pub mod time;
 pub mod user;
 pub mod webhook;

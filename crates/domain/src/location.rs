@@ -3,6 +3,7 @@ use serde::{Deserialize, Serialize};
 use crate::address::{Building, Street};
 use crate::company::validate_name;
 use crate::email::Email;
+use crate::text::TextRule;
 use crate::{CompanyId, Error, LocationId, Result, Timestamp};
 
 /// A physical site of a company. Every company keeps at least one.
@@ -48,6 +49,7 @@ pub struct LocationDetails {
 impl Location {
     pub fn validate(&self) -> Result<()> {
         validate_name("name", &self.name)?;
+        self.details.validate()?;
         if let Some(lat) = self.details.latitude
             && !(-90.0..=90.0).contains(&lat)
         {
@@ -59,5 +61,30 @@ impl Location {
             return Err(Error::invalid_field("longitude", "must be between -180 and 180"));
         }
         Ok(())
+    }
+}
+
+impl LocationDetails {
+    /// Checks every text; the email was checked when it was parsed.
+    pub fn validate(&self) -> Result<()> {
+        for (field, value) in [
+            ("address2", &self.address2),
+            ("city", &self.city),
+            ("country", &self.country),
+            ("state", &self.state),
+            ("zip", &self.zip),
+        ] {
+            TextRule::LABEL.check_opt(field, value.as_deref())?;
+        }
+        if let Some(b) = &self.building {
+            b.validate("building.")?;
+        }
+        if let Some(s) = &self.street {
+            s.validate("street.")?;
+        }
+        TextRule::PHONE.check_opt("callerid", self.callerid.as_deref())?;
+        TextRule::PHONE.check_opt("fax", self.fax.as_deref())?;
+        TextRule::ID.check_opt("pbx_id", self.pbx_id.as_deref())?;
+        TextRule::PHONE.check_opt("phone", self.phone.as_deref())
     }
 }

@@ -12,6 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::{Ipv4Net, Ipv6Net};
 
+use crate::text::TextRule;
 use crate::{Error, Result};
 
 /// An http(s) URL that Switchboard calls, with a host and without credentials: connectors and
@@ -23,9 +24,6 @@ pub struct OutboundUrl {
     /// How the HTTP client reads `raw`: the host checked is the host called.
     url: url::Url,
 }
-
-/// Longer than any endpoint needs; a bound on what is stored and echoed.
-const MAX_LEN: usize = 2000;
 
 impl OutboundUrl {
     /// Parses what a person gave for `field`.
@@ -47,6 +45,8 @@ impl OutboundUrl {
     }
 
     fn read(field: &str, s: &str) -> Result<Self> {
+        // First, so that what is echoed below is bounded and printable.
+        TextRule::URL.check(field, s)?;
         let invalid = || {
             Error::invalid_field(field, format!("must be an absolute http:// or https:// URL with a host, got '{s}'"))
         };
@@ -55,9 +55,6 @@ impl OutboundUrl {
         let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
         if rest.map(host_of).unwrap_or_default().is_empty() || s.chars().any(char::is_whitespace) {
             return Err(invalid());
-        }
-        if s.len() > MAX_LEN {
-            return Err(Error::invalid_field(field, format!("must be at most {MAX_LEN} characters")));
         }
         let url = url::Url::parse(s).map_err(|_| invalid())?;
         if url.host().is_none() {
@@ -396,8 +393,8 @@ mod tests {
             let err = OutboundUrl::parse("base_uri", bad).unwrap_err().to_string();
             assert!(err.starts_with("'base_uri' must be an absolute http:// or https:// URL"), "{bad}: {err}");
         }
-        let long = format!("https://example.com/{}", "a".repeat(MAX_LEN));
-        assert!(OutboundUrl::parse("url", &long).unwrap_err().to_string().contains("at most 2000"));
+        let long = format!("https://example.com/{}", "a".repeat(TextRule::URL.max_chars));
+        assert!(OutboundUrl::parse("url", &long).unwrap_err().to_string().contains("at most 2048"));
     }
 
     #[test]

@@ -2,6 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::address::Address;
 use crate::email::Email;
+use crate::text::TextRule;
 use crate::{CompanyId, Error, Result, Timestamp, UserId};
 
 /// What a user may do in their company. RingPlan's `primary` user is the owner.
@@ -61,21 +62,37 @@ impl User {
         self.profile = d.profile;
     }
 
+    /// Checks every text; the email was checked when it was parsed. Fields are named as the
+    /// core names them (`phones.mobile`, `address.city`).
     pub fn validate(&self) -> Result<()> {
-        for (field, value) in [("first_name", &self.first_name), ("last_name", &self.last_name)] {
-            if let Some(v) = value
-                && v.chars().count() > 200
+        TextRule::NAME.check_opt("first_name", self.first_name.as_deref())?;
+        TextRule::NAME.check_opt("last_name", self.last_name.as_deref())?;
+        self.profile.validate()
+    }
+}
+
+impl UserProfile {
+    pub fn validate(&self) -> Result<()> {
+        if let Some(a) = &self.address {
+            a.validate("address.")?;
+        }
+        if let Some(b) = &self.birthdate {
+            TextRule::LABEL.check("birthdate", b)?;
+            if chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").is_err()
+                && chrono::DateTime::parse_from_rfc3339(b).is_err()
             {
-                return Err(Error::invalid_field(field, "must be at most 200 characters"));
+                return Err(Error::invalid_field("birthdate", format!("must be a date (YYYY-MM-DD), got '{b}'")));
             }
         }
-        if let Some(b) = &self.profile.birthdate
-            && chrono::NaiveDate::parse_from_str(b, "%Y-%m-%d").is_err()
-            && chrono::DateTime::parse_from_rfc3339(b).is_err()
-        {
-            return Err(Error::invalid_field("birthdate", format!("must be a date (YYYY-MM-DD), got '{b}'")));
+        TextRule::TEXT.check_opt("description", self.description.as_deref())?;
+        TextRule::PHONE.check_opt("emergency_contact_number", self.emergency_contact_number.as_deref())?;
+        TextRule::PHONE.check_opt("fax", self.fax.as_deref())?;
+        if let Some(p) = &self.phones {
+            p.validate("phones.")?;
         }
-        Ok(())
+        TextRule::ID.check_opt("primary_agent", self.primary_agent.as_deref())?;
+        TextRule::LABEL.check_opt("timezone", self.timezone.as_deref())?;
+        TextRule::LABEL.check_opt("title", self.title.as_deref())
     }
 }
 
@@ -99,6 +116,14 @@ pub struct UserFilter {
     pub email: Option<String>,
 }
 
+impl UserFilter {
+    /// A filter holds what a stored value may hold: PostgreSQL refuses a U+0000 even in a query.
+    pub fn validate(&self) -> Result<()> {
+        TextRule::NAME.check_opt("first_name", self.first_name.as_deref())?;
+        TextRule::EMAIL.check_opt("email", self.email.as_deref())
+    }
+}
+
 /// The descriptive fields of a user; stored as one JSON document.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserProfile {
@@ -119,8 +144,23 @@ pub struct UserProfile {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Phones {
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub home: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub mobile: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub other: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(max_length = 64))]
     pub work: Option<String>,
+}
+
+impl Phones {
+    pub fn validate(&self, prefix: &str) -> Result<()> {
+        for (field, value) in
+            [("home", &self.home), ("mobile", &self.mobile), ("other", &self.other), ("work", &self.work)]
+        {
+            TextRule::PHONE.check_opt(&format!("{prefix}{field}"), value.as_deref())?;
+        }
+        Ok(())
+    }
 }

@@ -1,11 +1,12 @@
 //! Reading conversations and writing agent replies (the Advanced Messaging use cases).
 
 use switchboard_domain::conversation::{
-    Content, ContentDetails, Direction, Export, ExportStatus, Identity, MAX_BODY_CHARS, Thread, ThreadDetails,
+    Content, ContentDetails, Direction, Export, ExportStatus, Identity, Thread, ThreadDetails,
 };
 use switchboard_domain::event::{ContentSnapshot, Event, Origin};
 use switchboard_domain::paging::Keyset;
 use switchboard_domain::source::Source;
+use switchboard_domain::text::TextRule;
 use switchboard_domain::{ContentId, Error, IdentityId, Resource, Result, SourceId, ThreadId, Timestamp};
 use switchboard_store::{Tx, contents, events, identities, jobs, sources, threads};
 
@@ -78,9 +79,7 @@ impl Engine {
         if body.is_empty() {
             return Err(Error::invalid_field("body", "must not be empty"));
         }
-        if body.chars().count() > MAX_BODY_CHARS {
-            return Err(Error::invalid_field("body", format!("must be at most {MAX_BODY_CHARS} characters")));
-        }
+        TextRule::BODY.check("body", &body)?;
         let mut tx = self.store.begin().await?;
         let (source, parent) = match &c.in_reply_to {
             Some(parent) => {

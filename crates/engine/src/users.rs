@@ -8,6 +8,7 @@ use crate::{Actor, Engine};
 
 impl Engine {
     pub async fn list_users(&self, actor: &Actor, filter: &UserFilter, page: Page) -> Result<Paged<User>> {
+        filter.validate()?;
         let mut r = self.store.reader().await?;
         let (items, total) = users::list(&mut r, &actor.company_id, filter, page.limit(), page.offset()).await?;
         Ok(Paged { items, total: total.max(0) as u64, page })

@@ -70,7 +70,10 @@ impl Source {
     }
 
     pub fn validate(&self) -> Result<()> {
-        crate::company::validate_name("name", &self.name)
+        crate::company::validate_name("name", &self.name)?;
+        match &self.config {
+            SourceConfig::Sdk(c) => c.capabilities.validate(),
+        }
     }
 }
 

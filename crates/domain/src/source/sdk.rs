@@ -10,7 +10,9 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::Result;
 use crate::outbound::OutboundUrl;
+use crate::text::{TextRule, check_json};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SdkConfig {
@@ -90,6 +92,17 @@ impl Capabilities {
 
     pub fn declares(&self, collection: &str, operation: &str) -> bool {
         self.objects.get(collection).is_some_and(|ops| ops.iter().any(|o| o == operation))
+    }
+
+    /// Collections, operations and options are labels, and labels of custom actions hold no
+    /// U+0000; what they mean is checked by the channel.
+    pub fn validate(&self) -> Result<()> {
+        for (collection, operations) in &self.objects {
+            TextRule::LABEL.check("objects", collection)?;
+            TextRule::LABEL.check_all(&format!("objects.{collection}"), operations)?;
+        }
+        TextRule::LABEL.check_all("options", &self.options)?;
+        self.locales.as_ref().map_or(Ok(()), |l| check_json("locales", l))
     }
 }
 

@@ -7,6 +7,7 @@ mod deliver;
 mod dispatch;
 mod ringplan;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ use switchboard_domain::webhook::{
 use switchboard_domain::{
     CompanyId, Error, Resource, Result, SourceId, Timestamp, WebhookDeliveryId, WebhookEndpointId,
 };
-use switchboard_store::{Tx, events, jobs, webhooks};
+use switchboard_store::{Tx, events, jobs, sources, webhooks};
 
 pub use deliver::DeliverJob;
 pub use dispatch::Dispatcher;
@@ -112,6 +113,7 @@ impl Engine {
         if new.events.is_empty() {
             return Err(Error::invalid_field("events", "must name at least one event type or pattern"));
         }
+        self.check_own_sources(&actor.company_id, new.source_ids.as_deref()).await?;
         self.outbound.check("url", &new.url).await?;
         if let Some(token) = &new.verify_token {
             self.verify_subscription(&new.url, token, new.secret.as_ref()).await?;
@@ -163,6 +165,9 @@ impl Engine {
         let current = self.webhook(actor, id).await?;
         if change.events.as_ref().is_some_and(Vec::is_empty) {
             return Err(Error::invalid_field("events", "must name at least one event type or pattern"));
+        }
+        if let Some(ids) = &change.source_ids {
+            self.check_own_sources(&actor.company_id, ids.as_deref()).await?;
         }
         if let Some(url) = &change.url {
             self.outbound.check("url", url).await?;
@@ -221,6 +226,20 @@ impl Engine {
 
     /// Replaces the signing secret; the old one goes on signing (as a second signature) for a
     /// day, so receivers can move to the new one without rejecting deliveries.
+    /// An endpoint may be limited to the company's own live sources only: another company's
+    /// source id would tell whether that source exists, and match nothing.
+    async fn check_own_sources(&self, company: &CompanyId, ids: Option<&[SourceId]>) -> Result<()> {
+        let Some(ids) = ids.filter(|ids| !ids.is_empty()) else { return Ok(()) };
+        let own: HashSet<SourceId> =
+            sources::list(&mut self.store.reader().await?, company).await?.into_iter().map(|s| s.id).collect();
+        match ids.iter().find(|id| !own.contains(*id)) {
+            Some(id) => {
+                Err(Error::invalid_field("source_ids", format!("holds '{id}', which is not a source of this company")))
+            }
+            None => Ok(()),
+        }
+    }
+
     #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn rotate_webhook_secret(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;

@@ -12,6 +12,7 @@ use switchboard_domain::conversation::{Content, ContentKind, Export, ExportStatu
 use switchboard_domain::event::{ContentAction, ContentActionFailed, ContentFailed, ContentSnapshot, Event, Origin};
 use switchboard_domain::job::{Job, JobOutcome, JobPayload, NewJob};
 use switchboard_domain::source::{Source, SourceKind};
+use switchboard_domain::text::TextRule;
 use switchboard_domain::{CompanyId, ContentId, Error, Resource, Result, Timestamp};
 use switchboard_store::{contents, events, identities, jobs, sources, threads};
 
@@ -99,7 +100,10 @@ impl Engine {
         let action = format!("{}.create", collection(content.kind));
         let answer = match self.sdk.connector.call(&source, &action, Some(&params)).await {
             Ok(reply) => match reply.body.as_object().map(|o| objects::id(o, "id")) {
-                Some(Ok(Some(id))) => Ok(id),
+                // The id is stored as the content's foreign id: it must be one (`domain::text`).
+                Some(Ok(Some(id))) => {
+                    TextRule::ID.check("id", &id).map(|()| id).map_err(|e| CallError::Unparsable(e.to_string()))
+                }
                 _ => Err(CallError::Unparsable("the answer has no 'id'".into())),
             },
             Err(e) => Err(e),
@@ -193,6 +197,8 @@ impl Engine {
         if user_id.trim().is_empty() {
             return Err(Error::invalid_field("user_id", "must not be empty"));
         }
+        TextRule::ID.check("user_id", user_id)?;
+        TextRule::LABEL.check("action", action)?;
         let mut tx = self.store.begin().await?;
         let content =
             contents::get(&mut tx, &actor.company_id, content_id).await?.ok_or(Error::NotFound(Resource::Content))?;

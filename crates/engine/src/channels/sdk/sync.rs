@@ -416,7 +416,10 @@ pub fn parse_info(body: &Value) -> std::result::Result<Capabilities, String> {
         Some(v @ Value::Object(m)) if m.values().all(Value::is_object) => Some(v.clone()),
         Some(_) => return Err("'locales' must map languages to objects of labels".into()),
     };
-    Ok(Capabilities { objects, options, locales })
+    let caps = Capabilities { objects, options, locales };
+    // Stored as the source's configuration, so its texts follow the rules of every stored text.
+    caps.validate().map_err(|e| e.to_string())?;
+    Ok(caps)
 }
 
 fn strings(v: &Value, field: &str) -> std::result::Result<Vec<String>, String> {
@@ -460,5 +463,9 @@ mod tests {
         assert!(parse_info(&json!({"objects": {"messages": "create"}})).unwrap_err().contains("objects.messages"));
         assert!(parse_info(&json!({"objects": {}, "options": "x"})).unwrap_err().contains("options"));
         assert!(parse_info(&json!({"objects": {}, "locales": {"fr": 1}})).unwrap_err().contains("locales"));
+        let long = "x".repeat(256);
+        assert!(parse_info(&json!({"objects": {"messages": [long]}})).unwrap_err().contains("'objects.messages[0]'"));
+        let nul = json!({"objects": {}, "locales": {"fr": {"spam": "a\u{0}"}}});
+        assert!(parse_info(&nul).unwrap_err().contains("'locales.fr.spam' must not contain"));
     }
 }

@@ -8,9 +8,10 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use serde_json::{Map, Value};
 use switchboard_domain::conversation::{
-    Attachment, BodyFormat, ContentDetails, ContentKind, IdentityProfile, MAX_BODY_CHARS, ThreadDetails,
+    Attachment, BodyFormat, ContentDetails, ContentKind, IdentityProfile, ThreadDetails,
 };
 use switchboard_domain::source::sdk::Capabilities;
+use switchboard_domain::text::{TextRule, check_fields};
 use switchboard_domain::{Error, Result, Timestamp};
 
 use super::{Protocol, invalid_resource, messages, structured};
@@ -116,14 +117,20 @@ pub enum Command {
 /// Parses a Send API call. An action the Send API does not have, or that the source did not
 /// declare, is `Invalid action`.
 pub fn parse_action(action: &str, params: &Map<String, Value>, caps: &Capabilities) -> Result<Command> {
+    let command = action_command(action, params, caps)?;
+    check(params, &command)?;
+    Ok(command)
+}
+
+fn action_command(action: &str, params: &Map<String, Value>, caps: &Capabilities) -> Result<Command> {
     let invalid_action = || Error::invalid(messages::INVALID_ACTION);
     match action {
-        "messages.create" if caps.declares("messages", "create") => parse_item("messages", params, caps),
+        "messages.create" if caps.declares("messages", "create") => item_command("messages", params, caps),
         "private_messages.create" if caps.declares("private_messages", "create") => {
-            parse_item("private_messages", params, caps)
+            item_command("private_messages", params, caps)
         }
         "threads.create" if caps.declares("threads", "create") && !caps.unthreaded() => {
-            parse_item("threads", params, caps)
+            item_command("threads", params, caps)
         }
         // `implementation.info` declares no operations for users, so any source may push them.
         "users.create" => parse_user(params, "").map(|u| Command::User(Box::new(u))),
@@ -150,6 +157,12 @@ pub fn parse_action(action: &str, params: &Map<String, Value>, caps: &Capabiliti
 /// Parses one object of a collection (an item of `<collection>.list`, or the params of a Send
 /// API `create`).
 pub fn parse_item(collection: &str, item: &Map<String, Value>, caps: &Capabilities) -> Result<Command> {
+    let command = item_command(collection, item, caps)?;
+    check(item, &command)?;
+    Ok(command)
+}
+
+fn item_command(collection: &str, item: &Map<String, Value>, caps: &Capabilities) -> Result<Command> {
     match collection {
         "messages" | "private_messages" => parse_content(collection, item, caps).map(|c| Command::Content(Box::new(c))),
         "threads" => parse_thread(item, caps).map(|t| Command::Thread(Box::new(t))),
@@ -259,9 +272,6 @@ fn content_details(item: &Map<String, Value>) -> Result<ContentDetails> {
 /// Body and attachments; at least one of them is required.
 fn body_and_attachments(item: &Map<String, Value>) -> Result<(Option<String>, Vec<Attachment>)> {
     let body = text(item, "body")?;
-    if body.as_ref().is_some_and(|b| b.chars().count() > MAX_BODY_CHARS) {
-        return Err(invalid_resource(format!("'body' must be at most {MAX_BODY_CHARS} characters")));
-    }
     let attachments = attachments(item)?;
     if body.is_none() && attachments.is_empty() {
         return Err(invalid_resource("'body' or 'attachments' is required"));
@@ -288,6 +298,85 @@ fn attachments(item: &Map<String, Value>) -> Result<Vec<Attachment>> {
         }
     }
     Ok(out)
+}
+
+/// Refuses an object holding a text that no stored text may be (`domain::text`), as `Invalid
+/// resource format` naming the field as the connector wrote it: U+0000 anywhere in the object
+/// (custom data included), and each field the command keeps against the rule for its kind.
+fn check(object: &Map<String, Value>, command: &Command) -> Result<()> {
+    let checked = check_fields(object).and_then(|()| match command {
+        Command::Content(c) => check_content(c),
+        Command::Thread(t) => check_thread(t),
+        Command::User(u) => check_user(u, ""),
+        Command::MarkAsRead { foreign_id } => TextRule::ID.check("id", foreign_id),
+        Command::TypingStart { target, preview } => {
+            check_target(target).and_then(|()| TextRule::BODY.check("preview", preview))
+        }
+        Command::TypingStop { target } => check_target(target),
+    });
+    checked.map_err(invalid_resource)
+}
+
+fn check_user(u: &InboundUser, prefix: &str) -> Result<()> {
+    let field = |name: &str| format!("{prefix}{name}");
+    TextRule::ID.check(&field("id"), &u.foreign_id)?;
+    for (name, value) in [("screenname", &u.screen_name), ("firstname", &u.first_name), ("lastname", &u.last_name)] {
+        TextRule::NAME.check_opt(&field(name), value.as_deref())?;
+    }
+    TextRule::EMAIL.check_opt(&field("email"), u.email.as_deref())?;
+    TextRule::URL.check_opt(&field("avatar_url"), u.avatar_url.as_deref())?;
+    TextRule::LABEL.check_opt(&field("gender"), u.gender.as_deref())?;
+    TextRule::PHONE.check_opt(&field("home_phone"), u.home_phone.as_deref())?;
+    TextRule::PHONE.check_opt(&field("mobile_phone"), u.mobile_phone.as_deref())
+}
+
+fn check_content(c: &InboundContent) -> Result<()> {
+    TextRule::ID.check("id", &c.foreign_id)?;
+    check_user(&c.author, "author.")?;
+    if let Some(r) = &c.recipient {
+        check_user(r, "recipient.")?;
+    }
+    TextRule::ID.check_opt("thread_id", c.thread_foreign_id.as_deref())?;
+    TextRule::ID.check_opt("in_reply_to_id", c.in_reply_to.as_deref())?;
+    check_post(c.body.as_deref(), &c.attachments, &c.details)
+}
+
+fn check_thread(t: &InboundThread) -> Result<()> {
+    TextRule::ID.check("id", &t.foreign_id)?;
+    TextRule::TITLE.check_opt("title", t.title.as_deref())?;
+    TextRule::LABEL.check_all("actions", &t.details.actions)?;
+    TextRule::LABEL.check_all("categories", &t.details.categories)?;
+    TextRule::URL.check_opt("display_url", t.details.display_url.as_deref())?;
+    match &t.opener {
+        Some(o) => {
+            check_user(&o.author, "author.")?;
+            check_post(o.body.as_deref(), &o.attachments, &o.details)
+        }
+        None => Ok(()),
+    }
+}
+
+/// What a message and a thread's opening post both carry.
+fn check_post(body: Option<&str>, attachments: &[Attachment], d: &ContentDetails) -> Result<()> {
+    TextRule::BODY.check_opt("body", body)?;
+    for (i, a) in attachments.iter().enumerate() {
+        TextRule::URL.check_opt(&format!("attachments[{i}].url"), a.url.as_deref())?;
+        TextRule::LABEL.check_opt(&format!("attachments[{i}].filename"), a.filename.as_deref())?;
+        TextRule::LABEL.check_opt(&format!("attachments[{i}].type"), a.kind.as_deref())?;
+    }
+    TextRule::LABEL.check_all("actions", &d.actions)?;
+    TextRule::LABEL.check_all("categories", &d.categories)?;
+    TextRule::URL.check_opt("display_url", d.display_url.as_deref())?;
+    TextRule::LABEL.check_opt("ip", d.ip.as_deref())?;
+    TextRule::LABEL.check_opt("language", d.language.as_deref())?;
+    TextRule::TITLE.check_opt("title", d.title.as_deref())
+}
+
+fn check_target(target: &TypingTarget) -> Result<()> {
+    match target {
+        TypingTarget::Thread(id) => TextRule::ID.check("thread_id", id),
+        TypingTarget::InReplyTo(id) => TextRule::ID.check("in_reply_to_id", id),
+    }
 }
 
 fn format(item: &Map<String, Value>) -> BodyFormat {

@@ -155,9 +155,40 @@ fn attachments_may_replace_the_body_and_unknown_shapes_are_ignored() {
 #[test]
 fn bodies_over_twenty_thousand_characters_are_refused() {
     let item = obj(
-        json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "body": "é".repeat(MAX_BODY_CHARS + 1)}),
+        json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "body": "é".repeat(TextRule::BODY.max_chars + 1)}),
     );
     assert!(parse_item("messages", &item, &message_caps()).unwrap_err().to_string().contains("20000"));
+}
+
+#[test]
+fn items_holding_a_nul_or_an_over_long_id_are_refused_naming_the_field_so_a_sync_skips_them() {
+    let c = message_caps();
+    let cases = [
+        (json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "body": "a\u{0}b"}), "'body'"),
+        (
+            json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "body": "x", "context_data": {"k": "\u{0}"}}),
+            "'context_data.k'",
+        ),
+        (
+            json!({"id": "1".repeat(513), "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "body": "x"}),
+            "'id' must be at most 512",
+        ),
+        (
+            json!({"id": "1", "author": {"id": "1", "screenname": "A"}, "thread_id": "t\nu", "body": "x"}),
+            "'thread_id' must be a single line",
+        ),
+        (
+            json!({"id": "1", "author": {"id": "1", "screenname": "A", "avatar_url": "u".repeat(2049)}, "thread_id": "t", "body": "x"}),
+            "'author.avatar_url'",
+        ),
+    ];
+    for (item, field) in cases {
+        let err = parse_item("messages", &obj(item), &c).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}: {field}", messages::INVALID_RESOURCE_FORMAT)), "{err}");
+    }
+    let at_limit =
+        obj(json!({"id": "😀".repeat(512), "author": {"id": "1", "screenname": "A"}, "thread_id": "t", "body": "x"}));
+    assert!(parse_item("messages", &at_limit, &c).is_ok());
 }
 
 #[test]

@@ -30,6 +30,7 @@ pub struct Config {
     pub sdk: SdkConfig,
     pub webhooks: WebhooksConfig,
     pub jobs: JobsConfig,
+    pub http: HttpConfig,
 }
 
 /// A database URL. It may carry a password, so its `Debug` shows it without one.
@@ -192,6 +193,28 @@ impl WebhooksConfig {
     }
 }
 
+/// How long a client may take to send a request, and how many connections may be open
+/// (`[http]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// A connection whose request head (request line and headers) is not complete this long
+    /// after it was opened, or after its previous answer, is closed.
+    pub header_read_timeout_ms: u64,
+    /// A request whose body has not arrived this long after its head is answered 408 and its
+    /// connection closed. Answers that stream (SSE, socket.io) are not limited.
+    pub body_read_timeout_ms: u64,
+    /// Connections open at once, websockets and event streams included; further ones are
+    /// answered 503 and closed.
+    pub max_connections: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { header_read_timeout_ms: 10_000, body_read_timeout_ms: 60_000, max_connections: 10_000 }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -203,6 +226,7 @@ impl Default for Config {
             sdk: SdkConfig::default(),
             webhooks: WebhooksConfig::default(),
             jobs: JobsConfig::default(),
+            http: HttpConfig::default(),
         }
     }
 }
@@ -441,6 +465,19 @@ mod tests {
         assert!(loaded.config.webhooks.allow_private_targets);
         assert_eq!(loaded.config.webhooks.options().retry_base, std::time::Duration::from_millis(50));
         assert!(!Config::default().webhooks.allow_private_targets);
+    }
+
+    #[test]
+    fn http_limits_are_nested_keys_and_environment_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[http]\nheader_read_timeout_ms = 250\n").unwrap();
+        let o = Overrides { config_file: Some(file), ..Default::default() };
+        let loaded = Config::load(&o, env(&[("SWITCHBOARD_HTTP__MAX_CONNECTIONS", "64")])).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.config.http.header_read_timeout_ms, 250);
+        assert_eq!(loaded.config.http.max_connections, 64);
+        assert_eq!(loaded.config.http.body_read_timeout_ms, HttpConfig::default().body_read_timeout_ms);
     }
 
     #[test]

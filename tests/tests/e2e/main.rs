@@ -10,6 +10,7 @@ mod ops;
 mod ringplan_webhooks;
 mod sdk_polling;
 mod send_api;
+mod slow_clients;
 mod sources;
 mod tenancy;
 mod webhooks;

@@ -31,6 +31,7 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     pub jobs: JobsConfig,
     pub http: HttpConfig,
+    pub realtime: RealtimeConfig,
 }
 
 /// A database URL. It may carry a password, so its `Debug` shows it without one.
@@ -215,6 +216,40 @@ impl Default for HttpConfig {
     }
 }
 
+/// Live event streams (`[realtime]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RealtimeConfig {
+    /// socket.io packets queued for one socket and not yet sent. A socket this far behind gets
+    /// the next ones as it makes room; one that makes none for `socket_stall_timeout_ms` is
+    /// disconnected (it resumes with `last_seq`) rather than left without events.
+    pub socket_buffer: usize,
+    /// How long a socket whose send buffer is full may take nothing before it is disconnected.
+    pub socket_stall_timeout_ms: u64,
+    /// Events a company's feed keeps in memory for its slowest subscriber; one further behind
+    /// reads the gap from the log.
+    pub feed_buffer: usize,
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        Self {
+            socket_buffer: 1024,
+            socket_stall_timeout_ms: 10_000,
+            feed_buffer: switchboard_engine::realtime::RealtimeOptions::default().buffer,
+        }
+    }
+}
+
+impl RealtimeConfig {
+    pub fn socket_options(&self) -> switchboard_api_ringplan::SocketOptions {
+        switchboard_api_ringplan::SocketOptions {
+            buffer: self.socket_buffer.max(1),
+            stall: std::time::Duration::from_millis(self.socket_stall_timeout_ms),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -227,6 +262,7 @@ impl Default for Config {
             webhooks: WebhooksConfig::default(),
             jobs: JobsConfig::default(),
             http: HttpConfig::default(),
+            realtime: RealtimeConfig::default(),
         }
     }
 }
@@ -260,7 +296,10 @@ impl Config {
         switchboard_engine::EngineOptions {
             sdk: self.sdk.options(),
             webhooks: self.webhooks.options(),
-            realtime: Default::default(),
+            realtime: switchboard_engine::realtime::RealtimeOptions {
+                buffer: self.realtime.feed_buffer.max(1),
+                ..Default::default()
+            },
         }
     }
 
@@ -478,6 +517,17 @@ mod tests {
         assert_eq!(loaded.config.http.header_read_timeout_ms, 250);
         assert_eq!(loaded.config.http.max_connections, 64);
         assert_eq!(loaded.config.http.body_read_timeout_ms, HttpConfig::default().body_read_timeout_ms);
+    }
+
+    #[test]
+    fn realtime_buffers_reach_the_socket_io_layer_and_the_engine() {
+        let c = Config {
+            realtime: RealtimeConfig { socket_buffer: 0, socket_stall_timeout_ms: 250, feed_buffer: 0 },
+            ..Config::default()
+        };
+        let sockets = c.realtime.socket_options();
+        assert_eq!((sockets.buffer, sockets.stall), (1, std::time::Duration::from_millis(250)), "at least one packet");
+        assert_eq!(c.engine_options().realtime.buffer, 1, "at least one event");
     }
 
     #[test]

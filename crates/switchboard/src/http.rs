@@ -80,7 +80,7 @@ pub(crate) fn app(state: AppState, config: &Config) -> Router {
     // The body deadline is outside socket.io, whose long-polling requests have bodies too.
     let body_read_timeout = Duration::from_millis(config.http.body_read_timeout_ms.max(1));
     let router = router
-        .layer(switchboard_api_ringplan::socketio_layer(state.engine.clone()))
+        .layer(switchboard_api_ringplan::socketio_layer(state.engine.clone(), config.realtime.socket_options()))
         .layer(axum::middleware::from_fn_with_state((body_read_timeout, state.metrics.clone()), serve::body_deadline));
     traced(router).with_state(state)
 }

@@ -5,6 +5,7 @@ mod auth;
 mod company;
 mod contacts;
 mod events;
+mod live_streams;
 mod locations;
 mod ops;
 mod ringplan_webhooks;

@@ -2,6 +2,7 @@
 //! fresh database; and [`e2e!`], which declares each test once per storage backend.
 
 pub mod receiver;
+pub mod socketio;
 pub mod sse;
 
 use std::net::SocketAddr;

@@ -21,7 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 pub use error::RingPlanError;
-pub use socketio::layer as socketio_layer;
+pub use socketio::{SocketOptions, layer as socketio_layer};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

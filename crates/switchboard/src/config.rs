@@ -32,6 +32,8 @@ pub struct Config {
     pub outbound: OutboundConfig,
     pub jobs: JobsConfig,
     pub secrets: SecretsConfig,
+    pub http: HttpConfig,
+    pub realtime: RealtimeConfig,
 }
 
 /// A database URL. It may carry a password, so its `Debug` shows it without one.
@@ -222,6 +224,62 @@ impl WebhooksConfig {
     }
 }
 
+/// How long a client may take to send a request, and how many connections may be open
+/// (`[http]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// A connection whose request head (request line and headers) is not complete this long
+    /// after it was opened, or after its previous answer, is closed.
+    pub header_read_timeout_ms: u64,
+    /// A request whose body has not arrived this long after its head is answered 408 and its
+    /// connection closed. Answers that stream (SSE, socket.io) are not limited.
+    pub body_read_timeout_ms: u64,
+    /// Connections open at once, websockets and event streams included; further ones are
+    /// answered 503 and closed.
+    pub max_connections: usize,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self { header_read_timeout_ms: 10_000, body_read_timeout_ms: 60_000, max_connections: 10_000 }
+    }
+}
+
+/// Live event streams (`[realtime]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RealtimeConfig {
+    /// socket.io packets queued for one socket and not yet sent. A socket this far behind gets
+    /// the next ones as it makes room; one that makes none for `socket_stall_timeout_ms` is
+    /// disconnected (it resumes with `last_seq`) rather than left without events.
+    pub socket_buffer: usize,
+    /// How long a socket whose send buffer is full may take nothing before it is disconnected.
+    pub socket_stall_timeout_ms: u64,
+    /// Events a company's feed keeps in memory for its slowest subscriber; one further behind
+    /// reads the gap from the log.
+    pub feed_buffer: usize,
+}
+
+impl Default for RealtimeConfig {
+    fn default() -> Self {
+        Self {
+            socket_buffer: 1024,
+            socket_stall_timeout_ms: 10_000,
+            feed_buffer: switchboard_engine::realtime::RealtimeOptions::default().buffer,
+        }
+    }
+}
+
+impl RealtimeConfig {
+    pub fn socket_options(&self) -> switchboard_api_ringplan::SocketOptions {
+        switchboard_api_ringplan::SocketOptions {
+            buffer: self.socket_buffer.max(1),
+            stall: std::time::Duration::from_millis(self.socket_stall_timeout_ms),
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -235,6 +293,8 @@ impl Default for Config {
             outbound: OutboundConfig::default(),
             jobs: JobsConfig::default(),
             secrets: SecretsConfig::default(),
+            http: HttpConfig::default(),
+            realtime: RealtimeConfig::default(),
         }
     }
 }
@@ -269,7 +329,10 @@ impl Config {
             sdk: self.sdk.options(),
             webhooks: self.webhooks.options(),
             outbound: self.outbound.options(),
-            realtime: Default::default(),
+            realtime: switchboard_engine::realtime::RealtimeOptions {
+                buffer: self.realtime.feed_buffer.max(1),
+                ..Default::default()
+            },
         }
     }
 
@@ -527,6 +590,30 @@ mod tests {
             assert!(warning.contains("replaced by outbound.allowed_networks"), "{warning}");
         }
         assert!(loaded.config.outbound.allowed_networks.is_empty());
+    }
+
+    #[test]
+    fn http_limits_are_nested_keys_and_environment_variables() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "[http]\nheader_read_timeout_ms = 250\n").unwrap();
+        let o = Overrides { config_file: Some(file), ..Default::default() };
+        let loaded = Config::load(&o, env(&[("SWITCHBOARD_HTTP__MAX_CONNECTIONS", "64")])).unwrap();
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        assert_eq!(loaded.config.http.header_read_timeout_ms, 250);
+        assert_eq!(loaded.config.http.max_connections, 64);
+        assert_eq!(loaded.config.http.body_read_timeout_ms, HttpConfig::default().body_read_timeout_ms);
+    }
+
+    #[test]
+    fn realtime_buffers_reach_the_socket_io_layer_and_the_engine() {
+        let c = Config {
+            realtime: RealtimeConfig { socket_buffer: 0, socket_stall_timeout_ms: 250, feed_buffer: 0 },
+            ..Config::default()
+        };
+        let sockets = c.realtime.socket_options();
+        assert_eq!((sockets.buffer, sockets.stall), (1, std::time::Duration::from_millis(250)), "at least one packet");
+        assert_eq!(c.engine_options().realtime.buffer, 1, "at least one event");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The HTTP application: every facade's routes and the OpenAPI document describing them, behind
 //! what every request goes through (request ids, tracing, metrics, a caught panic).
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::http::{Request, StatusCode};
 use axum::response::IntoResponse;
@@ -13,6 +15,9 @@ use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::serve;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -61,7 +66,7 @@ pub(crate) fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// The whole HTTP application.
-pub(crate) fn app(state: AppState) -> Router {
+pub(crate) fn app(state: AppState, config: &Config) -> Router {
     let (router, openapi) = routes();
     let router = router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
@@ -72,7 +77,12 @@ pub(crate) fn app(state: AppState) -> Router {
     let router = router
         .layer(catch_panics(Problem::panicked))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::metrics::record));
-    traced(router.layer(switchboard_api_ringplan::socketio_layer(state.engine.clone()))).with_state(state)
+    // The body deadline is outside socket.io, whose long-polling requests have bodies too.
+    let body_read_timeout = Duration::from_millis(config.http.body_read_timeout_ms.max(1));
+    let router = router
+        .layer(switchboard_api_ringplan::socketio_layer(state.engine.clone(), config.realtime.socket_options()))
+        .layer(axum::middleware::from_fn_with_state((body_read_timeout, state.metrics.clone()), serve::body_deadline));
+    traced(router).with_state(state)
 }
 
 /// Every request has an id (the caller's `X-Request-Id`, or a new one) before its span is made,

@@ -3,6 +3,7 @@
 pub mod config;
 mod http;
 pub mod secrets;
+mod serve;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,7 +12,7 @@ use anyhow::Context;
 use switchboard_api::AppState;
 use switchboard_engine::Engine;
 use switchboard_engine::companies::CreatedCompany;
-use switchboard_engine::jobs::{Runner, RunnerOptions};
+use switchboard_engine::jobs::Runner;
 use switchboard_engine::webhooks::Dispatcher;
 use switchboard_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
@@ -55,7 +56,7 @@ pub struct Server {
     /// The company made on the first start against an empty database, if this start made it.
     pub bootstrapped: Option<CreatedCompany>,
     listener: TcpListener,
-    jobs: RunnerOptions,
+    config: Config,
 }
 
 impl Server {
@@ -67,30 +68,33 @@ impl Server {
         let listener =
             TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
-        Ok(Server { engine, addr, bootstrapped, listener, jobs: config.jobs.options() })
+        Ok(Server { engine, addr, bootstrapped, listener, config: config.clone() })
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight and the jobs
     /// under way.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-        if self.jobs.workers == 0 {
+        let jobs = self.config.jobs.options();
+        if jobs.workers == 0 {
             tracing::warn!(
                 "jobs.workers is 0: this node runs no jobs (syncs, exports, webhook deliveries); another node must"
             );
         }
-        let runner = Runner::start(self.engine.store().clone(), self.engine.job_handlers(), self.jobs);
+        let runner = Runner::start(self.engine.store().clone(), self.engine.job_handlers(), jobs);
         let dispatcher = Dispatcher::start(self.engine.clone());
-        let app = http::app(AppState::new(self.engine.clone()));
+        let state = AppState::new(self.engine.clone());
+        let metrics = state.metrics.clone();
+        let app = http::app(state, &self.config);
         tracing::info!(addr = %self.addr, "serving");
         let engine = self.engine.clone();
         let shutdown = async move {
             shutdown.await;
             engine.close_streams();
         };
-        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await.context("server error");
+        serve::serve(self.listener, app, &self.config.http, metrics, shutdown).await;
         dispatcher.stop().await;
         runner.stop().await;
         self.engine.store().close().await;
-        served
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -30,6 +31,67 @@ struct Registry {
 #[derive(Default)]
 pub struct Metrics {
     registry: Mutex<Registry>,
+    pub connections: Connections,
+}
+
+/// What the server's connections went through, counted by the accept loop and the request
+/// time-outs.
+#[derive(Default)]
+pub struct Connections {
+    pub accepted: AtomicU64,
+    pub closed: AtomicU64,
+    /// Refused because `http.max_connections` were open.
+    pub refused: AtomicU64,
+    /// Closed because a request head did not arrive in time.
+    pub header_timeouts: AtomicU64,
+    /// Answered 408 because a request body did not arrive in time.
+    pub body_timeouts: AtomicU64,
+    /// Keep-alive connections closed after waiting for a next request that did not come.
+    pub idle_closed: AtomicU64,
+}
+
+impl Connections {
+    /// Appends the connection metrics in the Prometheus text format.
+    fn render(&self, out: &mut String) {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let mut metric = |name: &str, kind: &str, help: &str, samples: &[(&str, u64)]| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, value) in samples {
+                let _ = writeln!(out, "{name}{labels} {value}");
+            }
+        };
+        let open = get(&self.accepted).saturating_sub(get(&self.closed));
+        metric(
+            "http_connections_open",
+            "gauge",
+            "Client connections open, websockets and event streams included.",
+            &[("", open)],
+        );
+        metric(
+            "http_connections_accepted_total",
+            "counter",
+            "Client connections accepted.",
+            &[("", get(&self.accepted))],
+        );
+        metric(
+            "http_connections_refused_total",
+            "counter",
+            "Connections answered 503 and closed because http.max_connections were open.",
+            &[("", get(&self.refused))],
+        );
+        metric(
+            "http_request_timeouts_total",
+            "counter",
+            "Requests cut off because their head (the connection is closed) or body (answered 408) did not arrive in time.",
+            &[("{phase=\"headers\"}", get(&self.header_timeouts)), ("{phase=\"body\"}", get(&self.body_timeouts))],
+        );
+        metric(
+            "http_idle_connections_closed_total",
+            "counter",
+            "Keep-alive connections closed after http.header_read_timeout_ms without a next request.",
+            &[("", get(&self.idle_closed))],
+        );
+    }
 }
 
 impl Metrics {
@@ -69,6 +131,7 @@ impl Metrics {
             let _ = writeln!(out, "http_request_duration_seconds_sum{{{labels}}} {}", h.sum);
             let _ = writeln!(out, "http_request_duration_seconds_count{{{labels}}} {}", h.count);
         }
+        self.connections.render(&mut out);
         out
     }
 }

@@ -42,8 +42,9 @@ async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     }
 }
 
-/// Prometheus text exposition: requests by route and status, request latency, and connector
-/// answers with bad signatures.
+/// Prometheus text exposition: requests by route and status, request latency, connections
+/// (open, refused over the cap, cut off by a time-out), and connector answers with bad
+/// signatures.
 #[utoipa::path(get, path = "/metrics", tag = "Operations", responses((status = 200, content_type = "text/plain", body = String)))]
 async fn metrics_text(State(state): State<AppState>) -> impl IntoResponse {
     let mut text = state.metrics.render();

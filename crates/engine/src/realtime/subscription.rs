@@ -35,6 +35,12 @@ impl Subscription {
         Self { store, membership, live, closing, delivered: after, catch_up_to: published, backlog: VecDeque::new() }
     }
 
+    /// The seq of the last event handed out, or the one the stream started after: where a client
+    /// that stops here resumes.
+    pub fn last_seq(&self) -> i64 {
+        self.delivered
+    }
+
     /// The next event of the log, or `None` once the stream has ended: the server is shutting
     /// down, or the log cannot be read. Cancel-safe: dropping the future loses no event.
     pub async fn next(&mut self) -> Option<Arc<LoggedEvent>> {

@@ -9,37 +9,45 @@ use switchboard_engine::companies::CompanyView;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::{JsonObject, RingPlanError, patched};
+use crate::{JsonObject, Nested, RingPlanError, patched};
 use switchboard_api::AppState;
 use switchboard_api::problem::Problem;
 
-/// The RingPlan company object. Read-only fields sent back in an update are ignored.
+/// The RingPlan company object. What the server sets (`id`, `created`, `employees`, `status`,
+/// `updated`) is ignored when a request sends it back.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CompanyWire {
-    #[schema(read_only, example = "611ced1255c44a89f8df7cc0")]
+    #[schema(example = "611ced1255c44a89f8df7cc0")]
     id: Option<String>,
     address: Option<Address>,
     affiliate: Option<bool>,
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(\.[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+)+[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        max_length = 254
+    )]
     billing_email: Option<String>,
-    #[schema(read_only, example = "2021-08-18T14:20:50.837000Z")]
+    #[schema(example = "2021-08-18T14:20:50.837000Z")]
     created: Option<String>,
     description: Option<String>,
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(\.[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+)+[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        max_length = 254
+    )]
     email: Option<String>,
     emergency_contact_number: Option<String>,
     /// Number of users.
-    #[schema(read_only)]
     employees: Option<i64>,
     fax: Option<String>,
-    #[schema(example = "Example Corp")]
+    /// Not blank; it cannot be removed.
+    #[schema(value_type = String, required = false, max_length = 200, pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]", example = "Example Corp")]
     name: Option<String>,
     onboarding: Option<bool>,
     partner_id: Option<String>,
     phone: Option<String>,
     revenue: Option<i64>,
-    #[schema(read_only, example = "active")]
+    #[schema(example = "active")]
     status: Option<String>,
-    #[schema(read_only)]
     updated: Option<String>,
     website: Option<String>,
 }
@@ -48,6 +56,10 @@ impl From<&CompanyView> for CompanyWire {
     fn from(v: &CompanyView) -> Self {
         CompanyWire::new(&v.company, Some(v.employees))
     }
+}
+
+impl Nested for CompanyWire {
+    const OBJECTS: &'static [&'static str] = &["address", "address.street"];
 }
 
 impl CompanyWire {

@@ -13,7 +13,7 @@ pub struct Email(String);
 impl Email {
     pub fn parse(s: &str) -> Result<Self, Error> {
         let s = s.trim();
-        let valid = s.len() <= 254
+        let valid = s.chars().count() <= 254
             && !s.chars().any(char::is_whitespace)
             && match s.split_once('@') {
                 Some((local, domain)) => {
@@ -85,6 +85,13 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn the_254_character_limit_counts_characters_not_bytes() {
+        let local = "é".repeat(242);
+        assert!(Email::parse(&format!("{local}@example.com")).is_ok());
+        assert!(Email::parse(&format!("{local}é@example.com")).is_err());
     }
 
     #[test]

@@ -166,9 +166,7 @@ e2e! {
             (json!({"inReplyToId": parent}), "body"),
             (json!({"body": "  ", "inReplyToId": parent}), "'body'"),
             (json!({"body": "x"}), "sourceId"),
-            (json!({"body": "x", "inReplyToId": "0123456789abcdef01234567"}), "does not exist"),
             (json!({"body": "x", "inReplyToId": "nope"}), "inReplyToId"),
-            (json!({"body": "x", "sourceId": "0123456789abcdef01234567"}), "does not exist"),
             (json!({"body": "x", "inReplyToId": parent, "authorIdentityId": customer}), "puppetizable"),
             (json!({"body": "x", "inReplyToId": parent, "colour": "red"}), "colour"),
             (json!({"body": "é".repeat(20_001), "sourceId": src.id}), "20000"),
@@ -181,6 +179,21 @@ e2e! {
         }
         let res = app.engage(Method::POST, "/contents", &app.company).header("Content-Type", "application/json").body("{oops").send().await.unwrap();
         assert_eq!(res.status(), 400);
+        assert_eq!(page(app, "").await["records"].as_array().unwrap().len(), 1);
+    }
+
+    async fn a_content_naming_what_does_not_exist_is_404_naming_the_resource(app: &TestApp) {
+        let src = seeded(app, 1).await;
+        let parent = page(app, "").await["records"][0]["id"].clone();
+        let nothing = "0123456789abcdef01234567";
+        for (body, resource) in [
+            (json!({"body": "x", "inReplyToId": nothing}), "[contentId]"),
+            (json!({"body": "x", "sourceId": nothing}), "[sourceId]"),
+            (json!({"body": "x", "inReplyToId": parent, "authorIdentityId": nothing}), "[identityId]"),
+            (json!({"body": "x", "sourceId": src.id, "authorIdentityId": nothing}), "[identityId]"),
+        ] {
+            assert_engage_error(reply(app, body).await, 404, "CMN-102", resource).await;
+        }
         assert_eq!(page(app, "").await["records"].as_array().unwrap().len(), 1);
     }
 
@@ -220,7 +233,7 @@ e2e! {
         let parent = page(app, "").await["records"][0]["id"].clone();
         let theirs = app.create_company("Other", "owner@other.example").await;
         let res = app.engage(Method::POST, "/contents", &theirs).json(&json!({"body": "hijack", "inReplyToId": parent})).send().await.unwrap();
-        assert_engage_error(res, 400, "CMN-101", "does not exist").await;
+        assert_engage_error(res, 404, "CMN-102", "[contentId]").await;
         assert_eq!(page(app, "").await["records"].as_array().unwrap().len(), 1);
     }
 }

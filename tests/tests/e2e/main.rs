@@ -6,6 +6,7 @@ mod company;
 mod contacts;
 mod events;
 mod locations;
+mod openapi;
 mod ops;
 mod ringplan_webhooks;
 mod sdk_polling;

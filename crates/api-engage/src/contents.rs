@@ -164,7 +164,8 @@ switchboard_api::request_schema!(
     responses(
         (status = 201, description = "Stored; its export to the source is pending.", body = ContentRecord),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 404, description = "The content replied to, the source or the author identity does not exist.", body = ErrorBody)
+        (status = 404, description = "The content replied to, the source or the author identity does not exist.", body = ErrorBody),
+        (status = 409, description = "What is named does not allow it: the source starts no discussions or takes no replies, the content may not be replied to (or is not exported yet), the source is not the content's, the identity is not a puppetizable one of the source.", body = ErrorBody)
     )
 )]
 pub(crate) async fn create_content(

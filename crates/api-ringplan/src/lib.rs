@@ -59,7 +59,8 @@ pub(crate) trait Nested {
 
 /// Converts a JSON document to a wire type; when it does not fit, an invalid-input error that
 /// names the field.
-pub(crate) fn parse_wire<T: serde::de::DeserializeOwned + Nested>(value: Value) -> Result<T, Error> {
+pub(crate) fn parse_wire<T: serde::de::DeserializeOwned + Nested>(mut value: Value) -> Result<T, Error> {
+    switchboard_api::json::whole_floats_as_integers(&mut value);
     for path in T::OBJECTS {
         let found = path.split('.').try_fold(&value, |v, key| v.get(key));
         if found.is_some_and(|v| !v.is_object() && !v.is_null()) {

@@ -88,7 +88,7 @@ impl Engine {
                     .await?
                     .ok_or(Error::NotFound(Resource::Content))?;
                 if c.source_id.as_ref().is_some_and(|s| *s != parent.source_id) {
-                    return Err(Error::invalid_field("source_id", "is not the source of the content replied to"));
+                    return Err(Error::Conflict("'source_id' is not the source of the content replied to".into()));
                 }
                 (live_source(&mut tx, actor, &parent.source_id).await?, Some(parent))
             }
@@ -110,9 +110,8 @@ impl Engine {
                     .await?
                     .ok_or(Error::NotFound(Resource::Identity))?;
                 if identity.source_id != source.id || !identity.profile.puppetizable {
-                    return Err(Error::invalid_field(
-                        "author_identity_id",
-                        "must be a puppetizable identity of the content's source",
+                    return Err(Error::Conflict(
+                        "'author_identity_id' must be a puppetizable identity of the content's source".into(),
                     ));
                 }
                 Some(identity.id)

@@ -94,6 +94,14 @@ e2e! {
         assert_eq!(res.status(), 201, "{body:?}: {}", res.text().await.unwrap());
     }
 
+    async fn a_whole_float_is_an_integer_as_json_schema_counts_it(app: &TestApp) {
+        let res = app.ringplan(Method::PATCH, "/company", &app.company.primary()).json(&json!({"revenue": -1315295.0})).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["revenue"], -1315295);
+        let res = app.ringplan(Method::PATCH, "/company", &app.company.primary()).json(&json!({"revenue": 2.5})).send().await.unwrap();
+        assert_problem(res, 400, "'revenue'").await;
+    }
+
     async fn a_resume_point_in_the_query_is_checked_even_when_the_header_gives_one(app: &TestApp) {
         let res = app.native(Method::GET, "/v1/events?after=-1", &app.company).header("Last-Event-ID", "0").send().await.unwrap();
         assert_problem(res, 400, "resume point").await;

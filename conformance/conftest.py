@@ -45,7 +45,7 @@ def _psql(url, sql):
     subprocess.run(["psql", url, "-q", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
 
 
-def _start(database_url, workdir):
+def _start(database_url, workdir, extra_env=None):
     proc = subprocess.Popen(
         [BIN, "--log-format", "json", "--database-url", database_url, "serve", "--bind", "127.0.0.1:0"],
         cwd=workdir,
@@ -60,6 +60,7 @@ def _start(database_url, workdir):
             "SWITCHBOARD_SDK__REQUEST_TIMEOUT_MS": "10000",
             "SWITCHBOARD_SDK__SYNC_INTERVAL_SECS": "3600",
             "SWITCHBOARD_OUTBOUND__ALLOWED_NETWORKS": "127.0.0.0/8",
+            **(extra_env or {}),
         },
     )
     # The first start prints its company and key on stdout before it logs "serving".

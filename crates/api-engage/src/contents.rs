@@ -92,8 +92,10 @@ pub(crate) struct ContentsPage {
 #[allow(dead_code, non_snake_case)]
 struct ListParams {
     /// Only contents of this source.
+    #[param(pattern = "^[0-9a-f]{24}$")]
     source: Option<String>,
     /// Records per page, 1 to 100 (default 30).
+    #[param(minimum = 1, maximum = 100)]
     perPage: Option<u32>,
     /// `nextPageToken` of the previous page.
     pageToken: Option<String>,
@@ -131,24 +133,39 @@ pub(crate) async fn list_contents(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct NewContent {
-    #[schema(max_length = 20000, example = "Thanks, we are on it.")]
+    /// Not blank; at most 20,000 characters.
+    #[schema(
+        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        max_length = 20000,
+        example = "Thanks, we are on it."
+    )]
     body: String,
     /// The content replied to.
+    #[schema(pattern = "^[0-9a-f]{24}$")]
     in_reply_to_id: Option<String>,
     /// The source of a new discussion (or, with `inReplyToId`, that content's source).
+    #[schema(pattern = "^[0-9a-f]{24}$")]
     source_id: Option<String>,
     /// A puppetizable identity of the source to publish as.
+    #[schema(pattern = "^[0-9a-f]{24}$")]
     author_identity_id: Option<String>,
 }
+
+switchboard_api::request_schema!(
+    /// A new content names what it replies to (`inReplyToId`) or where it starts (`sourceId`).
+    NewContentBody = NewContent, &[&["inReplyToId"], &["sourceId"]]
+);
 
 /// Create a content: stored at once as outbound and pushed to the source asynchronously.
 #[utoipa::path(
     post, path = "/engage/advanced-messaging/v1/contents", tag = "Advanced Messaging",
     security(("api_key" = [])),
-    request_body = NewContent,
+    request_body = NewContentBody,
     responses(
         (status = 201, description = "Stored; its export to the source is pending.", body = ContentRecord),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 404, description = "The content replied to, the source or the author identity does not exist.", body = ErrorBody),
+        (status = 409, description = "What is named does not allow it: the source starts no discussions or takes no replies, the content may not be replied to (or is not exported yet), the source is not the content's, the identity is not a puppetizable one of the source.", body = ErrorBody)
     )
 )]
 pub(crate) async fn create_content(

@@ -74,6 +74,7 @@ pub(crate) struct IdentitiesPage {
 #[allow(dead_code, non_snake_case)]
 struct ListParams {
     /// Records per page, 1 to 100 (default 30).
+    #[param(minimum = 1, maximum = 100)]
     perPage: Option<u32>,
     /// `nextPageToken` of the previous page.
     pageToken: Option<String>,
@@ -104,7 +105,7 @@ pub(crate) async fn list_identities(
 #[utoipa::path(
     get, path = "/engage/advanced-messaging/v1/identities/{identity_id}", tag = "Advanced Messaging",
     security(("api_key" = [])),
-    params(("identity_id" = String, Path)),
+    params(("identity_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 200, body = IdentityRecord), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 pub(crate) async fn get_identity(

@@ -60,7 +60,12 @@ impl From<&Content> for ContentWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ActionWire {
-    #[schema(max_length = 512, example = "42")]
+    /// Not blank.
+    #[schema(
+        max_length = 512,
+        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        example = "42"
+    )]
     user_id: String,
 }
 
@@ -72,7 +77,7 @@ fn content_id(id: &str) -> Result<ContentId> {
 #[utoipa::path(
     get, path = "/v1/contents/{content_id}", tag = "Native: Contents",
     security(("api_key" = [])),
-    params(("content_id" = String, Path)),
+    params(("content_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 200, body = ContentWire), (status = 401, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn get_content(
@@ -89,7 +94,7 @@ pub(crate) async fn get_content(
 #[utoipa::path(
     post, path = "/v1/contents/{content_id}/actions/{action}", tag = "Native: Contents",
     security(("api_key" = [])),
-    params(("content_id" = String, Path), ("action" = String, Path)),
+    params(("content_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("action" = String, Path)),
     request_body = ActionWire,
     responses(
         (status = 202, description = "Queued."),

@@ -14,25 +14,40 @@ use switchboard_api::AppState;
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
 
+/// One event of the stream (a comment keeps an idle stream open).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct EventFrame {
+    /// The event's seq, to resume after.
+    #[schema(pattern = "^[0-9]+$")]
+    id: String,
+    /// The event's type (`docs/events.md`).
+    event: String,
+    /// Its JSON payload.
+    data: String,
+}
+
 fn frame(e: &LoggedEvent) -> SseEvent {
     SseEvent::default().id(e.seq.to_string()).event(e.kind()).data(e.payload.to_string())
 }
 
 /// The cursor to resume after: `Last-Event-ID` (what a reconnecting `EventSource` sends), else
 /// `?after=`; without either the stream starts with the next event.
+/// Both are checked when both are given.
 fn resume_after(headers: &HeaderMap, query: &HashMap<String, String>) -> Result<Option<i64>, NativeError> {
-    let raw = match headers.get("last-event-id") {
-        Some(v) => Some(
-            v.to_str().map_err(|_| NativeError::bad_request("'Last-Event-ID' must be an event seq"))?.trim().to_owned(),
-        ),
-        None => query.get("after").cloned(),
-    };
-    raw.map(|s| {
+    let seq = |s: &str| {
         s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
             NativeError::bad_request(format!("the resume point must be an event seq (a whole number), got '{s}'"))
         })
-    })
-    .transpose()
+    };
+    let after = query.get("after").map(|s| seq(s)).transpose()?;
+    match headers.get("last-event-id") {
+        Some(v) => {
+            let v = v.to_str().map_err(|_| NativeError::bad_request("'Last-Event-ID' must be an event seq"))?;
+            seq(v.trim()).map(Some)
+        }
+        None => Ok(after),
+    }
 }
 
 /// The company's event log as Server-Sent Events: `id` is the event's seq, `event` its type,
@@ -41,11 +56,11 @@ fn resume_after(headers: &HeaderMap, query: &HashMap<String, String>) -> Result<
     get, path = "/v1/events", tag = "Native: Events",
     security(("api_key" = [])),
     params(
-        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this seq."),
-        ("after" = Option<i64>, Query, description = "Resume after this seq (when the header cannot be set)."),
+        ("Last-Event-ID" = Option<String>, Header, nullable = false, pattern = "^[0-9]{1,18}$", description = "Resume after this seq."),
+        ("after" = Option<i64>, Query, minimum = 0, description = "Resume after this seq (when the header cannot be set)."),
     ),
     responses(
-        (status = 200, description = "A `text/event-stream` of the company's events.", content_type = "text/event-stream", body = String),
+        (status = 200, description = "A `text/event-stream` of the company's events.", content_type = "text/event-stream", body = EventFrame),
         (status = 400, body = switchboard_api::problem::Problem), (status = 401, body = switchboard_api::problem::Problem)
     )
 )]

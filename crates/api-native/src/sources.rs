@@ -10,7 +10,10 @@ use switchboard_domain::source::sdk::{Capabilities, SdkSettings};
 use switchboard_domain::source::{SdkSetup, Source, SourceConfig, SourceDetails, SourceKind, SourceSetup};
 use switchboard_domain::sync::SyncRun;
 use switchboard_domain::{Error, Resource, Result, SourceId, SyncRunId};
-use utoipa::ToSchema;
+use switchboard_engine::channels::sdk::{COLLECTIONS, KNOWN_OPTIONS};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{AdditionalProperties, ArrayBuilder, ObjectBuilder, Schema, SchemaType, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::auth::Caller;
 use crate::{JsonObject, NativeError};
@@ -19,51 +22,55 @@ use switchboard_api::json::{from_value, merge_patch, to_value};
 use switchboard_api::problem::Problem;
 
 /// A source (channel). `access_token` appears only when the source is created and when its
-/// token is rotated.
+/// token is rotated. What the server sets (`id`, `kind`, `locales`, `send_api_path`,
+/// `created_at`, `updated_at`, `last_sync`, `access_token`) is ignored in an update.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct SourceWire {
-    #[schema(read_only, example = "6b021d147e06aad45d323bd8")]
+    #[schema(example = "6b021d147e06aad45d323bd8")]
     id: Option<String>,
-    #[schema(max_length = 200, example = "Support forum")]
+    /// Not blank; it cannot be removed.
+    #[schema(value_type = String, required = false, max_length = 200, pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]", example = "Support forum")]
     name: Option<String>,
-    #[schema(read_only, example = "sdk")]
+    #[schema(example = "sdk")]
     kind: Option<String>,
-    /// The connector's endpoint; without it the source only receives pushes (Send API).
-    #[schema(max_length = 2048, example = "http://127.0.0.1:9898/")]
+    /// The connector's endpoint, an absolute http(s) URL; without it the source only receives
+    /// pushes (Send API).
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[^/\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "http://127.0.0.1:9898/"
+    )]
     base_uri: Option<String>,
-    /// Operations per collection, as `implementation.info` declares them.
-    #[schema(example = json!({"messages": ["create", "list", "show"], "status": ["mark_as_read"]}))]
+    /// Operations per collection, as `implementation.info` declares them; in an update, `null`
+    /// removes a collection.
+    #[schema(value_type = Option<ObjectsPatchWire>, example = json!({"messages": ["create", "list", "show"], "status": ["mark_as_read"]}))]
     objects: Option<BTreeMap<String, Vec<String>>>,
-    #[schema(example = json!(["view.messaging"]))]
+    #[schema(value_type = Option<Vec<SdkOptionWire>>, example = json!(["view.messaging"]))]
     options: Option<Vec<String>>,
     /// Labels of custom actions by UI language, from `implementation.info`.
-    #[schema(read_only)]
     locales: Option<Value>,
     /// Where the connector pushes (Send API), relative to this server.
-    #[schema(read_only, example = "/realtime/sdk/6b021d147e06aad45d323bd8")]
+    #[schema(example = "/realtime/sdk/6b021d147e06aad45d323bd8")]
     send_api_path: Option<String>,
-    #[schema(read_only)]
     created_at: Option<String>,
-    #[schema(read_only)]
     updated_at: Option<String>,
     /// How request bodies write non-ASCII text: `utf8` (default; JavaScript connectors) or
     /// `ascii` (`\uXXXX` escapes; Python connectors, which verify `json.dumps` output).
-    #[schema(example = "utf8")]
+    #[schema(value_type = Option<JsonEscaping>)]
     json_escaping: Option<String>,
     /// Where requests carry their signature: `header` (default), `query` or `both`.
-    #[schema(example = "header")]
+    #[schema(value_type = Option<SignatureIn>)]
     signature_in: Option<String>,
     /// What a connector's wrongly signed answer means: `lenient` (default: accepted, logged
     /// and counted), `strict` (a failed attempt) or `off` (not checked).
-    #[schema(example = "lenient")]
+    #[schema(value_type = Option<ResponseSignature>)]
     response_signature: Option<String>,
     /// The latest synchronisation run (`GET /v1/sources/{id}` only).
-    #[schema(read_only, value_type = Option<Object>)]
+    #[schema(value_type = Option<Value>)]
     #[serde(skip_serializing_if = "Option::is_none")]
     last_sync: Option<Value>,
     /// The shared secret that signs requests both ways: 64 alphanumeric characters.
-    #[schema(read_only)]
     #[serde(skip_serializing_if = "Option::is_none")]
     access_token: Option<String>,
 }
@@ -90,6 +97,91 @@ impl SourceWire {
         }
     }
 }
+
+/// How request bodies write non-ASCII text.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum JsonEscaping {
+    Utf8,
+    Ascii,
+}
+
+/// Where requests carry their signature.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum SignatureIn {
+    Header,
+    Query,
+    Both,
+}
+
+/// What a connector's wrongly signed answer means.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum ResponseSignature {
+    Lenient,
+    Strict,
+    Off,
+}
+
+/// The kinds of source there are.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum SourceKindWire {
+    /// A Channel SDK connector.
+    Sdk,
+}
+
+/// Operations per collection; only the protocol's collections.
+pub(crate) struct ObjectsWire;
+
+impl PartialSchema for ObjectsWire {
+    fn schema() -> RefOr<Schema> {
+        objects_schema(false)
+    }
+}
+
+impl ToSchema for ObjectsWire {}
+
+/// Operations per collection, in an update: `null` removes a collection (a merge patch).
+pub(crate) struct ObjectsPatchWire;
+
+impl PartialSchema for ObjectsPatchWire {
+    fn schema() -> RefOr<Schema> {
+        objects_schema(true)
+    }
+}
+
+impl ToSchema for ObjectsPatchWire {}
+
+fn objects_schema(removable: bool) -> RefOr<Schema> {
+    let types = if removable { vec![Type::Array, Type::Null] } else { vec![Type::Array] };
+    let operations = ArrayBuilder::new()
+        .schema_type(SchemaType::from_iter(types))
+        .items(ObjectBuilder::new().schema_type(Type::String))
+        .build();
+    COLLECTIONS
+        .iter()
+        .fold(ObjectBuilder::new().additional_properties(Some(AdditionalProperties::FreeForm(false))), |o, c| {
+            o.property(*c, operations.clone())
+        })
+        .into()
+}
+
+/// An option of `implementation.info` that Switchboard knows.
+pub(crate) struct SdkOptionWire;
+
+impl PartialSchema for SdkOptionWire {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new().schema_type(Type::String).enum_values(Some(KNOWN_OPTIONS.iter().copied())).into()
+    }
+}
+
+impl ToSchema for SdkOptionWire {}
 
 fn setting_name<T: Serialize>(v: T) -> String {
     to_value(&v).as_str().unwrap_or_default().to_owned()
@@ -162,17 +254,31 @@ impl From<&SyncRun> for SyncRunWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewSourceWire {
-    #[schema(max_length = 200, example = "Support forum")]
+    /// Not blank.
+    #[schema(
+        max_length = 200,
+        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        example = "Support forum"
+    )]
     name: String,
-    /// `sdk`: a Channel SDK connector.
-    #[schema(example = "sdk")]
+    #[schema(value_type = SourceKindWire)]
     kind: String,
-    #[schema(max_length = 2048, example = "http://127.0.0.1:9898/")]
+    #[schema(
+        max_length = 2048,
+        pattern = r"^https?://[^/\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        example = "http://127.0.0.1:9898/"
+    )]
     base_uri: Option<String>,
+    /// Operations per collection, as `implementation.info` declares them.
+    #[schema(value_type = Option<ObjectsWire>)]
     objects: Option<BTreeMap<String, Vec<String>>>,
+    #[schema(value_type = Option<Vec<SdkOptionWire>>)]
     options: Option<Vec<String>>,
+    #[schema(value_type = Option<JsonEscaping>)]
     json_escaping: Option<String>,
+    #[schema(value_type = Option<SignatureIn>)]
     signature_in: Option<String>,
+    #[schema(value_type = Option<ResponseSignature>)]
     response_signature: Option<String>,
 }
 
@@ -244,7 +350,7 @@ pub(crate) async fn create_source(
 #[utoipa::path(
     get, path = "/v1/sources/{source_id}", tag = "Native: Sources",
     security(("api_key" = [])),
-    params(("source_id" = String, Path)),
+    params(("source_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 200, body = SourceWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn get_source(
@@ -262,7 +368,7 @@ pub(crate) async fn get_source(
 #[utoipa::path(
     patch, path = "/v1/sources/{source_id}", tag = "Native: Sources",
     security(("api_key" = [])),
-    params(("source_id" = String, Path)),
+    params(("source_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     request_body = SourceWire,
     responses((status = 200, body = SourceWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
@@ -294,7 +400,7 @@ pub(crate) async fn update_source(
 #[utoipa::path(
     delete, path = "/v1/sources/{source_id}", tag = "Native: Sources",
     security(("api_key" = [])),
-    params(("source_id" = String, Path)),
+    params(("source_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 204, description = "Deleted."), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn delete_source(
@@ -311,7 +417,7 @@ pub(crate) async fn delete_source(
 #[utoipa::path(
     post, path = "/v1/sources/{source_id}/rotate-token", tag = "Native: Sources",
     security(("api_key" = [])),
-    params(("source_id" = String, Path)),
+    params(("source_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 200, description = "The source, with its new access token.", body = SourceWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn rotate_token(
@@ -327,11 +433,11 @@ pub(crate) async fn rotate_token(
 #[utoipa::path(
     post, path = "/v1/sources/{source_id}/sync", tag = "Native: Sources",
     security(("api_key" = [])),
-    params(("source_id" = String, Path)),
+    params(("source_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses(
         (status = 202, description = "The queued run.", body = SyncRunWire),
-        (status = 400, description = "The source has no base URI.", body = Problem),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The source has no base URI.", body = Problem)
     )
 )]
 pub(crate) async fn start_sync(
@@ -347,7 +453,7 @@ pub(crate) async fn start_sync(
 #[utoipa::path(
     get, path = "/v1/sources/{source_id}/syncs/{run_id}", tag = "Native: Sources",
     security(("api_key" = [])),
-    params(("source_id" = String, Path), ("run_id" = String, Path)),
+    params(("source_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("run_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 200, body = SyncRunWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn get_sync(

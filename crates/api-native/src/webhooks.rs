@@ -71,20 +71,29 @@ impl WebhookWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewWebhookWire {
-    #[schema(example = "https://example.com/hooks/switchboard")]
+    /// An absolute http(s) URL.
+    #[schema(
+        pattern = r"^https?://(([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*|((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?([/?#][^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)?$",
+        max_length = 2048,
+        example = "https://example.com/hooks/switchboard"
+    )]
     url: String,
     /// `engage_digital` (default) or `native`.
-    #[schema(example = "native")]
+    #[schema(value_type = Option<WebhookFormatWire>, example = "native")]
     format: Option<String>,
-    #[schema(example = json!(["content.imported"]))]
+    /// Event types, `family.*` patterns or `*`.
+    #[schema(min_items = 1, inline, value_type = Vec<EventPatternWire>, example = json!(["content.imported"]))]
     events: Vec<String>,
+    /// Only events about these sources of the company.
+    #[schema(value_type = Option<Vec<IdWire>>)]
     source_ids: Option<Vec<String>>,
     /// When set, the URL must answer a `GET ?hub.mode=subscribe&hub.challenge=…&hub.verify_token=…`
-    /// with the challenge before the endpoint is accepted.
-    #[schema(max_length = 255)]
+    /// with the challenge before the endpoint is accepted. 1 to 255 printable ASCII characters.
+    #[schema(max_length = 255, pattern = "^[!-~]{1,255}$")]
     verify_token: Option<String>,
-    /// Sent as-is in the `X-Dimelo-Secret` header of every request (ASCII, under 256 characters).
-    #[schema(max_length = 255)]
+    /// Sent as-is in the `X-Dimelo-Secret` header of every request: 1 to 255 printable ASCII
+    /// characters.
+    #[schema(max_length = 255, pattern = "^[!-~]{1,255}$")]
     secret: Option<String>,
 }
 
@@ -92,16 +101,45 @@ pub(crate) struct NewWebhookWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct WebhookPatchWire {
+    #[schema(
+        pattern = r"^https?://(([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*|((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?([/?#][^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)?$",
+        max_length = 2048
+    )]
     url: Option<String>,
+    #[schema(value_type = Option<WebhookFormatWire>)]
     format: Option<String>,
+    #[schema(min_items = 1, value_type = Option<Vec<EventPatternWire>>)]
     events: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<IdWire>>)]
     source_ids: Option<Option<Vec<String>>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, max_length = 255, pattern = "^[!-~]{1,255}$")]
     secret: Option<Option<String>>,
     /// `false` stops deliveries; `true` resumes them (also after a 410).
     active: Option<bool>,
 }
+
+/// The formats an endpoint may be given here.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(crate) enum WebhookFormatWire {
+    EngageDigital,
+    Native,
+}
+
+/// An event type (`content.imported`), a family (`content.*`) or `*`.
+#[derive(ToSchema)]
+#[schema(pattern = r"^(\*|[a-z0-9_]+(\.[a-z0-9_]+)*(\.\*)?)$", max_length = 100)]
+#[allow(dead_code)]
+pub(crate) struct EventPatternWire(String);
+
+/// An id: 24 lowercase hex characters.
+#[derive(ToSchema)]
+#[schema(pattern = "^[0-9a-f]{24}$")]
+#[allow(dead_code)]
+pub(crate) struct IdWire(String);
 
 /// Tells a field set to `null` (`Some(None)`) from an absent one (`None`).
 fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
@@ -228,7 +266,7 @@ pub(crate) async fn create_webhook(
 #[utoipa::path(
     get, path = "/v1/webhooks/{webhook_id}", tag = "Native: Webhooks",
     security(("api_key" = [])),
-    params(("webhook_id" = String, Path)),
+    params(("webhook_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 200, body = WebhookWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn get_webhook(
@@ -243,9 +281,13 @@ pub(crate) async fn get_webhook(
 #[utoipa::path(
     patch, path = "/v1/webhooks/{webhook_id}", tag = "Native: Webhooks",
     security(("api_key" = [])),
-    params(("webhook_id" = String, Path)),
+    params(("webhook_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     request_body = WebhookPatchWire,
-    responses((status = 200, body = WebhookWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+    responses(
+        (status = 200, body = WebhookWire), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The RingPlan callback URL's format cannot change.", body = Problem)
+    )
 )]
 pub(crate) async fn update_webhook(
     State(s): State<AppState>,
@@ -270,7 +312,7 @@ pub(crate) async fn update_webhook(
 #[utoipa::path(
     delete, path = "/v1/webhooks/{webhook_id}", tag = "Native: Webhooks",
     security(("api_key" = [])),
-    params(("webhook_id" = String, Path)),
+    params(("webhook_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 204, description = "Deleted."), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn delete_webhook(
@@ -286,7 +328,7 @@ pub(crate) async fn delete_webhook(
 #[utoipa::path(
     post, path = "/v1/webhooks/{webhook_id}/rotate-secret", tag = "Native: Webhooks",
     security(("api_key" = [])),
-    params(("webhook_id" = String, Path)),
+    params(("webhook_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses((status = 200, description = "The endpoint, with its new signing secret.", body = WebhookWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn rotate_secret(
@@ -301,7 +343,7 @@ pub(crate) async fn rotate_secret(
 #[utoipa::path(
     get, path = "/v1/webhooks/{webhook_id}/deliveries", tag = "Native: Webhooks",
     security(("api_key" = [])),
-    params(("webhook_id" = String, Path), ("limit" = Option<i64>, Query, description = "How many, newest first (1–500, default 100).")),
+    params(("webhook_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("limit" = Option<i64>, Query, minimum = 1, maximum = 500, description = "How many, newest first (1–500, default 100).")),
     responses((status = 200, body = Vec<DeliveryWire>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn list_deliveries(
@@ -326,7 +368,7 @@ pub(crate) async fn list_deliveries(
 #[utoipa::path(
     post, path = "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver", tag = "Native: Webhooks",
     security(("api_key" = [])),
-    params(("webhook_id" = String, Path), ("delivery_id" = String, Path)),
+    params(("webhook_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("delivery_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     responses(
         (status = 202, description = "Queued again.", body = DeliveryWire),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),

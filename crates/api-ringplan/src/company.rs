@@ -9,34 +9,41 @@ use switchboard_engine::companies::CompanyView;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::{JsonObject, RingPlanError, patched};
+use crate::{JsonObject, Nested, RingPlanError, patched};
 use switchboard_api::AppState;
 use switchboard_api::problem::Problem;
 
-/// The RingPlan company object. Read-only fields sent back in an update are ignored.
+/// The RingPlan company object. What the server sets (`id`, `created`, `employees`, `status`,
+/// `updated`) is ignored when a request sends it back.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CompanyWire {
-    #[schema(read_only, example = "611ced1255c44a89f8df7cc0")]
+    #[schema(example = "611ced1255c44a89f8df7cc0")]
     id: Option<String>,
     address: Option<Address>,
     affiliate: Option<bool>,
-    #[schema(max_length = 254)]
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(\.[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+)+[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        max_length = 254
+    )]
     billing_email: Option<String>,
-    #[schema(read_only, example = "2021-08-18T14:20:50.837000Z")]
+    #[schema(example = "2021-08-18T14:20:50.837000Z")]
     created: Option<String>,
     #[schema(max_length = 10000)]
     description: Option<String>,
-    #[schema(max_length = 254)]
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(\.[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+)+[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        max_length = 254
+    )]
     email: Option<String>,
     #[schema(max_length = 64)]
     emergency_contact_number: Option<String>,
     /// Number of users.
-    #[schema(read_only)]
     employees: Option<i64>,
     #[schema(max_length = 64)]
     fax: Option<String>,
-    #[schema(max_length = 200, example = "Example Corp")]
+    /// Not blank; it cannot be removed.
+    #[schema(value_type = String, required = false, max_length = 200, pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]", example = "Example Corp")]
     name: Option<String>,
     onboarding: Option<bool>,
     #[schema(max_length = 512)]
@@ -44,9 +51,8 @@ pub(crate) struct CompanyWire {
     #[schema(max_length = 64)]
     phone: Option<String>,
     revenue: Option<i64>,
-    #[schema(read_only, example = "active")]
+    #[schema(example = "active")]
     status: Option<String>,
-    #[schema(read_only)]
     updated: Option<String>,
     #[schema(max_length = 2048)]
     website: Option<String>,
@@ -56,6 +62,10 @@ impl From<&CompanyView> for CompanyWire {
     fn from(v: &CompanyView) -> Self {
         CompanyWire::new(&v.company, Some(v.employees))
     }
+}
+
+impl Nested for CompanyWire {
+    const OBJECTS: &'static [&'static str] = &["address", "address.street"];
 }
 
 impl CompanyWire {

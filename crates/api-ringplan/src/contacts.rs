@@ -14,28 +14,29 @@ use switchboard_domain::{Error, Resource, Result, UserId};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
-use crate::{JsonObject, RingPlanError, parse_wire, patched};
+use crate::{JsonObject, Nested, RingPlanError, parse_wire, patched};
 use switchboard_api::AppState;
 use switchboard_api::problem::Problem;
 
 pub(crate) const DEFAULT_PER_PAGE: u32 = 50;
 
-/// The RingPlan contact object: a user of the company. Read-only fields sent back in an
-/// update are ignored.
+/// The RingPlan contact object: a user of the company. What the server sets (`id`,
+/// `company_id`, `created`, `last_enter`, `updated`) is ignored when a request sends it back.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ContactWire {
-    #[schema(read_only, example = "611ced1355c44a89f8df7cc3")]
+    #[schema(example = "611ced1355c44a89f8df7cc3")]
     id: Option<String>,
     /// Whether the user is enabled (default true).
     activated: Option<bool>,
     address: Option<Address>,
-    #[schema(max_length = 255, example = "1990-05-17")]
+    /// A date, `YYYY-MM-DD` (an RFC 3339 date-time is read as its date).
+    #[schema(max_length = 255, format = Date, example = "1990-05-17")]
     birthdate: Option<String>,
-    #[schema(read_only, example = "611ced1255c44a89f8df7cc0")]
+    #[schema(example = "611ced1255c44a89f8df7cc0")]
     company_id: Option<String>,
     contacts: Option<ContactChannels>,
-    #[schema(read_only, example = "2021-08-18T11:20:51.510000Z")]
+    #[schema(example = "2021-08-18T11:20:51.510000Z")]
     created: Option<String>,
     #[schema(max_length = 10000)]
     description: Option<String>,
@@ -45,7 +46,6 @@ pub(crate) struct ContactWire {
     #[schema(max_length = 200, example = "Jane")]
     first_name: Option<String>,
     invitation: Option<Value>,
-    #[schema(read_only)]
     last_enter: Option<String>,
     #[schema(max_length = 200, example = "Doe")]
     last_name: Option<String>,
@@ -55,7 +55,6 @@ pub(crate) struct ContactWire {
     timezone: Option<String>,
     #[schema(max_length = 255, example = "Ms")]
     title: Option<String>,
-    #[schema(read_only)]
     updated: Option<String>,
 }
 
@@ -63,7 +62,12 @@ pub(crate) struct ContactWire {
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ContactChannels {
-    #[schema(max_length = 254, example = "janedoe@example.com")]
+    /// Unique in the company (case-insensitive).
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(\.[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+)+[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        max_length = 254,
+        example = "janedoe@example.com"
+    )]
     email: Option<String>,
     #[schema(max_length = 64)]
     fax: Option<String>,
@@ -99,6 +103,12 @@ impl From<&User> for ContactWire {
         }
     }
 }
+
+impl Nested for ContactWire {
+    const OBJECTS: &'static [&'static str] = &["address", "address.street", "contacts", "contacts.phones"];
+}
+
+impl Nested for ContactsQuery {}
 
 impl ContactWire {
     /// The writable fields; `activated` keeps `activated_now` when not given.
@@ -145,10 +155,10 @@ pub(crate) struct ContactsQuery {
     /// Only the contact with this email (case-insensitive).
     work_email: Option<String>,
     /// Contacts per page, 1 to 1000 (default 50).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     items_per_page: Option<String>,
     /// Page number, from 1 (default 1).
-    #[param(value_type = Option<u32>)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 4294967295_u32)]
     page: Option<String>,
 }
 
@@ -223,9 +233,10 @@ pub(crate) async fn list_contacts(
     request_body = ContactWire,
     responses(
         (status = 201, description = "The new contact.", body = ContactWire),
-        (status = 400, description = "The contact could not be validated (e.g. a malformed or duplicate email).", body = Problem),
+        (status = 400, description = "The contact could not be validated (e.g. a malformed email).", body = Problem),
         (status = 401, body = Problem),
-        (status = 403, description = "The acting user is not the company owner.", body = Problem)
+        (status = 403, description = "The acting user is not the company owner.", body = Problem),
+        (status = 409, description = "Another contact of the company has this email.", body = Problem)
     )
 )]
 pub(crate) async fn create_contact(
@@ -243,14 +254,15 @@ pub(crate) async fn create_contact(
 #[utoipa::path(
     patch, path = "/company/contacts/{contact_id}", tag = "RingPlan: Users",
     security(("api_key" = [], "user_id" = [])),
-    params(("contact_id" = String, Path, description = "Id of the contact to update")),
+    params(("contact_id" = String, Path, pattern = "^[0-9a-f]{24}$", description = "Id of the contact to update")),
     request_body = ContactWire,
     responses(
         (status = 200, description = "The updated contact.", body = ContactWire),
         (status = 400, description = "Invalid fields in the payload.", body = Problem),
         (status = 401, body = Problem),
         (status = 403, description = "The acting user is neither the one updated nor the owner.", body = Problem),
-        (status = 404, description = "No such contact.", body = Problem)
+        (status = 404, description = "No such contact.", body = Problem),
+        (status = 409, description = "Another contact of the company has this email, or the primary user would be deactivated.", body = Problem)
     )
 )]
 pub(crate) async fn update_contact(
@@ -275,13 +287,13 @@ pub(crate) async fn update_contact(
 #[utoipa::path(
     delete, path = "/company/contacts/{contact_id}", tag = "RingPlan: Users",
     security(("api_key" = [], "user_id" = [])),
-    params(("contact_id" = String, Path, description = "Id of the contact to delete")),
+    params(("contact_id" = String, Path, pattern = "^[0-9a-f]{24}$", description = "Id of the contact to delete")),
     responses(
         (status = 200, description = "The contact was deleted; the body is what it was.", body = ContactWire),
-        (status = 400, description = "The primary user cannot be deleted.", body = Problem),
         (status = 401, body = Problem),
         (status = 403, description = "The acting user is not the company owner.", body = Problem),
-        (status = 404, description = "No such contact.", body = Problem)
+        (status = 404, description = "No such contact.", body = Problem),
+        (status = 409, description = "The primary user cannot be deleted.", body = Problem)
     )
 )]
 pub(crate) async fn delete_contact(

@@ -51,16 +51,30 @@ impl<S: Send + Sync> FromRequest<S> for JsonObject {
     }
 }
 
+/// A wire type's nested objects, by dotted path. serde reads a struct from an array too
+/// (`[kind, value]`), which the document does not allow, so these are checked to be objects
+/// (or `null`) before the conversion.
+pub(crate) trait Nested {
+    const OBJECTS: &'static [&'static str] = &[];
+}
+
 /// Converts a JSON document to a wire type; when it does not fit, an invalid-input error that
 /// names the field.
-pub(crate) fn parse_wire<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Error> {
+pub(crate) fn parse_wire<T: serde::de::DeserializeOwned + Nested>(mut value: Value) -> Result<T, Error> {
+    switchboard_api::json::whole_floats_as_integers(&mut value);
+    for path in T::OBJECTS {
+        let found = path.split('.').try_fold(&value, |v, key| v.get(key));
+        if found.is_some_and(|v| !v.is_object() && !v.is_null()) {
+            return Err(Error::invalid_field(*path, "must be an object"));
+        }
+    }
     switchboard_api::json::from_value(value).map_err(Error::invalid)
 }
 
 /// Applies a partial update (a JSON merge patch) to the current wire form of a resource and
 /// parses the result. Runs inside the engine's transaction, on the locked current state, so
 /// concurrent partial updates of different fields do not undo each other.
-pub(crate) fn patched<T: serde::Serialize + serde::de::DeserializeOwned>(
+pub(crate) fn patched<T: serde::Serialize + serde::de::DeserializeOwned + Nested>(
     current: &T,
     patch: Value,
 ) -> Result<T, Error> {

@@ -9,15 +9,15 @@ use switchboard_domain::{CompanyId, Error, LocationId, Resource, Result};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::{JsonObject, RingPlanError, parse_wire, patched};
+use crate::{JsonObject, Nested, RingPlanError, parse_wire, patched};
 use switchboard_api::AppState;
 use switchboard_api::problem::Problem;
 
-/// The RingPlan location object.
+/// The RingPlan location object. Its `id` is set by the server and ignored in requests.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct LocationWire {
-    #[schema(read_only, example = "61254e7ecbe793d0e26c7996")]
+    #[schema(example = "61254e7ecbe793d0e26c7996")]
     id: Option<String>,
     #[schema(max_length = 255)]
     address2: Option<String>,
@@ -26,22 +26,25 @@ pub(crate) struct LocationWire {
     callerid: Option<String>,
     #[schema(max_length = 255, example = "Chula Vista")]
     city: Option<String>,
-    /// The company the location belongs to; when given it must be the caller's.
-    #[schema(example = "611ced1255c44a89f8df7cc0")]
+    /// The company the location belongs to: always the caller's. A request may leave it out or
+    /// repeat it; naming another company is forbidden (403).
     company_id: Option<String>,
     #[schema(max_length = 255, example = "United States")]
     country: Option<String>,
     e911_provisioned: Option<bool>,
-    #[schema(max_length = 254)]
+    #[schema(
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(\.[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+)+[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        max_length = 254
+    )]
     email: Option<String>,
     #[schema(max_length = 64)]
     fax: Option<String>,
-    #[schema(example = 33.3877219)]
+    #[schema(minimum = -90, maximum = 90, example = 33.3877219)]
     latitude: Option<f64>,
-    #[schema(example = -116.7919419)]
+    #[schema(minimum = -180, maximum = 180, example = -116.7919419)]
     longitude: Option<f64>,
-    /// Required when creating a location.
-    #[schema(max_length = 200, example = "Main location")]
+    /// Required when creating a location; not blank, and it cannot be removed.
+    #[schema(value_type = String, required = false, max_length = 200, pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]", example = "Main location")]
     name: Option<String>,
     #[schema(max_length = 512)]
     pbx_id: Option<String>,
@@ -80,11 +83,15 @@ impl From<&Location> for LocationWire {
     }
 }
 
+impl Nested for LocationWire {
+    const OBJECTS: &'static [&'static str] = &["building", "street"];
+}
+
 impl LocationWire {
     /// The writable fields, for a location of `company`.
     fn input(self, company: &CompanyId) -> Result<NewLocation> {
         if self.company_id.as_deref().is_some_and(|c| c != company.as_str()) {
-            return Err(Error::invalid_field("company_id", "must be the id of your own company (or be left out)"));
+            return Err(Error::forbidden("'company_id' must be the id of your own company (or be left out)"));
         }
         Ok(NewLocation {
             name: self.name.ok_or_else(|| Error::invalid_field("name", "is required"))?,
@@ -109,6 +116,11 @@ impl LocationWire {
     }
 }
 
+switchboard_api::request_schema!(
+    /// A location to add: a location object with its `name`.
+    NewLocationWire = LocationWire, &[&["name"]]
+);
+
 fn location_id(id: &str) -> Result<LocationId> {
     LocationId::parse(id).map_err(|_| Error::NotFound(Resource::Location))
 }
@@ -130,12 +142,12 @@ pub(crate) async fn list_locations(
 #[utoipa::path(
     post, path = "/company/locations", tag = "RingPlan: Locations",
     security(("api_key" = [], "user_id" = [])),
-    request_body = LocationWire,
+    request_body = NewLocationWire,
     responses(
         (status = 201, description = "The new location.", body = LocationWire),
         (status = 400, description = "The location could not be validated.", body = Problem),
         (status = 401, body = Problem),
-        (status = 403, description = "The acting user is not the company owner.", body = Problem)
+        (status = 403, description = "The acting user is not the company owner, or `company_id` names another company.", body = Problem)
     )
 )]
 pub(crate) async fn create_location(
@@ -153,13 +165,13 @@ pub(crate) async fn create_location(
 #[utoipa::path(
     patch, path = "/company/locations/{location_id}", tag = "RingPlan: Locations",
     security(("api_key" = [], "user_id" = [])),
-    params(("location_id" = String, Path, description = "Id of the location to update")),
+    params(("location_id" = String, Path, pattern = "^[0-9a-f]{24}$", description = "Id of the location to update")),
     request_body = LocationWire,
     responses(
         (status = 200, description = "The updated location.", body = LocationWire),
         (status = 400, description = "Some fields are not valid.", body = Problem),
         (status = 401, body = Problem),
-        (status = 403, description = "The acting user may not edit locations.", body = Problem),
+        (status = 403, description = "The acting user may not edit locations, or `company_id` names another company.", body = Problem),
         (status = 404, description = "No such location.", body = Problem)
     )
 )]
@@ -180,13 +192,13 @@ pub(crate) async fn update_location(
 #[utoipa::path(
     delete, path = "/company/locations/{location_id}", tag = "RingPlan: Locations",
     security(("api_key" = [], "user_id" = [])),
-    params(("location_id" = String, Path, description = "Id of the location to delete")),
+    params(("location_id" = String, Path, pattern = "^[0-9a-f]{24}$", description = "Id of the location to delete")),
     responses(
         (status = 200, description = "The location was deleted; the body is what it was.", body = LocationWire),
-        (status = 400, description = "It is the company's last location.", body = Problem),
         (status = 401, body = Problem),
         (status = 403, description = "The acting user is not the company owner.", body = Problem),
-        (status = 404, description = "No such location.", body = Problem)
+        (status = 404, description = "No such location.", body = Problem),
+        (status = 409, description = "It is the company's last location.", body = Problem)
     )
 )]
 pub(crate) async fn delete_location(

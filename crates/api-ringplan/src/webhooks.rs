@@ -8,22 +8,27 @@ use switchboard_domain::{Error, Resource, SubscriptionId};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
-use crate::{JsonObject, RingPlanError, parse_wire};
+use crate::{JsonObject, Nested, RingPlanError, parse_wire};
 use switchboard_api::AppState;
 use switchboard_api::problem::Problem;
 
-/// The RingPlan webhook URL object.
+/// The RingPlan webhook URL object. Its `id` is set by the server and ignored in requests.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct UrlWire {
-    #[schema(read_only, example = "6165732029a740a320e8031f")]
+    #[schema(example = "6165732029a740a320e8031f")]
     id: Option<String>,
-    /// When given it must be the caller's company.
-    #[schema(example = "611ced1255c44a89f8df7cc0")]
+    /// The caller's company. A request may leave it out or repeat it; naming another company
+    /// is forbidden (403).
     company_id: Option<String>,
-    #[schema(example = "https://www.example.com")]
+    /// An absolute http(s) URL (at most 2,000 characters).
+    #[schema(value_type = String, required = true, max_length = 2000, pattern = r"^https?://(([A-Za-z0-9-]+\.)*[A-Za-z][A-Za-z0-9-]*|((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9]))(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?([/?#][^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*)?$", example = "https://www.example.com")]
     url: Option<String>,
 }
+
+impl Nested for UrlWire {}
+
+impl Nested for CallbackWire {}
 
 impl From<&WebhookEndpoint> for UrlWire {
     fn from(e: &WebhookEndpoint) -> Self {
@@ -31,18 +36,32 @@ impl From<&WebhookEndpoint> for UrlWire {
     }
 }
 
-/// The RingPlan webhook event object: a subscription to one event type.
+/// The RingPlan webhook event object: a subscription to one event type. Its `id` and
+/// `company_id` are set by the server and ignored in requests.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CallbackWire {
-    #[schema(read_only, example = "6165732029a740a320e8031f")]
+    #[schema(example = "6165732029a740a320e8031f")]
     id: Option<String>,
-    #[schema(read_only, example = "611ced1255c44a89f8df7cc0")]
+    #[schema(example = "611ced1255c44a89f8df7cc0")]
     company_id: Option<String>,
-    /// `dial.action.started`, `dial.action.completed`, `call.action.hangup` or `texting.message.inbound`.
     #[serde(rename = "type")]
-    #[schema(example = "texting.message.inbound")]
+    #[schema(value_type = CallbackType, required = true)]
     kind: Option<String>,
+}
+
+/// The event types a subscription may name.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) enum CallbackType {
+    #[schema(rename = "dial.action.started")]
+    DialActionStarted,
+    #[schema(rename = "dial.action.completed")]
+    DialActionCompleted,
+    #[schema(rename = "call.action.hangup")]
+    CallActionHangup,
+    #[schema(rename = "texting.message.inbound")]
+    TextingMessageInbound,
 }
 
 impl From<&Subscription> for CallbackWire {
@@ -79,7 +98,7 @@ pub(crate) async fn put_url(
 ) -> Result<Json<UrlWire>, RingPlanError> {
     let w: UrlWire = parse_wire(body)?;
     if w.company_id.as_deref().is_some_and(|c| c != actor.company_id.as_str()) {
-        return Err(Error::invalid_field("company_id", "must be the caller's company").into());
+        return Err(Error::forbidden("'company_id' must be the caller's company").into());
     }
     let url = OutboundUrl::parse("url", w.url.as_deref().ok_or_else(|| Error::invalid_field("url", "is required"))?)?;
     Ok(Json(UrlWire::from(&s.engine.set_ringplan_callback_url(&actor, url).await?)))
@@ -119,7 +138,7 @@ pub(crate) async fn subscribe(
 #[utoipa::path(
     delete, path = "/webhooks/callbacks/{webhook_event_id}", tag = "RingPlan: Webhooks",
     security(("api_key" = [], "user_id" = [])),
-    params(("webhook_event_id" = String, Path, description = "webhook event to unsubscribe from")),
+    params(("webhook_event_id" = String, Path, pattern = "^[0-9a-f]{24}$", description = "webhook event to unsubscribe from")),
     responses((status = 200, description = "Successfully unsubscribed; the body is the subscription that was.", body = CallbackWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
 )]
 pub(crate) async fn unsubscribe(

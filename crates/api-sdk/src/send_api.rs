@@ -3,6 +3,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::error::SendApiError;
 use switchboard_api::AppState;
@@ -20,11 +21,11 @@ pub(crate) const SIGNATURE_HEADER: &str = "x-smccsdk-signature";
 #[utoipa::path(
     post, path = "/realtime/sdk/{source_id}", tag = "Channel SDK: Send API",
     params(
-        ("source_id" = String, Path, description = "The source the connector pushes to"),
-        ("signature" = Option<String>, Query, description = "The signature, when it cannot travel in the header"),
-        ("X-SMCCSDK-SIGNATURE" = Option<String>, Header, description = "Hex HMAC-SHA512 of the body, keyed with the source's access token"),
+        ("source_id" = String, Path, pattern = "^[0-9a-f]{24}$", description = "The source the connector pushes to"),
+        ("signature" = Option<String>, Query, nullable = false, pattern = "^[0-9a-f]{128}$", description = "The signature, when it cannot travel in the header"),
+        ("X-SMCCSDK-SIGNATURE" = Option<String>, Header, nullable = false, pattern = "^[0-9a-f]{128}$", description = "Hex HMAC-SHA512 of the body, keyed with the source's access token"),
     ),
-    request_body(content = Object, content_type = "application/json", description = "`{\"action\", \"params\"}`"),
+    request_body(content = PushBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Accepted and committed.", body = String, content_type = "text/plain", example = "ok"),
         (status = 400, description = "`Bad request` (not JSON) or `Invalid request format` (no `action` or `params`).", body = String, content_type = "text/plain"),
@@ -72,4 +73,33 @@ pub(crate) async fn push(
 fn query_signature(query: Option<&str>) -> Option<String> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
     pairs.into_iter().find(|(k, _)| k == "signature").map(|(_, v)| v)
+}
+
+/// A Send API call: an action and its parameters, the object it creates or names.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) struct PushBody {
+    action: PushAction,
+    #[schema(value_type = Object)]
+    params: serde_json::Map<String, Value>,
+}
+
+/// What a connector may push; each only if its source declares it.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub(crate) enum PushAction {
+    #[schema(rename = "messages.create")]
+    MessagesCreate,
+    #[schema(rename = "private_messages.create")]
+    PrivateMessagesCreate,
+    #[schema(rename = "threads.create")]
+    ThreadsCreate,
+    #[schema(rename = "users.create")]
+    UsersCreate,
+    #[schema(rename = "status.mark_as_read")]
+    StatusMarkAsRead,
+    #[schema(rename = "typing.start")]
+    TypingStart,
+    #[schema(rename = "typing.stop")]
+    TypingStop,
 }

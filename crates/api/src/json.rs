@@ -56,6 +56,21 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, String> {
     })
 }
 
+/// Writes whole floats (`3.0`) as integers. JSON Schema counts them as integers, so a client
+/// may send one where the document says `integer`; serde's integer types refuse them.
+pub fn whole_floats_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|f| n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e18) {
+                *n = (f as i64).into();
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_floats_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_floats_as_integers),
+        _ => {}
+    }
+}
+
 pub fn to_value<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
@@ -93,6 +108,14 @@ mod tests {
         let mut doc = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1, 2]});
         merge_patch(&mut doc, json!({"a": null, "b": {"c": 20}, "e": [9], "f": "new"}));
         assert_eq!(doc, json!({"b": {"c": 20, "d": 3}, "e": [9], "f": "new"}));
+    }
+
+    #[test]
+    fn whole_floats_become_integers_and_others_stay() {
+        let mut doc = json!({"a": -1315295.0, "b": [2.0, 2.5], "c": {"d": 1e300}, "e": 7});
+        whole_floats_as_integers(&mut doc);
+        assert_eq!(doc, json!({"a": -1315295, "b": [2, 2.5], "c": {"d": 1e300}, "e": 7}));
+        assert!(doc["a"].is_i64());
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod json;
 pub mod ops;
 pub mod panic;
 pub mod problem;
+pub mod schema;
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use switchboard_domain::{Error, Resource};
 use utoipa::ToSchema;
+use utoipa::openapi::{OpenApi, RefOr};
 
 /// What every facade tells a caller whose value the database refused ([`Error::Unstorable`]).
 pub const UNSTORABLE: &str =
@@ -42,7 +43,7 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut res = (status, Json(self)).into_response();
-        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         res
     }
 }
@@ -80,5 +81,36 @@ impl Problem {
     /// What a panicking handler answers, in the problem-speaking facades and elsewhere.
     pub fn panicked() -> Response {
         Self::internal().into_response()
+    }
+}
+
+/// The media type of every problem body (RFC 7807).
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Says in the OpenAPI document that problems are sent as `application/problem+json`: every
+/// response documented with a `Problem` body gets that media type instead of
+/// `application/json`. Applied to the assembled document, after every facade's routes.
+pub fn document_problem_media_type(openapi: &mut OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            for response in operation.responses.responses.values_mut() {
+                let RefOr::T(response) = response else { continue };
+                let is_problem = |c: &RefOr<utoipa::openapi::Content>| matches!(c, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")));
+                if response.content.get("application/json").is_some_and(is_problem) {
+                    let content = response.content.shift_remove("application/json").expect("checked above");
+                    response.content.insert(PROBLEM_JSON.to_owned(), content);
+                }
+            }
+        }
     }
 }

@@ -111,6 +111,13 @@ mod tests {
     }
 
     #[test]
+    fn the_254_character_limit_counts_characters_not_bytes() {
+        let local = "é".repeat(242);
+        assert!(Email::parse(&format!("{local}@example.com")).is_ok());
+        assert!(Email::parse(&format!("{local}é@example.com")).is_err());
+    }
+
+    #[test]
     fn normalized_form_ignores_case() {
         assert_eq!(Email::parse("Jane@Example.COM").unwrap().normalized(), "jane@example.com");
     }

@@ -23,7 +23,7 @@ impl EventPattern {
         let valid_segment = |seg: &str| {
             !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         };
-        if s == "*" || (body.split('.').all(valid_segment) && body.len() <= 100) {
+        if s == "*" || (body.split('.').all(valid_segment) && s.len() <= 100) {
             Ok(Self(s.to_owned()))
         } else {
             Err(Error::invalid(format!(

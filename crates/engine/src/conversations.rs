@@ -85,9 +85,9 @@ impl Engine {
             Some(parent) => {
                 let parent = contents::get(&mut tx, &actor.company_id, parent)
                     .await?
-                    .ok_or_else(|| Error::invalid_field("in_reply_to_id", format!("{parent} does not exist")))?;
+                    .ok_or(Error::NotFound(Resource::Content))?;
                 if c.source_id.as_ref().is_some_and(|s| *s != parent.source_id) {
-                    return Err(Error::invalid_field("source_id", "is not the source of the content replied to"));
+                    return Err(Error::Conflict("'source_id' is not the source of the content replied to".into()));
                 }
                 (live_source(&mut tx, actor, &parent.source_id).await?, Some(parent))
             }
@@ -107,11 +107,10 @@ impl Engine {
             Some(id) => {
                 let identity = identities::get(&mut tx, &actor.company_id, id)
                     .await?
-                    .ok_or_else(|| Error::invalid_field("author_identity_id", format!("{id} does not exist")))?;
+                    .ok_or(Error::NotFound(Resource::Identity))?;
                 if identity.source_id != source.id || !identity.profile.puppetizable {
-                    return Err(Error::invalid_field(
-                        "author_identity_id",
-                        "must be a puppetizable identity of the content's source",
+                    return Err(Error::Conflict(
+                        "'author_identity_id' must be a puppetizable identity of the content's source".into(),
                     ));
                 }
                 Some(identity.id)
@@ -182,5 +181,5 @@ impl Engine {
 }
 
 async fn live_source(tx: &mut Tx<'_>, actor: &Actor, id: &SourceId) -> Result<Source> {
-    sources::get(tx, &actor.company_id, id).await?.ok_or_else(|| Error::invalid(format!("source {id} does not exist")))
+    sources::get(tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))
 }

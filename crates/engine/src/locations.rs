@@ -61,7 +61,7 @@ impl Engine {
         let location =
             locations::get(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Location))?;
         if remaining <= 1 {
-            return Err(Error::invalid("a company must keep at least one location; this is its last one"));
+            return Err(Error::Conflict("a company must keep at least one location; this is its last one".into()));
         }
         locations::delete(&mut tx, &actor.company_id, id).await?;
         events::append(&mut tx, &actor.company_id, vec![Event::LocationDeleted((&location).into())]);

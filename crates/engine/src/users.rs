@@ -61,7 +61,7 @@ impl Engine {
         let mut updated = User { updated_at: Timestamp::now(), ..current };
         updated.set_details(details);
         if updated.is_primary() && !updated.activated {
-            return Err(Error::invalid("the primary user cannot be deactivated"));
+            return Err(Error::Conflict("the primary user cannot be deactivated".into()));
         }
         updated.validate()?;
         ensure_email_free(&mut tx, &updated).await?;
@@ -79,7 +79,7 @@ impl Engine {
         let user =
             users::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::User))?;
         if user.is_primary() {
-            return Err(Error::invalid("the primary user cannot be deleted; a company always keeps its owner"));
+            return Err(Error::Conflict("the primary user cannot be deleted; a company always keeps its owner".into()));
         }
         users::delete(&mut tx, &actor.company_id, id).await?;
         events::append(&mut tx, &actor.company_id, vec![Event::UserDeleted((&user).into())]);
@@ -92,7 +92,7 @@ async fn ensure_email_free(tx: &mut Tx<'_>, user: &User) -> Result<()> {
     if let Some(email) = &user.email
         && users::email_taken(tx, &user.company_id, email, Some(&user.id)).await?
     {
-        return Err(Error::invalid(format!("a user with email '{email}' already exists in this company")));
+        return Err(Error::Conflict(format!("a user with email '{email}' already exists in this company")));
     }
     Ok(())
 }
@@ -101,7 +101,7 @@ async fn ensure_email_free(tx: &mut Tx<'_>, user: &User) -> Result<()> {
 /// catches it, and the caller gets the same answer as if it had lost the check.
 fn duplicate_email(e: Error) -> Error {
     match e {
-        Error::Conflict(_) => Error::invalid("a user with this email already exists in this company"),
+        Error::Conflict(_) => Error::Conflict("a user with this email already exists in this company".into()),
         other => other,
     }
 }

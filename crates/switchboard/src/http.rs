@@ -55,13 +55,14 @@ impl utoipa::Modify for SecuritySchemes {
 
 /// The documented routes of every facade and the OpenAPI document describing them.
 pub(crate) fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    let (router, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::router())
         .merge(switchboard_api_ringplan::router())
         .merge(switchboard_api_sdk::router())
         .merge(switchboard_api_engage::router())
         .merge(switchboard_api_native::router())
         .split_for_parts();
+    switchboard_api::problem::document_problem_media_type(&mut openapi);
     (router.merge(switchboard_api_engage::doc_spelling_aliases()), openapi)
 }
 

@@ -138,7 +138,7 @@ e2e! {
         assert!(events.iter().any(|e| e.kind == "content.discussion_initiated" && e.payload["id"] == c["id"]));
         let reactive = app.create_source(&app.company, json!({"objects": {"messages": ["create", "list"]}})).await;
         let res = reply(app, json!({"body": "Hello?", "sourceId": reactive.id})).await;
-        assert_engage_error(res, 400, "CMN-101", "does not support starting discussions").await;
+        assert_engage_error(res, 409, "CMN-409", "does not support starting discussions").await;
     }
 
     async fn replies_need_a_source_that_accepts_them_and_an_allowed_parent(app: &TestApp) {
@@ -153,23 +153,19 @@ e2e! {
         app.push(&gated, "messages.create", allowed).await;
         let records = page(app, "").await["records"].as_array().unwrap().clone();
         let id = |f: &str| records.iter().find(|r| r["foreignId"] == f).unwrap()["id"].clone();
-        assert_engage_error(reply(app, json!({"body": "x", "inReplyToId": id("r1")})).await, 400, "CMN-101", "does not accept replies").await;
-        assert_engage_error(reply(app, json!({"body": "x", "inReplyToId": id("g1")})).await, 400, "CMN-101", "cannot be replied to").await;
+        assert_engage_error(reply(app, json!({"body": "x", "inReplyToId": id("r1")})).await, 409, "CMN-409", "does not accept replies").await;
+        assert_engage_error(reply(app, json!({"body": "x", "inReplyToId": id("g1")})).await, 409, "CMN-409", "cannot be replied to").await;
         assert_eq!(reply(app, json!({"body": "x", "inReplyToId": id("g2")})).await.status(), 201);
     }
 
     async fn bad_content_creations_are_400_and_store_nothing(app: &TestApp) {
         let src = seeded(app, 1).await;
         let parent = page(app, "").await["records"][0]["id"].clone();
-        let customer = page(app, "").await["records"][0]["authorIdentityId"].clone();
         let cases = [
             (json!({"inReplyToId": parent}), "body"),
             (json!({"body": "  ", "inReplyToId": parent}), "'body'"),
             (json!({"body": "x"}), "sourceId"),
-            (json!({"body": "x", "inReplyToId": "0123456789abcdef01234567"}), "does not exist"),
             (json!({"body": "x", "inReplyToId": "nope"}), "inReplyToId"),
-            (json!({"body": "x", "sourceId": "0123456789abcdef01234567"}), "does not exist"),
-            (json!({"body": "x", "inReplyToId": parent, "authorIdentityId": customer}), "puppetizable"),
             (json!({"body": "x", "inReplyToId": parent, "colour": "red"}), "colour"),
             (json!({"body": "é".repeat(20_001), "sourceId": src.id}), "20000"),
         ];
@@ -182,6 +178,35 @@ e2e! {
         let res = app.engage(Method::POST, "/contents", &app.company).header("Content-Type", "application/json").body("{oops").send().await.unwrap();
         assert_eq!(res.status(), 400);
         assert_eq!(page(app, "").await["records"].as_array().unwrap().len(), 1);
+    }
+
+    async fn a_content_naming_what_does_not_exist_is_404_naming_the_resource(app: &TestApp) {
+        let src = seeded(app, 1).await;
+        let parent = page(app, "").await["records"][0]["id"].clone();
+        let nothing = "0123456789abcdef01234567";
+        for (body, resource) in [
+            (json!({"body": "x", "inReplyToId": nothing}), "[contentId]"),
+            (json!({"body": "x", "sourceId": nothing}), "[sourceId]"),
+            (json!({"body": "x", "inReplyToId": parent, "authorIdentityId": nothing}), "[identityId]"),
+            (json!({"body": "x", "sourceId": src.id, "authorIdentityId": nothing}), "[identityId]"),
+        ] {
+            assert_engage_error(reply(app, body).await, 404, "CMN-102", resource).await;
+        }
+        assert_eq!(page(app, "").await["records"].as_array().unwrap().len(), 1);
+    }
+
+    async fn a_content_naming_what_does_not_allow_it_is_a_409_conflict(app: &TestApp) {
+        let src = seeded(app, 1).await;
+        let other = seeded(app, 0).await;
+        let parent = page(app, "").await["records"][0]["id"].clone();
+        let customer = page(app, "").await["records"][0]["authorIdentityId"].clone();
+        for (body, mentions) in [
+            (json!({"body": "x", "inReplyToId": parent, "authorIdentityId": customer}), "puppetizable"),
+            (json!({"body": "x", "inReplyToId": parent, "sourceId": other.id}), "not the source of the content replied to"),
+        ] {
+            assert_engage_error(reply(app, body).await, 409, "CMN-409", mentions).await;
+        }
+        assert_eq!(page(app, &format!("?source={}", src.id)).await["records"].as_array().unwrap().len(), 1);
     }
 
     async fn a_reply_may_be_authored_by_a_puppetizable_identity_of_its_source(app: &TestApp) {
@@ -220,7 +245,7 @@ e2e! {
         let parent = page(app, "").await["records"][0]["id"].clone();
         let theirs = app.create_company("Other", "owner@other.example").await;
         let res = app.engage(Method::POST, "/contents", &theirs).json(&json!({"body": "hijack", "inReplyToId": parent})).send().await.unwrap();
-        assert_engage_error(res, 400, "CMN-101", "does not exist").await;
+        assert_engage_error(res, 404, "CMN-102", "[contentId]").await;
         assert_eq!(page(app, "").await["records"].as_array().unwrap().len(), 1);
     }
 }

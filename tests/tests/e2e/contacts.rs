@@ -108,8 +108,9 @@ e2e! {
         let owner = app.company.primary();
         for (body, detail) in [
             (json!({"first_name": "X", "contacts": {"email": "not-an-email"}}), "not-an-email"),
-            (json!({"first_name": "X", "contacts": {"email": "JANE@example.com"}}), "already exists"),
             (json!({"first_name": 7}), "'first_name'"),
+            (json!({"first_name": "X", "address": [null, "Main"]}), "'address' must be an object"),
+            (json!({"first_name": "X", "contacts": {"phones": ["555"]}}), "'contacts.phones' must be an object"),
             (json!({"first_name": "X", "contacts": {"phones": {"mobile": 5}}}), "'contacts.phones.mobile'"),
             (json!({"first_name": "X", "favourite_colour": "blue"}), "favourite_colour"),
             (json!({"first_name": "X", "birthdate": "yesterday"}), "birthdate"),
@@ -120,6 +121,19 @@ e2e! {
         let res = app.ringplan(Method::POST, "/company/contacts", &owner).header("Content-Type", "application/json").body("{oops").send().await.unwrap();
         assert_problem(res, 400, "not valid JSON").await;
         assert_eq!(header(&list(app, "").await, "x-pagination-total-count"), "2");
+    }
+
+    async fn another_users_email_is_a_409_conflict_when_adding_and_when_updating(app: &TestApp) {
+        let jane = app.add_user(&app.company, "Jane", "jane@example.com").await;
+        app.add_user(&app.company, "Bob", "bob@example.com").await;
+        let owner = app.company.primary();
+        let res = app.ringplan(Method::POST, "/company/contacts", &owner).json(&json!({"first_name": "X", "contacts": {"email": "JANE@example.com"}})).send().await.unwrap();
+        assert_problem(res, 409, "already exists").await;
+        let res = app.ringplan(Method::PATCH, &format!("/company/contacts/{jane}"), &owner).json(&json!({"contacts": {"email": "BOB@example.com"}})).send().await.unwrap();
+        assert_problem(res, 409, "already exists").await;
+        assert_eq!(header(&list(app, "").await, "x-pagination-total-count"), "3");
+        let listed: Vec<Value> = list(app, "?first_name=jane").await.json().await.unwrap();
+        assert_eq!(listed[0]["contacts"]["email"], "jane@example.com");
     }
 
     async fn a_user_may_update_themself(app: &TestApp) {
@@ -157,7 +171,6 @@ e2e! {
         app.add_user(&app.company, "Bob", "bob@example.com").await;
         let path = format!("/company/contacts/{jane}");
         for (body, detail) in [
-            (json!({"contacts": {"email": "BOB@example.com"}}), "already exists"),
             (json!({"contacts": {"email": "@@"}}), "email"),
             (json!({"last_name": ["a"]}), "'last_name'"),
             (json!({"shoe_size": 9}), "shoe_size"),
@@ -183,7 +196,7 @@ e2e! {
     async fn the_primary_user_cannot_be_deactivated(app: &TestApp) {
         let path = format!("/company/contacts/{}", app.company.primary_user_id);
         let res = app.ringplan(Method::PATCH, &path, &app.company.primary()).json(&json!({"activated": false})).send().await.unwrap();
-        assert_problem(res, 400, "primary user").await;
+        assert_problem(res, 409, "primary user").await;
     }
 
     async fn the_owner_deletes_a_user_and_gets_it_back(app: &TestApp) {
@@ -209,7 +222,7 @@ e2e! {
 
     async fn the_primary_user_cannot_be_deleted(app: &TestApp) {
         let res = app.ringplan(Method::DELETE, &format!("/company/contacts/{}", app.company.primary_user_id), &app.company.primary()).send().await.unwrap();
-        assert_problem(res, 400, "primary user cannot be deleted").await;
+        assert_problem(res, 409, "primary user cannot be deleted").await;
         assert_eq!(header(&list(app, "").await, "x-pagination-total-count"), "1");
     }
 
@@ -225,7 +238,7 @@ e2e! {
         });
         let statuses: Vec<u16> = futures::future::join_all(attempts).await.into_iter().map(|r| r.unwrap().status().as_u16()).collect();
         assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-        assert!(statuses.iter().all(|s| *s == 201 || *s == 400), "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
         assert_eq!(header(&list(app, "?first_name=Twin").await, "x-pagination-total-count"), "1");
     }
 }

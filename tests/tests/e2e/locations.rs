@@ -51,12 +51,17 @@ e2e! {
             (json!({"name": "X", "latitude": 91.0}), "latitude"),
             (json!({"name": "X", "longitude": "west"}), "'longitude'"),
             (json!({"name": "X", "email": "nope"}), "nope"),
-            (json!({"name": "X", "company_id": other.id}), "company_id"),
             (json!({"name": "X", "floor": 3}), "floor"),
+            (json!({"name": "X", "building": ["floor", "3"]}), "'building' must be an object"),
+            (json!({"name": "X", "street": "Main"}), "'street' must be an object"),
         ] {
             let res = app.ringplan(Method::POST, "/company/locations", &app.company.primary()).json(&body).send().await.unwrap();
             assert_problem(res, 400, detail).await;
         }
+        // Adding a location to another company is not a malformed request but a forbidden one.
+        let body = json!({"name": "X", "company_id": other.id});
+        let res = app.ringplan(Method::POST, "/company/locations", &app.company.primary()).json(&body).send().await.unwrap();
+        assert_problem(res, 403, "company_id").await;
         assert_eq!(locations(app).await.len(), 1);
     }
 
@@ -106,7 +111,7 @@ e2e! {
 
     async fn the_last_location_cannot_be_deleted(app: &TestApp) {
         let path = format!("/company/locations/{}", app.company.main_location_id);
-        assert_problem(app.ringplan(Method::DELETE, &path, &app.company.primary()).send().await.unwrap(), 400, "at least one location").await;
+        assert_problem(app.ringplan(Method::DELETE, &path, &app.company.primary()).send().await.unwrap(), 409, "at least one location").await;
         assert_eq!(locations(app).await.len(), 1);
     }
 

@@ -8,6 +8,7 @@ mod events;
 mod limits;
 mod live_streams;
 mod locations;
+mod openapi;
 mod ops;
 mod outbound;
 mod ringplan_webhooks;

@@ -62,7 +62,7 @@ e2e! {
         assert_eq!(endpoint["format"], "ringplan", "its deliveries are written the RingPlan way");
         let path = format!("/v1/webhooks/{}", url["id"].as_str().unwrap());
         let res = app.native(Method::PATCH, &path, &app.company).json(&json!({"format": "native"})).send().await.unwrap();
-        assert_problem(res, 400, "RingPlan").await;
+        assert_problem(res, 409, "RingPlan").await;
         app.ringplan(Method::POST, "/webhooks/callbacks", &me).json(&json!({"type": "call.action.hangup"})).send().await.unwrap();
         let endpoint: Value = app.native(Method::GET, &format!("/v1/webhooks/{}", url["id"].as_str().unwrap()), &app.company).send().await.unwrap().json().await.unwrap();
         assert_eq!(endpoint["events"], json!(["texting.message.inbound", "call.action.hangup"]));
@@ -81,7 +81,7 @@ e2e! {
         let res = app.ringplan(Method::DELETE, &format!("/webhooks/callbacks/{}", cb["id"].as_str().unwrap()), &other.primary()).send().await.unwrap();
         assert_problem(res, 404, "webhook event").await;
         let res = app.ringplan(Method::PUT, "/webhooks/callbacks/url", &other.primary()).json(&json!({"url": "https://x.example", "company_id": app.company.id})).send().await.unwrap();
-        assert_problem(res, 400, "company_id").await;
+        assert_problem(res, 403, "company_id").await;
         let mine: Vec<Value> = app.ringplan(Method::GET, "/webhooks/callbacks", &me).send().await.unwrap().json().await.unwrap();
         assert_eq!(mine.len(), 1);
         let res = app.request(Method::GET, "/webhooks/callbacks").send().await.unwrap();

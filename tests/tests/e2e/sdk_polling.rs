@@ -227,9 +227,9 @@ e2e! {
         assert_problem(res, 400, "'signature_in' must be one of header, query, both").await;
         let s: Value = app.native(Method::PATCH, &path, &app.company).json(&json!({"signature_in": "query", "response_signature": "off"})).send().await.unwrap().json().await.unwrap();
         assert_eq!((s["signature_in"].as_str(), s["response_signature"].as_str(), s["json_escaping"].as_str()), (Some("query"), Some("off"), Some("utf8")));
-        // A source without a connector has nothing to synchronise.
+        // A source without a connector has nothing to synchronise: a conflict with its state.
         let res = app.native(Method::POST, &format!("/v1/sources/{}/sync", source.id), &app.company).send().await.unwrap();
-        assert_problem(res, 400, "base_uri").await;
+        assert_problem(res, 409, "base_uri").await;
     }
 
     async fn an_agent_reply_is_exported_with_retry_flags_and_one_content_id(app: &TestApp) {

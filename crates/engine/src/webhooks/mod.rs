@@ -188,9 +188,8 @@ impl Engine {
         }
         if let Some(format) = change.format {
             if e.format == WebhookFormat::RingPlan && format != WebhookFormat::RingPlan {
-                return Err(Error::invalid_field(
-                    "format",
-                    "of the RingPlan callback URL is RingPlan's and cannot change",
+                return Err(Error::Conflict(
+                    "the 'format' of the RingPlan callback URL is RingPlan's and cannot change".into(),
                 ));
             }
             e.format = format;

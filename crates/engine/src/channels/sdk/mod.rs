@@ -157,20 +157,22 @@ impl Channel for SdkChannel<'_> {
     /// A reply goes where its parent is, through the collection of its kind.
     fn reply_to(&self, parent: &Content) -> Result<Outbound> {
         if parent.foreign_id.is_none() {
-            return Err(Error::invalid("the content replied to is not synchronized with its source yet"));
+            return Err(Error::Conflict("the content replied to is not synchronized with its source yet".into()));
         }
         let kind =
             if parent.kind == ContentKind::PrivateMessage { ContentKind::PrivateMessage } else { ContentKind::Message };
         let collection = collection(kind);
         let caps = &self.config.capabilities;
         if !caps.declares(collection, "create") {
-            return Err(Error::invalid(format!(
+            return Err(Error::Conflict(format!(
                 "source {} does not accept replies ({collection}.create is not implemented)",
                 self.source.id
             )));
         }
         if caps.declares(collection, "reply") && !parent.details.actions.iter().any(|a| a == "reply") {
-            return Err(Error::invalid("this content cannot be replied to (its source does not allow 'reply' on it)"));
+            return Err(Error::Conflict(
+                "this content cannot be replied to (its source does not allow 'reply' on it)".into(),
+            ));
         }
         let recipient = if kind == ContentKind::PrivateMessage { parent.author_identity_id.clone() } else { None };
         Ok(Outbound { kind, format: self.body_format(kind), recipient })
@@ -184,7 +186,7 @@ impl Channel for SdkChannel<'_> {
         } else if caps.unthreaded() && caps.declares("messages", "create") {
             ContentKind::Message
         } else {
-            return Err(Error::invalid(format!("source {} does not support starting discussions", self.source.id)));
+            return Err(Error::Conflict(format!("source {} does not support starting discussions", self.source.id)));
         };
         Ok(Outbound { kind, format: self.body_format(kind), recipient: None })
     }

@@ -62,7 +62,9 @@ impl Engine {
             .await?
             .ok_or(Error::NotFound(Resource::Source))?;
         if source.base_uri().is_none() {
-            return Err(Error::invalid("the source has no 'base_uri': there is no connector to synchronise from"));
+            return Err(Error::Conflict(
+                "the source has no 'base_uri': there is no connector to synchronise from".into(),
+            ));
         }
         let run = new_run(&source, SyncTrigger::Manual, SyncStatus::Queued);
         sync::insert_run(&mut tx, &run).await?;

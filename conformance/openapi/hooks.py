@@ -1,0 +1,37 @@
+"""schemathesis hooks for the OpenAPI conformance run (loaded through schemathesis.toml).
+
+Two things in a body depend on the world outside the request, which no schema can say:
+
+- The server calls the URLs it is given: a webhook's `url` when it has a `verify_token` (the
+  `hub.challenge` handshake, at registration) and a source's `base_uri` (syncs). This machine
+  may reach no host but itself, so every generated http(s) URL is pointed at the test's local
+  receiver, keeping its path and query.
+- A webhook's `source_ids` must name sources of the caller's company. Every generated id there
+  is replaced by the one source the test made.
+
+Only those values change, and only when they already have the documented form: what the
+document says of the rest is still what the server is checked against.
+"""
+
+import os
+import re
+
+import schemathesis
+
+RECEIVER = os.environ["SWITCHBOARD_CONFORMANCE_RECEIVER"]
+SOURCE_ID = os.environ["SWITCHBOARD_CONFORMANCE_SOURCE_ID"]
+URL_FIELDS = ("url", "base_uri")
+ORIGIN = re.compile(r"^https?://[^/?#]*")
+ID = re.compile(r"^[0-9a-f]{24}$")
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    if isinstance(case.body, dict):
+        for field in URL_FIELDS:
+            value = case.body.get(field)
+            if isinstance(value, str) and ORIGIN.match(value):
+                case.body[field] = ORIGIN.sub(RECEIVER, value, count=1)
+        ids = case.body.get("source_ids")
+        if isinstance(ids, list):
+            case.body["source_ids"] = [SOURCE_ID if isinstance(i, str) and ID.match(i) else i for i in ids]

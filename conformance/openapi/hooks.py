@@ -7,7 +7,9 @@ Two things in a body depend on the world outside the request, which no schema ca
   may reach no host but itself, so every generated http(s) URL is pointed at the test's local
   receiver, keeping its path and query.
 - A webhook's `source_ids` must name sources of the caller's company. Every generated id there
-  is replaced by the one source the test made.
+  is replaced by the one source the test made, which therefore must outlive the run: a
+  `DELETE` that names it (the stateful phase finds its id in listings) names an unknown
+  source instead, and is answered 404 as the document says.
 
 Only those values change, and only when they already have the documented form: what the
 document says of the rest is still what the server is checked against.
@@ -25,8 +27,13 @@ ORIGIN = re.compile(r"^https?://[^/?#]*")
 ID = re.compile(r"^[0-9a-f]{24}$")
 
 
+UNKNOWN_ID = "0" * 24
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
+    if case.method == "DELETE" and (case.path_parameters or {}).get("source_id") == SOURCE_ID:
+        case.path_parameters["source_id"] = UNKNOWN_ID
     if isinstance(case.body, dict):
         for field in URL_FIELDS:
             value = case.body.get(field)

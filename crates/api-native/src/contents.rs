@@ -63,7 +63,7 @@ pub(crate) struct ActionWire {
     /// Not blank.
     #[schema(
         max_length = 512,
-        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        pattern = r"^[^\x00-\x08\x0a-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x08\x0a-\x1f\x7f-\x9f]*$",
         example = "42"
     )]
     user_id: String,
@@ -94,7 +94,7 @@ pub(crate) async fn get_content(
 #[utoipa::path(
     post, path = "/v1/contents/{content_id}/actions/{action}", tag = "Native: Contents",
     security(("api_key" = [])),
-    params(("content_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("action" = String, Path)),
+    params(("content_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("action" = String, Path, max_length = 255)),
     request_body = ActionWire,
     responses(
         (status = 202, description = "Queued."),

@@ -9,6 +9,7 @@ use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::sdk::{Capabilities, SdkSettings};
 use switchboard_domain::source::{SdkSetup, Source, SourceConfig, SourceDetails, SourceKind, SourceSetup};
 use switchboard_domain::sync::SyncRun;
+use switchboard_domain::text::TextRule;
 use switchboard_domain::{Error, Resource, Result, SourceId, SyncRunId};
 use switchboard_engine::channels::sdk::{COLLECTIONS, KNOWN_OPTIONS};
 use utoipa::openapi::RefOr;
@@ -30,7 +31,7 @@ pub(crate) struct SourceWire {
     #[schema(example = "6b021d147e06aad45d323bd8")]
     id: Option<String>,
     /// Not blank; it cannot be removed.
-    #[schema(value_type = String, required = false, max_length = 200, pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]", example = "Support forum")]
+    #[schema(value_type = String, required = false, max_length = 200, pattern = r"^[^\x00-\x08\x0a-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x08\x0a-\x1f\x7f-\x9f]*$", example = "Support forum")]
     name: Option<String>,
     #[schema(example = "sdk")]
     kind: Option<String>,
@@ -38,7 +39,7 @@ pub(crate) struct SourceWire {
     /// pushes (Send API).
     #[schema(
         max_length = 2048,
-        pattern = r"^https?://[^/\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        pattern = r"^https?://[^/\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
         example = "http://127.0.0.1:9898/"
     )]
     base_uri: Option<String>,
@@ -162,7 +163,7 @@ fn objects_schema(removable: bool) -> RefOr<Schema> {
     let types = if removable { vec![Type::Array, Type::Null] } else { vec![Type::Array] };
     let operations = ArrayBuilder::new()
         .schema_type(SchemaType::from_iter(types))
-        .items(ObjectBuilder::new().schema_type(Type::String))
+        .items(ObjectBuilder::new().schema_type(Type::String).max_length(Some(TextRule::LABEL.max_chars)))
         .build();
     COLLECTIONS
         .iter()
@@ -257,7 +258,7 @@ pub(crate) struct NewSourceWire {
     /// Not blank.
     #[schema(
         max_length = 200,
-        pattern = r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+        pattern = r"^[^\x00-\x08\x0a-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x08\x0a-\x1f\x7f-\x9f]*$",
         example = "Support forum"
     )]
     name: String,
@@ -265,7 +266,7 @@ pub(crate) struct NewSourceWire {
     kind: String,
     #[schema(
         max_length = 2048,
-        pattern = r"^https?://[^/\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        pattern = r"^https?://[^/\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
         example = "http://127.0.0.1:9898/"
     )]
     base_uri: Option<String>,

@@ -64,7 +64,7 @@ pub(crate) struct ContactWire {
 pub(crate) struct ContactChannels {
     /// Unique in the company (case-insensitive).
     #[schema(
-        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(\.[^@.\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+)+[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
+        pattern = r"^[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^@\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+@[^@.\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(\.[^@.\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+)+[\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$",
         max_length = 254,
         example = "janedoe@example.com"
     )]
@@ -151,8 +151,10 @@ fn contact_field(field: &str) -> String {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ContactsQuery {
     /// Only contacts with this first name (case-insensitive).
+    #[param(max_length = 200)]
     first_name: Option<String>,
     /// Only the contact with this email (case-insensitive).
+    #[param(max_length = 254)]
     work_email: Option<String>,
     /// Contacts per page, 1 to 1000 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]

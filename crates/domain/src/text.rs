@@ -47,6 +47,20 @@ impl TextRule {
     /// The body of a content.
     pub const BODY: Self = Self::lines(20_000);
 
+    /// Every kind, each with its own maximum: a document that states only a maximum length
+    /// (OpenAPI's `maxLength`) thereby names the kind.
+    pub const KINDS: [Self; 9] =
+        [Self::ID, Self::NAME, Self::EMAIL, Self::PHONE, Self::URL, Self::LABEL, Self::TITLE, Self::TEXT, Self::BODY];
+
+    /// The single-line rule as a JSON Schema (ECMA-262) pattern: no control character but tab.
+    /// U+0000 is a control character too.
+    pub const SINGLE_LINE_PATTERN: &str = r"^[^\x00-\x08\x0a-\x1f\x7f-\x9f]*$";
+
+    /// The kind whose maximum is `max_chars`.
+    pub fn of_max(max_chars: usize) -> Option<Self> {
+        Self::KINDS.into_iter().find(|k| k.max_chars == max_chars)
+    }
+
     const fn line(max_chars: usize) -> Self {
         Self { max_chars, single_line: true }
     }
@@ -139,6 +153,13 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn each_kind_has_its_own_maximum_so_a_maximum_names_its_kind() {
+        for kind in TextRule::KINDS {
+            assert_eq!(TextRule::of_max(kind.max_chars), Some(kind));
+        }
+    }
 
     fn reason(r: Result<()>) -> String {
         r.unwrap_err().to_string()

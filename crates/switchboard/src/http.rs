@@ -63,6 +63,7 @@ pub(crate) fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(switchboard_api_native::router())
         .split_for_parts();
     switchboard_api::problem::document_problem_media_type(&mut openapi);
+    switchboard_api::schema::document_single_line_text(&mut openapi);
     (router.merge(switchboard_api_engage::doc_spelling_aliases()), openapi)
 }
 

@@ -139,7 +139,7 @@ e2e! {
         assert_eq!(stored["contacts"]["email"], body["contacts"]["email"]);
         assert_eq!(stored["contacts"]["phones"]["mobile"], body["contacts"]["phones"]["mobile"]);
         let again = ringplan_json(app, Method::POST, "/company/contacts", &json!({"first_name": "Twin", "contacts": {"email": email.to_uppercase()}})).await;
-        assert_problem(again, 400, "already exists").await;
+        assert_problem(again, 409, "already exists").await;
     }
 
     async fn a_contact_list_filter_holding_a_nul_is_a_400_problem_naming_it(app: &TestApp) {

@@ -45,11 +45,9 @@ impl OutboundUrl {
     }
 
     fn read(field: &str, s: &str) -> Result<Self> {
-        // First, so that what is echoed below is bounded and printable.
         TextRule::URL.check(field, s)?;
-        let invalid = || {
-            Error::invalid_field(field, format!("must be an absolute http:// or https:// URL with a host, got '{s}'"))
-        };
+        // The value is not echoed: it may carry credentials.
+        let invalid = || Error::invalid_field(field, "must be an absolute http:// or https:// URL with a host");
         // The plain form is required first: the WHATWG parser repairs what a person should be
         // told about (`http:///path` becomes the host `path`).
         let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));

@@ -223,8 +223,6 @@ impl Engine {
         Ok(e)
     }
 
-    /// Replaces the signing secret; the old one goes on signing (as a second signature) for a
-    /// day, so receivers can move to the new one without rejecting deliveries.
     /// An endpoint may be limited to the company's own live sources only: another company's
     /// source id would tell whether that source exists, and match nothing.
     async fn check_own_sources(&self, company: &CompanyId, ids: Option<&[SourceId]>) -> Result<()> {
@@ -239,6 +237,8 @@ impl Engine {
         }
     }
 
+    /// Replaces the signing secret; the old one goes on signing (as a second signature) for a
+    /// day, so receivers can move to the new one without rejecting deliveries.
     #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn rotate_webhook_secret(&self, actor: &Actor, id: &WebhookEndpointId) -> Result<WebhookEndpoint> {
         actor.require_admin("manage webhooks")?;

@@ -119,7 +119,8 @@ async fn apply_isolating(
     while let Some(part) = parts.pop() {
         match apply_with_retries(store, held, part).await {
             Ok(done) => answers.extend(done),
-            Err(Error::Unstorable(_)) if part.len() > 1 => {
+            // A conflict that outlived the retries may be one call's too: no call fails another.
+            Err(Error::Unstorable(_) | Error::Conflict(_)) if part.len() > 1 => {
                 let (first, second) = part.split_at(part.len() / 2);
                 parts.extend([second, first]);
             }

@@ -70,6 +70,10 @@ e2e! {
         let sources: Value = client.get(app.url("/v1/sources")).bearer_auth(&app.company.key).send().await.unwrap().json().await.unwrap();
         assert_eq!(sources, json!([]), "nothing was created");
     }
+}
+
+e2e! {
+    @with |c| { c.http.header_read_timeout_ms = 250; c.http.body_read_timeout_ms = 30_000; };
 
     async fn a_body_sent_slowly_but_within_its_deadline_is_served(app: &TestApp) {
         // The body comes in pieces over longer than the header time-out, which does not apply
@@ -84,7 +88,7 @@ e2e! {
         );
         stream.write_all(head.as_bytes()).await.unwrap();
         for piece in body.chunks(body.len() / 3 + 1) {
-            tokio::time::sleep(Duration::from_millis(80)).await;
+            tokio::time::sleep(Duration::from_millis(150)).await;
             stream.write_all(piece).await.unwrap();
         }
         let answer = read_until_closed(&mut stream).await;

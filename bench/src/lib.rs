@@ -135,3 +135,75 @@ where
 pub fn client(concurrency: usize) -> reqwest::Client {
     reqwest::Client::builder().pool_max_idle_per_host(concurrency).build().expect("client")
 }
+
+/// The real `switchboard` binary as a process of its own (so that its memory can be measured
+/// apart from the load generator's), serving a fresh SQLite database in a temporary directory.
+pub struct Process {
+    pub addr: SocketAddr,
+    pub api_key: String,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Process {
+    /// Starts `binary serve` with `settings` (`SWITCHBOARD_*` variables) and waits until it
+    /// answers `/healthz`.
+    pub fn start(binary: &std::path::Path, settings: &[(&str, String)]) -> anyhow::Result<Self> {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir()?;
+        // A port free now, handed to the server; nothing else on this machine takes it meanwhile.
+        let addr = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+        let mut child = std::process::Command::new(binary)
+            .arg("serve")
+            .env("SWITCHBOARD_BIND", addr.to_string())
+            .env("SWITCHBOARD_DATABASE_URL", format!("sqlite://{}", dir.path().join("bench.db").display()))
+            .env("SWITCHBOARD_LOG_LEVEL", "warn")
+            .envs(settings.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                anyhow::anyhow!("cannot start {}: {e} (build it with cargo build --release)", binary.display())
+            })?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let first = std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find(|l| l.starts_with("First start:"))
+            .ok_or_else(|| anyhow::anyhow!("the server printed no API key"))?;
+        let api_key = first
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix("api_key="))
+            .ok_or_else(|| anyhow::anyhow!("no api_key in {first:?}"))?
+            .to_owned();
+        let started = Instant::now();
+        while std::net::TcpStream::connect(addr).is_err() {
+            anyhow::ensure!(started.elapsed() < Duration::from_secs(60), "the server does not listen");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(Self { addr, api_key, child, _dir: dir })
+    }
+
+    /// The process's resident memory, in MiB.
+    pub fn rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        let kib: f64 = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        kib / 1024.0
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where `cargo build --release` puts the binary.
+pub fn release_binary() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/switchboard")
+}

@@ -2,6 +2,8 @@
 //! here from the protocol rather than taken from the server's library: it polls only when the
 //! test says so, which is how a test makes a client fall behind.
 
+use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -26,6 +28,8 @@ pub enum Packet {
 pub struct SocketIoClient {
     http: reqwest::Client,
     url: String,
+    /// Packets received and not taken yet.
+    received: Mutex<VecDeque<Packet>>,
 }
 
 impl SocketIoClient {
@@ -38,7 +42,8 @@ impl SocketIoClient {
         let text = open.text().await.unwrap();
         let handshake: Value = serde_json::from_str(text.strip_prefix('0').expect("an open packet")).unwrap();
         let sid = handshake["sid"].as_str().expect("a sid").to_owned();
-        let client = Self { http, url: format!("{base}/ws/?EIO=4&transport=polling&sid={sid}") };
+        let client =
+            Self { http, url: format!("{base}/ws/?EIO=4&transport=polling&sid={sid}"), received: Mutex::default() };
         client.send(&format!("40{auth}")).await;
         client
     }
@@ -50,7 +55,7 @@ impl SocketIoClient {
 
     /// One long poll: what the server has queued (pings answered). `Err(status)` when the
     /// session is no more.
-    pub async fn poll(&self) -> Result<Vec<Packet>, u16> {
+    async fn poll(&self) -> Result<Vec<Packet>, u16> {
         let res = tokio::time::timeout(MINUTE, self.http.get(&self.url).send())
             .await
             .expect("a poll is answered within a minute")
@@ -71,17 +76,34 @@ impl SocketIoClient {
         Ok(packets)
     }
 
-    /// Polls until `n` events have come, or the socket is disconnected or closed; returns every
-    /// packet seen. Fails the test if that takes over a minute.
+    /// The next packet: one already received, or from the next polls. Fails the test if none
+    /// comes within a minute, or the session is no more.
+    pub async fn next(&self) -> Packet {
+        loop {
+            if let Some(packet) = self.received.lock().unwrap().pop_front() {
+                return packet;
+            }
+            let packets = tokio::time::timeout(MINUTE, self.poll())
+                .await
+                .expect("a packet within a minute")
+                .expect("the session is open");
+            self.received.lock().unwrap().extend(packets);
+        }
+    }
+
+    /// The packets up to `n` events, or up to the socket's disconnection (excluded); what came
+    /// after stays for the next call. Fails the test if that takes over a minute.
     pub async fn take_events(&self, n: usize) -> Vec<Packet> {
         let take = async {
             let mut seen = Vec::new();
-            while seen.iter().filter(|p| matches!(p, Packet::Event(..))).count() < n {
-                let packets = self.poll().await.expect("the session is open");
-                let ended = packets.iter().any(|p| matches!(p, Packet::Disconnected | Packet::Closed));
-                seen.extend(packets);
-                if ended {
-                    break;
+            let mut events = 0;
+            while events < n {
+                match self.next().await {
+                    Packet::Disconnected | Packet::Closed => break,
+                    packet => {
+                        events += usize::from(matches!(packet, Packet::Event(..)));
+                        seen.push(packet);
+                    }
                 }
             }
             seen
@@ -89,17 +111,15 @@ impl SocketIoClient {
         tokio::time::timeout(MINUTE, take).await.unwrap_or_else(|_| panic!("{n} events within a minute"))
     }
 
-    /// Polls until the server disconnects the socket; returns every packet seen before. Fails
-    /// the test if that does not happen within a minute.
+    /// The packets up to the server's disconnection of the socket. Fails the test if it does not
+    /// come within a minute.
     pub async fn until_disconnected(&self) -> Vec<Packet> {
         let take = async {
             let mut seen = Vec::new();
             loop {
-                for packet in self.poll().await.expect("the session is open") {
-                    if matches!(packet, Packet::Disconnected | Packet::Closed) {
-                        return seen;
-                    }
-                    seen.push(packet);
+                match self.next().await {
+                    Packet::Disconnected | Packet::Closed => return seen,
+                    packet => seen.push(packet),
                 }
             }
         };

@@ -139,7 +139,9 @@ async fn authenticate(
     if !socket.connected() {
         return true;
     }
-    tokio::spawn(stream(socket.clone(), gone, events, greeting, options));
+    // Emitted here, so that a client asking for an acknowledgement gets it after `authenticated`.
+    let greeted = emit_paced(socket, "authenticated", &greeting, options.stall).await;
+    tokio::spawn(stream(socket.clone(), gone, events, greeted, options));
     true
 }
 
@@ -153,19 +155,19 @@ enum Stop {
     Gone,
 }
 
-/// Emits `authenticated`, then the company's events, until the socket leaves; a stream that
-/// stops before is told to the client, which is then disconnected (never left connected and
-/// deaf).
+/// Emits the company's events after `authenticated` (whose emission is `greeted`), until the
+/// socket leaves; a stream that stops before is told to the client, which is then disconnected
+/// (never left connected and deaf).
 async fn stream(
     socket: SocketRef,
     gone: Arc<Notify>,
     mut events: Subscription,
-    greeting: Value,
+    greeted: Result<(), Stop>,
     options: SocketOptions,
 ) {
     let mut given = events.last_seq();
     let stop = 'forward: {
-        if let Err(stop) = emit_paced(&socket, "authenticated", &greeting, options.stall).await {
+        if let Err(stop) = greeted {
             break 'forward stop;
         }
         loop {

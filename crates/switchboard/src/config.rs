@@ -238,11 +238,19 @@ pub struct HttpConfig {
     /// Connections open at once, websockets and event streams included; further ones are
     /// answered 503 and closed.
     pub max_connections: usize,
+    /// A connection whose client takes none of what is sent to it (an answer, events, websocket
+    /// frames) for this long is closed.
+    pub write_stall_timeout_ms: u64,
 }
 
 impl Default for HttpConfig {
     fn default() -> Self {
-        Self { header_read_timeout_ms: 10_000, body_read_timeout_ms: 60_000, max_connections: 10_000 }
+        Self {
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 60_000,
+            max_connections: 10_000,
+            write_stall_timeout_ms: 30_000,
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! The accept loop: HTTP/1.1 connections (and the websockets they upgrade to) under a cap, each
-//! with a deadline for its request heads and bodies, so that clients sending slowly (slowloris)
-//! cannot hold the server's sockets; and a graceful shutdown that lets requests in flight finish.
+//! with a deadline for its request heads and bodies, and closed when the client stops taking
+//! what is sent to it, so that clients sending or reading slowly cannot hold the server's
+//! sockets; and a graceful shutdown that lets requests in flight finish.
 
 use std::future::Future;
 use std::io;
@@ -39,6 +40,7 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let header_read_timeout = Duration::from_millis(limits.header_read_timeout_ms.max(1));
+    let write_stall = Duration::from_millis(limits.write_stall_timeout_ms.max(1));
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     // Each connection task holds a receiver: the sender sees them all gone once every
     // connection has finished.
@@ -60,7 +62,7 @@ pub(crate) async fn serve(
             continue;
         };
         metrics.connections.accepted.fetch_add(1, Ordering::Relaxed);
-        let io = Tracked::new(stream, slot, metrics.clone());
+        let io = Tracked::new(stream, slot, metrics.clone(), write_stall);
         let idle = io.idle.clone();
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
@@ -123,18 +125,23 @@ fn refuse(stream: &TcpStream, metrics: &Metrics) {
 }
 
 /// A connection's socket, which holds its place under the cap (given back when the socket is
-/// dropped, after a websocket it was upgraded to is done too) and tells whether the connection
-/// sits between requests: its last answer written and nothing read since.
+/// dropped, after a websocket it was upgraded to is done too), tells whether the connection
+/// sits between requests (its last answer written and nothing read since), and fails a write
+/// that the client takes nothing of for `write_stall`: a client that stopped reading (an event
+/// stream, a websocket, a large answer) would otherwise hold the connection for ever.
 struct Tracked {
     stream: TcpStream,
     idle: Arc<AtomicBool>,
     metrics: Arc<Metrics>,
+    write_stall: Duration,
+    /// Running while a write waits for the client.
+    stalled: Option<Pin<Box<Sleep>>>,
     _slot: OwnedSemaphorePermit,
 }
 
 impl Tracked {
-    fn new(stream: TcpStream, slot: OwnedSemaphorePermit, metrics: Arc<Metrics>) -> Self {
-        Self { stream, idle: Arc::new(AtomicBool::new(false)), metrics, _slot: slot }
+    fn new(stream: TcpStream, slot: OwnedSemaphorePermit, metrics: Arc<Metrics>, write_stall: Duration) -> Self {
+        Self { stream, idle: Arc::new(AtomicBool::new(false)), metrics, write_stall, stalled: None, _slot: slot }
     }
 }
 
@@ -158,8 +165,7 @@ impl AsyncRead for Tracked {
 impl AsyncWrite for Tracked {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let written = Pin::new(&mut self.stream).poll_write(cx, buf);
-        self.wrote(&written);
-        written
+        self.wrote(cx, written)
     }
 
     fn poll_write_vectored(
@@ -168,8 +174,7 @@ impl AsyncWrite for Tracked {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let written = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
-        self.wrote(&written);
-        written
+        self.wrote(cx, written)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -186,10 +191,22 @@ impl AsyncWrite for Tracked {
 }
 
 impl Tracked {
-    fn wrote(&self, written: &Poll<io::Result<usize>>) {
-        if matches!(written, Poll::Ready(Ok(n)) if *n > 0) {
+    fn wrote(&mut self, cx: &mut Context<'_>, written: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        if written.is_pending() {
+            let limit = self.write_stall;
+            let stalled = self.stalled.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+            if stalled.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            self.stalled = None;
+            self.metrics.connections.write_stalls.fetch_add(1, Ordering::Relaxed);
+            return Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "the client stopped taking what is sent")));
+        }
+        self.stalled = None;
+        if matches!(written, Poll::Ready(Ok(n)) if n > 0) {
             self.idle.store(true, Ordering::Relaxed);
         }
+        written
     }
 }
 

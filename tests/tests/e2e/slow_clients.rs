@@ -70,6 +70,10 @@ e2e! {
         let sources: Value = client.get(app.url("/v1/sources")).bearer_auth(&app.company.key).send().await.unwrap().json().await.unwrap();
         assert_eq!(sources, json!([]), "nothing was created");
     }
+}
+
+e2e! {
+    @with |c| { c.http.header_read_timeout_ms = 250; c.http.body_read_timeout_ms = 30_000; };
 
     async fn a_body_sent_slowly_but_within_its_deadline_is_served(app: &TestApp) {
         // The body comes in pieces over longer than the header time-out, which does not apply
@@ -84,7 +88,7 @@ e2e! {
         );
         stream.write_all(head.as_bytes()).await.unwrap();
         for piece in body.chunks(body.len() / 3 + 1) {
-            tokio::time::sleep(Duration::from_millis(80)).await;
+            tokio::time::sleep(Duration::from_millis(150)).await;
             stream.write_all(piece).await.unwrap();
         }
         let answer = read_until_closed(&mut stream).await;
@@ -116,5 +120,30 @@ e2e! {
         assert_eq!(sample(&answer, "http_connections_open"), 2);
         assert_eq!(sample(&answer, "http_connections_accepted_total"), 2);
         second.write_all(b"\r\n").await.unwrap();
+    }
+}
+
+e2e! {
+    @with |c| c.http.write_stall_timeout_ms = 200;
+
+    async fn a_client_that_stops_reading_is_disconnected_and_counted(app: &TestApp) {
+        // A small receive buffer, never read: the answers (1.5 MB each, twenty asked for at
+        // once) fill it and the server's send buffer, and the server's writes wait.
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(16 * 1024).unwrap();
+        let mut stalled = socket.connect(app.addr).await.unwrap();
+        let asked = "GET /docs/swagger-ui-bundle.js HTTP/1.1\r\nHost: switchboard\r\n\r\n".repeat(20);
+        stalled.write_all(asked.as_bytes()).await.unwrap();
+
+        let counted = async {
+            while sample(&metrics(app).await, "http_write_stalls_total") == 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), counted).await.expect("the stalled connection is counted");
+        let received = read_until_closed(&mut stalled).await;
+        assert!(received.starts_with("HTTP/1.1 200 "), "{}", &received[..received.len().min(200)]);
+        assert!(received.matches("HTTP/1.1 200 ").count() < 20, "closed before every answer was sent");
+        assert_eq!(sample(&metrics(app).await, "http_write_stalls_total"), 1);
     }
 }

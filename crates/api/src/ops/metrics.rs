@@ -48,6 +48,8 @@ pub struct Connections {
     pub body_timeouts: AtomicU64,
     /// Keep-alive connections closed after waiting for a next request that did not come.
     pub idle_closed: AtomicU64,
+    /// Closed because the client took nothing of what was sent to it for too long.
+    pub write_stalls: AtomicU64,
 }
 
 impl Connections {
@@ -84,6 +86,12 @@ impl Connections {
             "counter",
             "Requests cut off because their head (the connection is closed) or body (answered 408) did not arrive in time.",
             &[("{phase=\"headers\"}", get(&self.header_timeouts)), ("{phase=\"body\"}", get(&self.body_timeouts))],
+        );
+        metric(
+            "http_write_stalls_total",
+            "counter",
+            "Connections closed because the client took nothing sent to it for http.write_stall_timeout_ms.",
+            &[("", get(&self.write_stalls))],
         );
         metric(
             "http_idle_connections_closed_total",

@@ -91,25 +91,13 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// response documented with a `Problem` body gets that media type instead of
 /// `application/json`. Applied to the assembled document, after every facade's routes.
 pub fn document_problem_media_type(openapi: &mut OpenApi) {
-    for item in openapi.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
-            for response in operation.responses.responses.values_mut() {
-                let RefOr::T(response) = response else { continue };
-                let is_problem = |c: &RefOr<utoipa::openapi::Content>| matches!(c, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")));
-                if response.content.get("application/json").is_some_and(is_problem) {
-                    let content = response.content.shift_remove("application/json").expect("checked above");
-                    response.content.insert(PROBLEM_JSON.to_owned(), content);
-                }
+    for operation in crate::schema::operations_mut(openapi) {
+        for response in operation.responses.responses.values_mut() {
+            let RefOr::T(response) = response else { continue };
+            let is_problem = |c: &RefOr<utoipa::openapi::Content>| matches!(c, RefOr::T(c) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.ends_with("/Problem")));
+            if response.content.get("application/json").is_some_and(is_problem) {
+                let content = response.content.shift_remove("application/json").expect("checked above");
+                response.content.insert(PROBLEM_JSON.to_owned(), content);
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use switchboard_domain::text::TextRule;
 use utoipa::ToSchema;
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::schema::{
     AdditionalProperties, AllOfBuilder, AnyOfBuilder, ArrayItems, ObjectBuilder, Schema, SchemaType, Type,
 };
@@ -56,8 +57,26 @@ pub fn document_single_line_text(openapi: &mut OpenApi) {
     if let Some(components) = openapi.components.as_mut() {
         components.schemas.values_mut().for_each(single_line_ref);
     }
-    for item in openapi.paths.paths.values_mut() {
-        let operations = [
+    for operation in operations_mut(openapi) {
+        for parameter in operation.parameters.iter_mut().flatten() {
+            if let RefOr::T(parameter) = parameter {
+                parameter.schema.iter_mut().for_each(single_line_ref);
+            }
+        }
+        if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content {
+                    content.schema.iter_mut().for_each(single_line_ref);
+                }
+            }
+        }
+    }
+}
+
+/// Every operation of the document, for the passes over the assembled document.
+pub(crate) fn operations_mut(openapi: &mut OpenApi) -> impl Iterator<Item = &mut Operation> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [
             &mut item.get,
             &mut item.put,
             &mut item.post,
@@ -66,22 +85,10 @@ pub fn document_single_line_text(openapi: &mut OpenApi) {
             &mut item.head,
             &mut item.patch,
             &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
-            for parameter in operation.parameters.iter_mut().flatten() {
-                if let RefOr::T(parameter) = parameter {
-                    parameter.schema.iter_mut().for_each(single_line_ref);
-                }
-            }
-            if let Some(RefOr::T(body)) = operation.request_body.as_mut() {
-                for content in body.content.values_mut() {
-                    if let RefOr::T(content) = content {
-                        content.schema.iter_mut().for_each(single_line_ref);
-                    }
-                }
-            }
-        }
-    }
+        ]
+        .into_iter()
+        .flatten()
+    })
 }
 
 fn single_line_ref(schema: &mut RefOr<Schema>) {

@@ -23,9 +23,12 @@ PG_VAR = "SWITCHBOARD_TEST_POSTGRES_URL"
 class Server:
     """A running Switchboard and the credentials its first start printed."""
 
-    def __init__(self, url, api_key, company_id, process, database_url=None):
+    def __init__(self, url, api_key, company_id, process, database_url=None, workdir=None):
         self.url = url
         self.database_url = database_url
+        # Where it runs, and where it keeps the secrets key of a PostgreSQL database: commands
+        # for the same database run there.
+        self.workdir = workdir
         self.api_key = api_key
         self.company_id = company_id
         self.process = process
@@ -74,25 +77,28 @@ def _start(database_url, workdir, extra_env=None):
             break
     else:
         raise AssertionError("switchboard exited before serving")
-    return Server(f"http://{addr}", match.group(2), match.group(1), proc, database_url)
+    return Server(f"http://{addr}", match.group(2), match.group(1), proc, database_url, workdir)
+
+
+def fresh_database(backend, prefix):
+    """A new folder and an empty database on `backend`: (workdir, database_url, drop), where drop
+    names the PostgreSQL database to drop afterwards (None for SQLite)."""
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    if backend == "sqlite":
+        return workdir, f"sqlite://{workdir}/switchboard.db", None
+    admin = os.environ.get(PG_VAR)
+    if not admin:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{PG_VAR} is not set: CI must run the PostgreSQL conformance suite")
+        pytest.skip(f"{PG_VAR} is not set")
+    name = "sb_conformance_" + secrets.token_hex(6)
+    _psql(admin, f"CREATE DATABASE {name}")
+    return workdir, _with_database(admin, name), (admin, name)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
 def server(request):
-    workdir = tempfile.mkdtemp(prefix="switchboard-conformance-")
-    drop = None
-    if request.param == "sqlite":
-        database_url = f"sqlite://{workdir}/switchboard.db"
-    else:
-        admin = os.environ.get(PG_VAR)
-        if not admin:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"{PG_VAR} is not set: CI must run the PostgreSQL conformance suite")
-            pytest.skip(f"{PG_VAR} is not set")
-        name = "sb_conformance_" + secrets.token_hex(6)
-        _psql(admin, f"CREATE DATABASE {name}")
-        database_url = _with_database(admin, name)
-        drop = (admin, name)
+    workdir, database_url, drop = fresh_database(request.param, "switchboard-conformance-")
     srv = _start(database_url, workdir)
     yield srv
     srv.process.terminate()

@@ -11,15 +11,13 @@ and why, is in `openapi/schemathesis.toml`.
 import os
 import pathlib
 import re
-import secrets
 import subprocess
 import sys
-import tempfile
 
 import pytest
 import requests
 
-from conftest import PG_VAR, _psql, _start, _with_database
+from conftest import _psql, _start, fresh_database
 from openapi.receiver import Receiver
 
 HERE = pathlib.Path(__file__).resolve().parent / "openapi"
@@ -34,20 +32,7 @@ MAX_EXAMPLES = 40
 @pytest.fixture(params=["sqlite", "postgres"])
 def fresh_server(request):
     """A server of its own on an empty database: what schemathesis creates stays there."""
-    workdir = tempfile.mkdtemp(prefix="switchboard-openapi-")
-    drop = None
-    if request.param == "sqlite":
-        database_url = f"sqlite://{workdir}/switchboard.db"
-    else:
-        admin = os.environ.get(PG_VAR)
-        if not admin:
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"{PG_VAR} is not set: CI must run the PostgreSQL conformance suite")
-            pytest.skip(f"{PG_VAR} is not set")
-        name = "sb_conformance_" + secrets.token_hex(6)
-        _psql(admin, f"CREATE DATABASE {name}")
-        database_url = _with_database(admin, name)
-        drop = (admin, name)
+    workdir, database_url, drop = fresh_database(request.param, "switchboard-openapi-")
     # No job runs: deliveries and syncs would call the URLs schemathesis registers. Webhook
     # targets on this machine (the receiver) are allowed.
     srv = _start(

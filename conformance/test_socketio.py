@@ -169,7 +169,7 @@ def test_a_socket_gets_only_its_own_companys_events(server):
     """Company B's socket, with B's key: A's event (produced first) never reaches it, B's does."""
     made = subprocess.run(
         [BIN, "--database-url", server.database_url, "company", "create", "--name", "Other Corp", "--email", f"owner-{uuid.uuid4().hex[:8]}@other.example"],
-        capture_output=True, text=True, check=True, env={"PATH": os.environ.get("PATH", "")},
+        capture_output=True, text=True, check=True, env={"PATH": os.environ.get("PATH", "")}, cwd=server.workdir,
     )
     other = json.loads(made.stdout)
     client = Recorder(server, other["api_key"])

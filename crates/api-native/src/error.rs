@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use switchboard_domain::{Error, Resource};
 
-use switchboard_api::json::{BodyError, MAX_BODY_BYTES};
+use switchboard_api::json::BodyError;
 use switchboard_api::problem::Problem;
 
 /// An error of the native API, answered as an RFC 7807 problem.
@@ -34,10 +34,7 @@ impl From<Error> for NativeError {
 impl From<BodyError> for NativeError {
     fn from(e: BodyError) -> Self {
         match e {
-            BodyError::TooLarge => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("The request body is larger than the limit of {MAX_BODY_BYTES} bytes."),
-            ),
+            BodyError::TooLarge => Self(Problem::body_too_large()),
             BodyError::Invalid(e) => e.into(),
         }
     }

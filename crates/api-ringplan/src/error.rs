@@ -2,7 +2,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use switchboard_domain::{Error, Resource};
 
-use switchboard_api::json::{BodyError, MAX_BODY_BYTES};
+use switchboard_api::json::BodyError;
 use switchboard_api::problem::Problem;
 
 /// An error of the RingPlan facade, answered as an RFC 7807 problem.
@@ -51,10 +51,7 @@ fn parameter(field: &str) -> &str {
 impl From<BodyError> for RingPlanError {
     fn from(e: BodyError) -> Self {
         match e {
-            BodyError::TooLarge => Self::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("The request body is larger than the limit of {MAX_BODY_BYTES} bytes."),
-            ),
+            BodyError::TooLarge => Self(Problem::body_too_large()),
             BodyError::Invalid(e) => e.into(),
         }
     }

@@ -73,6 +73,14 @@ impl Problem {
         }
     }
 
+    /// A request body over the facade's limit (413).
+    pub fn body_too_large() -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("The request body is larger than the limit of {} bytes.", crate::json::MAX_BODY_BYTES),
+        )
+    }
+
     /// A failure of the server, told without its details (they are logged).
     pub fn internal() -> Self {
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "An internal error occurred.")

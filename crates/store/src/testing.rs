@@ -8,9 +8,25 @@ use std::panic::AssertUnwindSafe;
 use futures::FutureExt;
 use sqlx::Connection;
 
+use switchboard_domain::company::{Company, CompanyProfile};
+use switchboard_domain::{CompanyId, Timestamp};
+
 use crate::{Backend, Keyring, Store, StoreOptions};
 
 pub const POSTGRES_URL_VAR: &str = "SWITCHBOARD_TEST_POSTGRES_URL";
+
+/// A new company named `name`, not yet stored.
+pub fn company(name: &str) -> Company {
+    let now = Timestamp::now();
+    Company {
+        id: CompanyId::new(),
+        name: name.into(),
+        status: "active".into(),
+        profile: CompanyProfile::default(),
+        created_at: now,
+        updated_at: now,
+    }
+}
 
 /// A database that exists for one test.
 pub struct TestDb {

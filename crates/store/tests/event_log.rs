@@ -1,19 +1,10 @@
 use serde_json::{Value, json};
-use switchboard_domain::company::{Company, CompanyProfile};
 use switchboard_domain::event::{Event, LoggedEvent, WebhookDisabled};
-use switchboard_domain::{CompanyId, Timestamp, WebhookEndpointId};
+use switchboard_domain::{CompanyId, WebhookEndpointId};
 use switchboard_store::{Store, events, store_test};
 
 async fn company(store: &Store) -> CompanyId {
-    let now = Timestamp::now();
-    let c = Company {
-        id: CompanyId::new(),
-        name: "Acme".into(),
-        status: "active".into(),
-        profile: CompanyProfile::default(),
-        created_at: now,
-        updated_at: now,
-    };
+    let c = switchboard_store::testing::company("Acme");
     let mut tx = store.begin().await.unwrap();
     switchboard_store::companies::insert(&mut tx, &c).await.unwrap();
     tx.commit().await.unwrap();

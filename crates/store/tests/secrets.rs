@@ -1,7 +1,6 @@
 //! Secrets at rest: what a copy of the database holds, what a node with the wrong key is told,
 //! rotating the key, and sealing what an older version stored in clear.
 
-use switchboard_domain::company::{Company, CompanyProfile};
 use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::sdk::{AccessToken, SdkConfig};
 use switchboard_domain::source::{Source, SourceConfig};
@@ -42,14 +41,7 @@ async fn node(store: &Store, keys: &str) -> Store {
 /// A company with a source and a webhook endpoint holding every kind of secret.
 async fn company_with_secrets(store: &Store) -> (CompanyId, SourceId, WebhookEndpointId) {
     let now = Timestamp::now();
-    let company = Company {
-        id: CompanyId::new(),
-        name: "Acme".into(),
-        status: "active".into(),
-        profile: CompanyProfile::default(),
-        created_at: now,
-        updated_at: now,
-    };
+    let company = switchboard_store::testing::company("Acme");
     let source = Source {
         id: SourceId::new(),
         company_id: company.id.clone(),

@@ -61,6 +61,7 @@ pub(crate) fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(switchboard_api_sdk::router())
         .merge(switchboard_api_engage::router())
         .merge(switchboard_api_native::router())
+        .merge(switchboard_api_gws::router())
         .split_for_parts();
     switchboard_api::problem::document_problem_media_type(&mut openapi);
     switchboard_api::schema::document_single_line_text(&mut openapi);

@@ -11,6 +11,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("engine", &["switchboard-domain", "switchboard-store"]),
     ("api", &["switchboard-domain", "switchboard-engine"]),
     ("api-engage", &["switchboard-domain", "switchboard-engine", "switchboard-api"]),
+    ("api-gws", &["switchboard-domain", "switchboard-engine", "switchboard-api"]),
     ("api-native", &["switchboard-domain", "switchboard-engine", "switchboard-api"]),
     ("api-ringplan", &["switchboard-domain", "switchboard-engine", "switchboard-api"]),
     ("api-sdk", &["switchboard-domain", "switchboard-engine", "switchboard-api"]),

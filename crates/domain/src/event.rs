@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::agent::{AgentChannel, AgentState, Channel};
 use crate::company::Company;
 use crate::conversation::{BodyFormat, Content, ContentKind, Direction, ExportStatus, Identity, Thread};
 use crate::location::Location;
@@ -98,6 +99,7 @@ events! {
     "webhook.secret_rotated" => WebhookSecretRotated(WebhookSnapshot),
     "webhook.deleted" => WebhookDeleted(WebhookSnapshot),
     "webhook.disabled" => WebhookDisabled(WebhookDisabled),
+    "agent.state_changed" => AgentStateChanged(AgentStateChanged),
 }
 
 impl Event {
@@ -485,6 +487,29 @@ impl From<&WebhookEndpoint> for WebhookSnapshot {
 pub struct WebhookDisabled {
     pub id: WebhookEndpointId,
     pub reason: String,
+}
+
+/// An agent's state on one channel changed (Ready, NotReady and why).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentStateChanged {
+    pub user_id: UserId,
+    pub channel: Channel,
+    pub state: AgentState,
+    pub reason: Option<String>,
+    #[serde(with = "rfc3339_micros")]
+    pub updated_at: Timestamp,
+}
+
+impl From<&AgentChannel> for AgentStateChanged {
+    fn from(a: &AgentChannel) -> Self {
+        Self {
+            user_id: a.user_id.clone(),
+            channel: a.channel,
+            state: a.state,
+            reason: a.reason.clone(),
+            updated_at: a.updated_at,
+        }
+    }
 }
 
 #[cfg(test)]

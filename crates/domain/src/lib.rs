@@ -2,6 +2,7 @@
 //! nothing here performs IO.
 
 pub mod address;
+pub mod agent;
 pub mod company;
 pub mod conversation;
 pub mod email;

@@ -10,6 +10,7 @@ pub mod jobs;
 pub mod locations;
 pub mod outbound;
 pub mod realtime;
+pub mod routing;
 pub mod sources;
 pub mod users;
 pub mod webhooks;

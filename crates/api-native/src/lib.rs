@@ -8,6 +8,7 @@ mod contents;
 mod error;
 mod events;
 mod sources;
+mod users;
 mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -36,6 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(events::stream_events))
+        .routes(routes!(users::set_password))
+        .routes(routes!(users::set_role))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))
 }

@@ -14,6 +14,7 @@ pub mod location;
 pub mod outbound;
 pub mod paging;
 pub mod secret;
+pub mod session;
 pub mod source;
 pub mod sync;
 pub mod text;

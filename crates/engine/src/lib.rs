@@ -11,6 +11,7 @@ pub mod locations;
 pub mod outbound;
 pub mod realtime;
 pub mod routing;
+pub mod sign_in;
 pub mod sources;
 pub mod users;
 pub mod webhooks;
@@ -30,6 +31,7 @@ pub struct EngineOptions {
     pub webhooks: webhooks::WebhookOptions,
     pub outbound: outbound::OutboundOptions,
     pub realtime: realtime::RealtimeOptions,
+    pub sessions: sign_in::SessionOptions,
 }
 
 /// The entry point to every use case. Cheap to clone.
@@ -45,6 +47,8 @@ pub struct Engine {
     realtime: realtime::Hub,
     /// Set when the server shuts down, to end live streams (they would hold it open forever).
     closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// How long agents' sessions last and how failed sign-ins are slowed down.
+    sessions: Arc<sign_in::SessionOptions>,
 }
 
 impl Engine {
@@ -57,7 +61,8 @@ impl Engine {
         let remote_commits = switchboard_store::notify::relay(&store);
         let realtime = realtime::Hub::start(store.subscribe_committed(), remote_commits.subscribe(), options.realtime);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
-        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, closing })
+        let sessions = Arc::new(options.sessions);
+        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, closing, sessions })
     }
 
     /// Connector answers accepted with a wrong or missing signature since start.

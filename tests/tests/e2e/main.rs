@@ -5,6 +5,7 @@ mod auth;
 mod company;
 mod contacts;
 mod events;
+mod gws_sign_in;
 mod limits;
 mod live_streams;
 mod locations;

@@ -135,3 +135,42 @@ impl TestApp {
         replies
     }
 }
+
+impl TestApp {
+    /// Connects again and again until a delivered message satisfies `done`; every message
+    /// delivered until then. Fails after 20 seconds.
+    pub async fn connect_until(&self, session: &GwsSession, client: &str, done: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let mut seen = Vec::new();
+        while std::time::Instant::now() < deadline {
+            let messages = self.connect(session, client).await;
+            let found = messages.iter().any(&done);
+            seen.extend(messages);
+            if found {
+                return seen;
+            }
+        }
+        panic!("no such message within 20 s; delivered: {seen:?}");
+    }
+
+    /// Posts a Bayeux body as the session, whatever the answer: its status and messages.
+    pub async fn bayeux_raw(&self, session: &GwsSession, suffix: &str, body: Value) -> (u16, Vec<Value>) {
+        let res = self
+            .gws(Method::POST, &format!("/api/v2/notifications{suffix}"), session)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        (status, res.json::<Vec<Value>>().await.unwrap())
+    }
+}
+
+/// Whether a CometD message is a `ChannelStateChangeMessageV2` putting `channel` in `state`.
+pub fn is_channel_state(message: &Value, channel: &str, state: &str) -> bool {
+    message["channel"] == "/v2/me/channels"
+        && message["data"]["messageType"] == "ChannelStateChangeMessageV2"
+        && message["data"]["channels"]
+            .as_array()
+            .is_some_and(|cs| cs.iter().any(|c| c["channel"] == channel && c["userState"]["state"] == state))
+}

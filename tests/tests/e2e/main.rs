@@ -5,6 +5,8 @@ mod auth;
 mod company;
 mod contacts;
 mod events;
+mod gws_cometd;
+mod gws_me;
 mod gws_sign_in;
 mod limits;
 mod live_streams;

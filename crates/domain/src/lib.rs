@@ -13,6 +13,7 @@ pub mod job;
 pub mod location;
 pub mod outbound;
 pub mod paging;
+pub mod routing;
 pub mod secret;
 pub mod source;
 pub mod sync;

@@ -30,6 +30,7 @@ pub struct EngineOptions {
     pub webhooks: webhooks::WebhookOptions,
     pub outbound: outbound::OutboundOptions,
     pub realtime: realtime::RealtimeOptions,
+    pub routing: routing::RoutingOptions,
 }
 
 /// The entry point to every use case. Cheap to clone.
@@ -43,6 +44,7 @@ pub struct Engine {
     /// Commits made by other nodes (PostgreSQL NOTIFY).
     remote_commits: broadcast::Sender<Committed>,
     realtime: realtime::Hub,
+    routing: routing::RoutingOptions,
     /// Set when the server shuts down, to end live streams (they would hold it open forever).
     closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -57,7 +59,8 @@ impl Engine {
         let remote_commits = switchboard_store::notify::relay(&store);
         let realtime = realtime::Hub::start(store.subscribe_committed(), remote_commits.subscribe(), options.realtime);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
-        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, closing })
+        let routing = options.routing;
+        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, routing, closing })
     }
 
     /// Connector answers accepted with a wrong or missing signature since start.

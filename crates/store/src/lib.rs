@@ -28,6 +28,7 @@ pub mod jobs;
 pub mod locations;
 mod migrations;
 pub mod notify;
+pub mod routing;
 mod secrets;
 pub mod sources;
 mod sql;

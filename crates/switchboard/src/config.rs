@@ -341,6 +341,7 @@ impl Config {
                 buffer: self.realtime.feed_buffer.max(1),
                 ..Default::default()
             },
+            routing: Default::default(),
         }
     }
 

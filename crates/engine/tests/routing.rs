@@ -261,3 +261,79 @@ store_test! {
         assert!(matches!(engine.create_queue(&a, queue("mine", Strategy::LeastBusy, vec![&a], &source)).await.unwrap_err(), Error::Forbidden(_)));
     }
 }
+
+store_test! {
+    async fn an_accepted_interaction_is_cancelled_transferred_and_set_aside_in_workbins(store: Store) {
+        let engine = Engine::new(store.clone(), Default::default()).unwrap();
+        let created = engine.create_company(NewCompany { name: "Acme".into(), email: None, first_name: None, last_name: None }).await.unwrap();
+        let key = created.api_key.expose();
+        let owner = engine.authenticate(key, &UserRef::Primary).await.unwrap();
+        let (a, b) = (add_agent(&engine, &owner, key).await, add_agent(&engine, &owner, key).await);
+        let source = sdk_source(&engine, &owner).await;
+        let support = engine.create_queue(&owner, queue("support", Strategy::LongestIdle, vec![&a, &b], &source)).await.unwrap();
+        engine.create_queue(&owner, QueueDetails { feeds: vec![], ..queue("billing", Strategy::RoundRobin, vec![&b], &source) }).await.unwrap();
+        engine.set_agent_state(&a, &a.user.id, Some(Channel::Chat), StateChange::ready()).await.unwrap();
+        message(&store, &source, "m1", "t1").await;
+        engine.take_in().await.unwrap();
+        let id = engine.my_interactions(&a).await.unwrap()[0].id.clone();
+        assert!(matches!(engine.cancel_interaction(&a, &id).await.unwrap_err(), Error::Conflict(_)), "not accepted yet");
+        engine.accept_interaction(&a, &id).await.unwrap();
+
+        // Cancel gives it back: a is the only one ready, so it comes back to a.
+        let back = engine.cancel_interaction(&a, &id).await.unwrap();
+        assert_eq!(back.state, InteractionState::Queued);
+        let now = engine.get_interaction(&owner, &id).await.unwrap().interaction;
+        assert_eq!((now.state, now.agent_id.as_ref()), (InteractionState::Offered, Some(&a.user.id)));
+        engine.accept_interaction(&a, &id).await.unwrap();
+
+        // A transfer goes only to a Ready agent with room.
+        let to_b = switchboard_engine::routing::TransferTarget::User(b.user.id.clone());
+        assert!(matches!(engine.transfer_interaction(&a, &id, to_b.clone()).await.unwrap_err(), Error::Conflict(_)));
+        assert_eq!(engine.get_interaction(&owner, &id).await.unwrap().interaction.agent_id.as_ref(), Some(&a.user.id), "a refused transfer changes nothing");
+        engine.set_agent_state(&b, &b.user.id, Some(Channel::Chat), StateChange::ready()).await.unwrap();
+        engine.transfer_interaction(&a, &id, to_b).await.unwrap();
+        let now = engine.get_interaction(&owner, &id).await.unwrap().interaction;
+        assert_eq!((now.state, now.agent_id.as_ref()), (InteractionState::Offered, Some(&b.user.id)));
+        engine.accept_interaction(&b, &id).await.unwrap();
+
+        // User data: attach keeps existing keys, update overwrites, delete removes.
+        use switchboard_engine::routing::UserDataChange;
+        let data = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+        engine.change_user_data(&b, &id, UserDataChange::Attach(data(&[("topic", "refund"), ("tier", "gold")]))).await.unwrap();
+        engine.change_user_data(&b, &id, UserDataChange::Attach(data(&[("topic", "other")]))).await.unwrap();
+        engine.change_user_data(&b, &id, UserDataChange::Update(data(&[("tier", "silver")]))).await.unwrap();
+        let i = engine.change_user_data(&b, &id, UserDataChange::Delete(vec!["tier".into()])).await.unwrap();
+        assert_eq!(i.user_data, data(&[("topic", "refund")]));
+        assert!(matches!(engine.change_user_data(&a, &id, UserDataChange::Delete(vec![])).await.unwrap_err(), Error::Forbidden(_)));
+
+        // To a queue's workbin: out of routing and of b's load; a member pulls it and holds it.
+        let bin = switchboard_domain::routing::Workbin::Queue { queue_id: support.id.clone() };
+        engine.place_in_workbin(&b, &id, bin.clone()).await.unwrap();
+        assert!(engine.my_interactions(&b).await.unwrap().is_empty());
+        assert_eq!(engine.workbin_content(&a, &bin).await.unwrap().len(), 1);
+        let pulled = engine.pull_from_workbin(&a, &id).await.unwrap();
+        assert_eq!((pulled.state, pulled.agent_id.as_ref()), (InteractionState::Accepted, Some(&a.user.id)));
+        assert!(engine.workbin_content(&a, &bin).await.unwrap().is_empty());
+
+        // Transfer to the billing queue: offered there to its member b.
+        engine.transfer_interaction(&a, &id, switchboard_engine::routing::TransferTarget::Queue("billing".into())).await.unwrap();
+        let details = engine.get_interaction(&owner, &id).await.unwrap();
+        assert_eq!((details.queue_name.as_deref(), details.interaction.agent_id.as_ref()), (Some("billing"), Some(&b.user.id)));
+        assert!(matches!(engine.transfer_interaction(&b, &id, switchboard_engine::routing::TransferTarget::Queue("nope".into())).await.unwrap_err(), Error::Conflict(_) | Error::NotFound(_)));
+
+        // Another company can touch none of it.
+        let (other, _) = company(&engine, "Other").await;
+        assert_eq!(engine.cancel_interaction(&other, &id).await.unwrap_err(), Error::NotFound(Resource::Interaction));
+        assert_eq!(engine.pull_from_workbin(&other, &id).await.unwrap_err(), Error::NotFound(Resource::Interaction));
+        assert!(engine.workbin_content(&other, &bin).await.is_err());
+
+        let kinds = interaction_events(&store, &owner).await;
+        assert_eq!(kinds, vec![
+            "interaction.created", "interaction.offered", "interaction.accepted", "interaction.queued",
+            "interaction.offered", "interaction.accepted", "interaction.transferred", "interaction.offered",
+            "interaction.accepted", "interaction.user_data_updated", "interaction.user_data_updated",
+            "interaction.user_data_updated", "interaction.user_data_updated", "interaction.placed_in_workbin",
+            "interaction.accepted", "interaction.transferred", "interaction.offered",
+        ]);
+    }
+}

@@ -310,16 +310,33 @@ pub async fn set_told_position(tx: &mut Tx<'_>, company: &CompanyId, id: &Intera
 
 /// When each agent was last offered an interaction of each channel.
 pub async fn last_offers(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<(UserId, Channel, Timestamp)>> {
-    let rows: Vec<(String, String, i64)> = Sql::new(
-        "SELECT h.agent_id, i.channel, MAX(h.at) FROM interaction_history h \
-         JOIN interactions i ON i.id = h.interaction_id \
-         WHERE h.company_id = $1 AND h.kind = 'decision' AND h.agent_id IS NOT NULL \
-         GROUP BY h.agent_id, i.channel",
+    let rows: Vec<(String, String, i64)> =
+        Sql::new("SELECT user_id, channel, at FROM agent_last_offers WHERE company_id = $1")
+            .bind(company.as_str())
+            .fetch_all(c)
+            .await?;
+    rows.into_iter().map(|(a, ch, at)| Ok((parse_id(a)?, Channel::parse(&ch)?, Timestamp::from_micros(at)))).collect()
+}
+
+/// Records that the agent was offered an interaction of `channel` at `at`.
+pub async fn set_last_offer(
+    tx: &mut Tx<'_>,
+    company: &CompanyId,
+    user: &UserId,
+    channel: Channel,
+    at: Timestamp,
+) -> Result<()> {
+    Sql::new(
+        "INSERT INTO agent_last_offers (company_id, user_id, channel, at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (company_id, user_id, channel) DO UPDATE SET at = excluded.at",
     )
     .bind(company.as_str())
-    .fetch_all(c)
-    .await?;
-    rows.into_iter().map(|(a, ch, at)| Ok((parse_id(a)?, Channel::parse(&ch)?, Timestamp::from_micros(at)))).collect()
+    .bind(user.as_str())
+    .bind(channel.as_str())
+    .bind(at)
+    .execute(tx)
+    .await
+    .map(drop)
 }
 
 /// A history row with its company, which the entry does not carry.

@@ -11,7 +11,7 @@ use switchboard_domain::routing::{
 };
 use switchboard_domain::user::Role;
 use switchboard_domain::{CompanyId, Error, InteractionId, QueueId, Resource, Result, Timestamp, UserId};
-use switchboard_store::{Tx, routing, users};
+use switchboard_store::{Tx, agents, routing, users};
 
 use super::pass::{changed, route, schedule_overflow};
 use crate::{Actor, Engine};
@@ -167,6 +167,23 @@ impl Engine {
         .await
     }
 
+    /// The agent gives an accepted interaction up without finishing it (GWS `Cancel`): it is
+    /// queued again in its queue, offered to other members first, so the customer is not
+    /// dropped.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id, interaction = %id))]
+    pub async fn cancel_interaction(&self, actor: &Actor, id: &InteractionId) -> Result<Interaction> {
+        self.with_interaction(actor, id, async |tx, mut i| {
+            held_by(actor, &i, "cancel")?;
+            let agent = i.agent_id.clone();
+            requeue(&mut i, agent.clone());
+            i.accepted_at = None;
+            let name = queue_name(tx, &actor.company_id, i.queue_id.as_ref()).await?;
+            changed(tx, &i, name.as_deref(), Event::InteractionQueued, Some("cancelled"), agent.as_ref()).await?;
+            Ok(i)
+        })
+        .await
+    }
+
     /// Puts the interaction (the agent's, accepted) in the queue of this name, to be routed
     /// again from there.
     #[tracing::instrument(skip_all, fields(company = %actor.company_id, interaction = %id))]
@@ -198,6 +215,7 @@ impl Engine {
                 }
                 TransferTarget::User(user) => {
                     users::get(tx, &actor.company_id, user).await?.ok_or(Error::NotFound(Resource::User))?;
+                    check_room(tx, &i, user).await?;
                     offer_directly(tx, &mut i, user).await?;
                 }
             }
@@ -394,6 +412,24 @@ async fn to_queue(
     i.queued_at = i.updated_at;
     schedule_overflow(tx, i, queue).await?;
     changed(tx, i, Some(&queue.name), event, Some(reason), previous.as_ref()).await
+}
+
+/// A transfer goes only to an agent Ready on the interaction's channel with room for it, as
+/// any offer does.
+async fn check_room(tx: &mut Tx<'_>, i: &Interaction, user: &UserId) -> Result<()> {
+    let seat = agents::of_user(tx, &i.company_id, user).await?.into_iter().find(|a| a.channel == i.channel);
+    let Some(seat) = seat.filter(|a| a.is_ready()) else {
+        return Err(Error::Conflict(format!("the agent is not ready on {}", i.channel.as_str())));
+    };
+    let held = routing::holding(tx, &i.company_id)
+        .await?
+        .iter()
+        .filter(|h| h.agent_id.as_ref() == Some(user) && h.channel == i.channel)
+        .count();
+    if held >= seat.capacity as usize {
+        return Err(Error::Conflict(format!("the agent has no room for one more {} interaction", i.channel.as_str())));
+    }
+    Ok(())
 }
 
 /// Offers the interaction to `user` outside the queue's strategy (a transfer to an agent).

@@ -158,6 +158,7 @@ pub(crate) async fn offer(
         skipped,
     };
     routing::record(tx, &i.company_id, &entry).await?;
+    routing::set_last_offer(tx, &i.company_id, agent, i.channel, now).await?;
     let job = OfferTimeoutJob { company_id: i.company_id.clone(), interaction_id: i.id.clone(), offer: i.offers };
     jobs::enqueue(tx, &NewJob::of(&job).for_company(i.company_id.clone()).run_at(deadline)).await.map(drop)
 }

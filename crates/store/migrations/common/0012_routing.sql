@@ -63,8 +63,16 @@ CREATE TABLE interaction_history (
 );
 
 CREATE INDEX interaction_history_of ON interaction_history (interaction_id, at);
--- Longest idle: when each agent was last offered something.
-CREATE INDEX interaction_history_offers ON interaction_history (company_id, kind, agent_id);
+
+-- When each agent was last offered an interaction of each channel: what longest idle reads,
+-- one row per agent and channel however long the history grows.
+CREATE TABLE agent_last_offers (
+    company_id  TEXT NOT NULL REFERENCES companies (id) ON DELETE CASCADE,
+    user_id     TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    at          BIGINT NOT NULL,
+    PRIMARY KEY (company_id, user_id, channel)
+);
 
 -- How far routing has read each company's log (contents that open interactions). Its row is
 -- also the lock every routing decision of the company takes, so that decisions, on any node,

@@ -92,6 +92,8 @@ pub enum Resource {
     WebhookDelivery,
     /// A subscription of a webhook endpoint to one event type.
     Subscription,
+    Queue,
+    Interaction,
 }
 
 impl Resource {
@@ -109,6 +111,8 @@ impl Resource {
             Resource::Webhook => "webhook",
             Resource::WebhookDelivery => "webhook delivery",
             Resource::Subscription => "subscription",
+            Resource::Queue => "queue",
+            Resource::Interaction => "interaction",
         }
     }
 }

@@ -109,7 +109,9 @@ id_type!(
     SyncRunId,
     WebhookEndpointId,
     WebhookDeliveryId,
-    SubscriptionId
+    SubscriptionId,
+    QueueId,
+    InteractionId
 );
 
 #[cfg(test)]

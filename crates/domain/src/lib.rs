@@ -13,6 +13,7 @@ pub mod job;
 pub mod location;
 pub mod outbound;
 pub mod paging;
+pub mod routing;
 pub mod secret;
 pub mod session;
 pub mod source;

@@ -32,6 +32,7 @@ pub struct EngineOptions {
     pub outbound: outbound::OutboundOptions,
     pub realtime: realtime::RealtimeOptions,
     pub sessions: sign_in::SessionOptions,
+    pub routing: routing::RoutingOptions,
 }
 
 /// The entry point to every use case. Cheap to clone.
@@ -45,6 +46,7 @@ pub struct Engine {
     /// Commits made by other nodes (PostgreSQL NOTIFY).
     remote_commits: broadcast::Sender<Committed>,
     realtime: realtime::Hub,
+    routing: routing::RoutingOptions,
     /// Set when the server shuts down, to end live streams (they would hold it open forever).
     closing: Arc<tokio::sync::watch::Sender<bool>>,
     /// How long agents' sessions last and how failed sign-ins are slowed down.
@@ -62,7 +64,8 @@ impl Engine {
         let realtime = realtime::Hub::start(store.subscribe_committed(), remote_commits.subscribe(), options.realtime);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
         let sessions = Arc::new(options.sessions);
-        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, closing, sessions })
+        let routing = options.routing;
+        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, routing, closing, sessions })
     }
 
     /// Connector answers accepted with a wrong or missing signature since start.

@@ -29,6 +29,7 @@ pub mod locations;
 mod migrations;
 pub mod notify;
 pub mod passwords;
+pub mod routing;
 mod secrets;
 pub mod sessions;
 pub mod sources;

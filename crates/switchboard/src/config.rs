@@ -404,6 +404,7 @@ impl Config {
                 ..Default::default()
             },
             sessions: self.gws.session_options(),
+            routing: Default::default(),
         }
     }
 

@@ -34,11 +34,21 @@ impl Code {
     }
 }
 
+/// How an error body is written: most operations answer `{statusCode, statusMessage}`; the
+/// seeds/004 operations that answer `{"status":"ok"}` fail with `{status: "error",
+/// errorDescription}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Style {
+    StatusCode,
+    StatusText,
+}
+
 #[derive(Debug)]
 pub(crate) struct GwsError {
     status: StatusCode,
     code: Code,
     message: String,
+    style: Style,
 }
 
 /// What a caller without a session or valid credentials is told.
@@ -50,7 +60,7 @@ pub(crate) const CSRF_MESSAGE: &str = "Missing or invalid Csrf token";
 
 impl GwsError {
     pub(crate) fn new(code: Code, message: impl Into<String>) -> Self {
-        Self { status: code.status(), code, message: message.into() }
+        Self { status: code.status(), code, message: message.into(), style: Style::StatusCode }
     }
 
     pub(crate) fn missing(parameter: &str) -> Self {
@@ -67,6 +77,11 @@ impl GwsError {
 
     pub(crate) fn csrf() -> Self {
         Self::new(Code::Forbidden, CSRF_MESSAGE)
+    }
+
+    /// The same error, written in `style`.
+    pub(crate) fn styled(self, style: Style) -> Self {
+        Self { style, ..self }
     }
 
     pub(crate) fn panicked() -> Response {
@@ -90,14 +105,13 @@ impl From<Error> for GwsError {
             Error::Forbidden(msg) => Self::new(Code::Forbidden, msg),
             Error::Unauthenticated => Self::unauthenticated(),
             Error::RateLimited(msg) => {
-                Self { status: StatusCode::TOO_MANY_REQUESTS, code: Code::Forbidden, message: msg }
+                Self { status: StatusCode::TOO_MANY_REQUESTS, ..Self::new(Code::Forbidden, msg) }
             }
             Error::Conflict(msg) => Self::new(Code::InvalidForState, msg),
             Error::Unstorable(_) => Self::new(Code::OutOfRange, "A value of the request cannot be stored"),
             Error::Unavailable(_) => Self {
                 status: StatusCode::SERVICE_UNAVAILABLE,
-                code: Code::Internal,
-                message: "The service is temporarily unavailable; try again shortly".into(),
+                ..Self::new(Code::Internal, "The service is temporarily unavailable; try again shortly")
             },
             Error::Internal(msg) => {
                 tracing::error!(error = %msg, "internal error");
@@ -112,11 +126,13 @@ impl From<BodyError> for GwsError {
         match e {
             BodyError::TooLarge => Self {
                 status: StatusCode::PAYLOAD_TOO_LARGE,
-                code: Code::OutOfRange,
-                message: format!(
-                    "The request body is larger than the limit of {} bytes",
-                    switchboard_api::json::MAX_BODY_BYTES
-                ),
+                ..Self::new(
+                    Code::OutOfRange,
+                    format!(
+                        "The request body is larger than the limit of {} bytes",
+                        switchboard_api::json::MAX_BODY_BYTES
+                    ),
+                )
             },
             BodyError::Invalid(e) => Self::new(Code::OutOfRange, e.to_string()),
         }
@@ -125,7 +141,10 @@ impl From<BodyError> for GwsError {
 
 impl IntoResponse for GwsError {
     fn into_response(self) -> Response {
-        let body = json!({ "statusCode": self.code as u16, "statusMessage": self.message });
+        let body = match self.style {
+            Style::StatusCode => json!({ "statusCode": self.code as u16, "statusMessage": self.message }),
+            Style::StatusText => json!({ "status": "error", "errorDescription": self.message }),
+        };
         let mut res = (self.status, Json(body)).into_response();
         if self.code == Code::NotAuthenticated {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"Switchboard\""));

@@ -8,8 +8,10 @@
 mod channels;
 mod cometd;
 mod error;
+mod interactions;
 mod me;
 mod messages;
+mod operations;
 mod session;
 
 use std::sync::Arc;
@@ -66,6 +68,10 @@ pub fn router() -> OpenApiRouter<AppState> {
     let rest = Router::new()
         .route("/api/v2/me", get(me::get_me).post(me::post_me))
         .route("/api/v2/me/channels/{channel}", post(me::post_channel))
+        .route("/api/v2/interactions", get(interactions::list_all))
+        .route("/api/v2/interactions/{id}", get(interactions::get_one).put(interactions::put_one))
+        .route("/api/v2/me/interactions", get(interactions::list_mine))
+        .route("/api/v2/me/interactions/{id}", post(operations::post))
         .route("/api/v2/{*rest}", any(unknown_path))
         .route_layer(axum::middleware::from_fn(session::session_headers));
     OpenApiRouter::new().merge(finish(rest).into()).merge(finish(cometd::router()).into())

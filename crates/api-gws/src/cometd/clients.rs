@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
 use switchboard_domain::session::AgentSession;
+use switchboard_domain::{InteractionId, ThreadId};
 use switchboard_engine::realtime::Subscription;
 use tokio::sync::Notify;
 
@@ -18,8 +20,14 @@ pub(crate) struct Client {
     state: Mutex<ClientState>,
     /// The events of the company after the client's position; taken by the connect being held.
     pub(crate) events: tokio::sync::Mutex<Option<Subscription>>,
-    /// Rung to end the connect being held: a newer connect of the client, or its disconnect.
+    /// Rung to end the connect being held: a newer connect of the client, its disconnect, or a
+    /// message pushed to it.
     pub(crate) interrupt: Notify,
+    /// The threads of the interactions the agent has accepted, whose new customer messages
+    /// the client is sent; kept up to date from the events it reads.
+    pub(crate) threads: Mutex<HashMap<ThreadId, InteractionId>>,
+    /// Messages that are answers to the agent's own requests (`GetWorkbinContent`), not events.
+    pushed: Mutex<Vec<(&'static str, Value)>>,
 }
 
 struct ClientState {
@@ -37,7 +45,7 @@ struct ClientState {
 }
 
 impl Client {
-    pub(crate) fn new(id: String, session: AgentSession) -> Self {
+    pub(crate) fn new(id: String, session: AgentSession, threads: HashMap<ThreadId, InteractionId>) -> Self {
         let seq = session.delivered_seq;
         Self {
             id,
@@ -53,6 +61,8 @@ impl Client {
             }),
             events: tokio::sync::Mutex::new(None),
             interrupt: Notify::new(),
+            threads: Mutex::new(threads),
+            pushed: Mutex::new(Vec::new()),
         }
     }
 
@@ -107,6 +117,11 @@ impl Client {
         s.gone || s.generation != generation
     }
 
+    /// Takes the messages pushed to the client.
+    pub(crate) fn take_pushed(&self) -> Vec<(&'static str, Value)> {
+        std::mem::take(&mut *self.pushed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
     pub(crate) fn sent(&self) -> i64 {
         self.lock().sent
     }
@@ -130,9 +145,14 @@ impl Clients {
     }
 
     /// Registers a new client of `session`, forgetting the clients not seen for `timeout`.
-    pub(crate) fn add(&self, session: AgentSession, timeout: Duration) -> Arc<Client> {
+    pub(crate) fn add(
+        &self,
+        session: AgentSession,
+        threads: HashMap<ThreadId, InteractionId>,
+        timeout: Duration,
+    ) -> Arc<Client> {
         let id = hex::encode(rand::random::<[u8; 20]>());
-        let client = Arc::new(Client::new(id.clone(), session));
+        let client = Arc::new(Client::new(id.clone(), session, threads));
         let mut by_id = self.lock();
         by_id.retain(|_, c| {
             let keep = c.lock().last_seen.elapsed() < timeout;
@@ -162,6 +182,14 @@ impl Clients {
     pub(crate) fn remove(&self, id: &str) {
         if let Some(client) = self.lock().remove(id) {
             client.lock().gone = true;
+            client.interrupt.notify_waiters();
+        }
+    }
+
+    /// Sends messages to the session's clients on this node, with their next connect.
+    pub(crate) fn push(&self, session_id: &str, messages: Vec<(&'static str, Value)>) {
+        for client in self.lock().values().filter(|c| c.session.id == session_id) {
+            client.pushed.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).extend(messages.iter().cloned());
             client.interrupt.notify_waiters();
         }
     }

@@ -31,9 +31,11 @@ use switchboard_domain::Error;
 use switchboard_engine::sign_in::SessionActor;
 
 use crate::Gws;
+use crate::messages::{Context, notifications};
 use crate::session::{self, Agent};
 use clients::Client;
 pub(crate) use clients::Clients;
+use switchboard_domain::routing::InteractionState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -233,8 +235,18 @@ impl Request<'_> {
             }
         };
         // The session as stored now: it records up to where its last client was sent messages.
-        let session = agent.session;
-        let client = self.gws.clients.add(session, self.gws.options.client_timeout);
+        let threads = match self.state.engine.my_interactions(&agent.actor).await {
+            Ok(mine) => mine
+                .into_iter()
+                .filter(|i| i.state == InteractionState::Accepted)
+                .map(|i| (i.thread_id, i.id))
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "a CometD client's interactions cannot be read");
+                return failure(message, "500::Internal error");
+            }
+        };
+        let client = self.gws.clients.add(agent.session, threads, self.gws.options.client_timeout);
         let mut r = reply(message, true);
         r.insert("clientId".into(), client.id.clone().into());
         r.insert("version".into(), "1.0".into());
@@ -300,7 +312,16 @@ impl Request<'_> {
         let wait = if first { Duration::ZERO } else { self.gws.options.connect_timeout };
         let deadline = tokio::time::Instant::now() + wait;
         let user = &client.session.user_id;
+        let base = crate::me::base_uri(self.headers);
+        let take_pushed = |out: &mut Vec<Value>| {
+            for (channel, data) in client.take_pushed() {
+                if client.wants(channel) {
+                    out.push(json!({ "channel": channel, "data": data }));
+                }
+            }
+        };
         loop {
+            take_pushed(&mut out);
             let interrupted = client.interrupt.notified();
             tokio::pin!(interrupted);
             interrupted.as_mut().enable();
@@ -320,7 +341,12 @@ impl Request<'_> {
             match next {
                 Some(Some(event)) => {
                     client.set_sent(event.seq);
-                    for n in crate::messages::notifications(&event, user) {
+                    let notifications = {
+                        let mut threads = client.threads.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        let mut cx = Context { user, threads: &mut threads, base: &base };
+                        notifications(&event, &mut cx)
+                    };
+                    for n in notifications {
                         if client.wants(n.channel) {
                             out.push(json!({ "channel": n.channel, "data": n.data }));
                         }
@@ -334,6 +360,7 @@ impl Request<'_> {
                 None => break,
             }
         }
+        take_pushed(&mut out);
         let mut r = reply(message, true);
         r.insert("clientId".into(), client.id.clone().into());
         r.insert("advice".into(), self.advice());

@@ -6,6 +6,7 @@ mod company;
 mod contacts;
 mod events;
 mod gws_cometd;
+mod gws_interactions;
 mod gws_me;
 mod gws_sign_in;
 mod limits;

@@ -13,6 +13,7 @@ mod me;
 mod messages;
 mod operations;
 mod session;
+mod workbins;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -72,6 +73,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/api/v2/interactions/{id}", get(interactions::get_one).put(interactions::put_one))
         .route("/api/v2/me/interactions", get(interactions::list_mine))
         .route("/api/v2/me/interactions/{id}", post(operations::post))
+        .route("/api/v2/me/workbins", get(workbins::list))
+        .route("/api/v2/me/workbins/{id}", get(workbins::content).post(workbins::post))
         .route("/api/v2/{*rest}", any(unknown_path))
         .route_layer(axum::middleware::from_fn(session::session_headers));
     OpenApiRouter::new().merge(finish(rest).into()).merge(finish(cometd::router()).into())

@@ -212,6 +212,48 @@ e2e! {
         assert!(status >= 400);
     }
 
+    async fn workbins_list_show_take_and_give_back_interactions(app: &TestApp) {
+        let (source, _connector) = connected_source(app, &app.company).await;
+        let amy_id = app.add_agent(&app.company, "Amy", "amy@example.com", PASSWORD).await;
+        let bob_id = app.add_agent(&app.company, "Bob", "bob@example.com", PASSWORD).await;
+        queue(app, &app.company, "support", Some(&source), &[&amy_id, &bob_id]).await;
+        let (amy, client) = ready_agent(app, "amy@example.com").await;
+        app.push(&source, "messages.create", message("m1", "t1", "Hi")).await;
+        let id = invited(app, &amy, &client).await;
+        operate(app, &amy, &id, json!({"operationName": "Accept"})).await;
+
+        let list: Value = app.gws(Method::GET, "/api/v2/me/workbins", &amy).send().await.unwrap().json().await.unwrap();
+        let workbins = list["workbins"].as_array().unwrap();
+        assert_eq!(workbins.len(), 2, "her own and her queue's: {list}");
+        assert_eq!(workbins[0]["id"], format!("agent.{amy_id}"));
+        assert_eq!(workbins[1]["type"], "AgentGroup");
+        assert_eq!(workbins[1]["name"], "support");
+        let shared = workbins[1]["id"].as_str().unwrap().to_owned();
+
+        let add = json!({"operationName": "AddInteraction", "id": id});
+        let res = app.gws(Method::POST, &format!("/api/v2/me/workbins/{shared}"), &amy).json(&add).send().await.unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap(), json!({"statusCode": 0}));
+        let bob = app.sign_in("bob@example.com", PASSWORD).await;
+        let content: Value =
+            app.gws(Method::GET, &format!("/api/v2/me/workbins/{shared}"), &bob).send().await.unwrap().json().await.unwrap();
+        assert_eq!(content["interactions"][0]["id"], id.as_str(), "{content}");
+        assert_eq!(content["interactions"][0]["state"], "InWorkbin");
+
+        // Bob pulls it from the queue's workbin, not from his own (where it is not).
+        let pull = json!({"operationName": "PullInteraction", "id": id});
+        let res = app.gws(Method::POST, "/api/v2/me/workbins/me", &bob).json(&pull).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        let res = app.gws(Method::POST, &format!("/api/v2/me/workbins/{shared}"), &bob).json(&pull).send().await.unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap(), json!({"statusCode": 0}));
+        let mine: Value = app.gws(Method::GET, "/api/v2/me/interactions?fields=*", &bob).send().await.unwrap().json().await.unwrap();
+        assert_eq!(mine["interactions"][0]["state"], "Accepted", "{mine}");
+
+        let res = app.gws(Method::POST, &format!("/api/v2/me/workbins/{shared}"), &bob).json(&json!({"operationName": "Pull"})).send().await.unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap()["statusCode"], 1, "no id");
+        let res = app.gws(Method::GET, "/api/v2/me/workbins/shelf", &bob).send().await.unwrap();
+        assert_eq!(res.status(), 404);
+    }
+
     async fn supervisors_see_every_interaction_and_agents_only_their_own_company_and_theirs(app: &TestApp) {
         let other = app.create_company("Other Corp", "owner@other.example").await;
         let (source, _connector) = connected_source(app, &app.company).await;

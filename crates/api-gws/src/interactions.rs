@@ -63,6 +63,7 @@ pub(crate) fn wire(i: &InteractionSnapshot, state: &str, capabilities: &[String]
         "assignedTo": i.agent_id,
         "workbin": i.workbin.as_ref().map(workbin_id),
         "threadId": i.thread_id,
+        "offerDeadline": i.offer_deadline.map(|t| t.to_rfc3339_millis()),
     })
 }
 

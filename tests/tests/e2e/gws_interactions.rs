@@ -24,6 +24,17 @@ async fn connected_source(app: &TestApp, tenant: &Tenant) -> (TestSource, FakeCo
 
 /// A queue named `name` fed by `source` (if any), offering to `members` (offers wait 300 s).
 async fn queue(app: &TestApp, tenant: &Tenant, name: &str, source: Option<&TestSource>, members: &[&str]) {
+    queue_with_timeout(app, tenant, name, source, members, 300).await;
+}
+
+async fn queue_with_timeout(
+    app: &TestApp,
+    tenant: &Tenant,
+    name: &str,
+    source: Option<&TestSource>,
+    members: &[&str],
+    offer_timeout_secs: u32,
+) {
     let owner = app.engine.authenticate(&tenant.key, &UserRef::Primary).await.unwrap();
     let details = QueueDetails {
         name: name.into(),
@@ -33,7 +44,7 @@ async fn queue(app: &TestApp, tenant: &Tenant, name: &str, source: Option<&TestS
             .map(|s| Feed { source_id: SourceId::parse(&s.id).unwrap(), category: None })
             .into_iter()
             .collect(),
-        offer_timeout_secs: 300,
+        offer_timeout_secs,
         overflow: None,
     };
     app.engine.create_queue(&owner, details).await.unwrap();
@@ -252,6 +263,42 @@ e2e! {
         assert_eq!(res.json::<Value>().await.unwrap()["statusCode"], 1, "no id");
         let res = app.gws(Method::GET, "/api/v2/me/workbins/shelf", &bob).send().await.unwrap();
         assert_eq!(res.status(), 404);
+    }
+
+    async fn an_unanswered_offer_is_revoked_on_cometd_and_offered_to_the_next_agent(app: &TestApp) {
+        let (source, _connector) = connected_source(app, &app.company).await;
+        let amy_id = app.add_agent(&app.company, "Amy", "amy@example.com", PASSWORD).await;
+        let bob_id = app.add_agent(&app.company, "Bob", "bob@example.com", PASSWORD).await;
+        queue_with_timeout(app, &app.company, "support", Some(&source), &[&amy_id, &bob_id], 1).await;
+        let (amy, amy_client) = ready_agent(app, "amy@example.com").await;
+        app.push(&source, "messages.create", message("m1", "t1", "Hi")).await;
+        let id = invited(app, &amy, &amy_client).await;
+
+        let (bob, bob_client) = ready_agent(app, "bob@example.com").await;
+        let revoked = app.connect_until(&amy, &amy_client, |m| is_interaction(m, "Revoked")).await;
+        let revoked = revoked.iter().find(|m| is_interaction(m, "Revoked")).unwrap();
+        assert_eq!(revoked["data"]["interaction"]["id"], id.as_str());
+        assert_eq!(revoked["data"]["interaction"]["capabilities"], json!([]));
+        assert_eq!(invited(app, &bob, &bob_client).await, id, "offered to the next agent");
+    }
+
+    async fn a_client_that_reconnects_within_its_session_is_offered_the_same_interaction_again(app: &TestApp) {
+        let (source, _connector) = connected_source(app, &app.company).await;
+        let amy_id = app.add_agent(&app.company, "Amy", "amy@example.com", PASSWORD).await;
+        queue(app, &app.company, "support", Some(&source), &[&amy_id]).await;
+        let (amy, lost) = ready_agent(app, "amy@example.com").await;
+        app.push(&source, "messages.create", message("m1", "t1", "Hi")).await;
+        let id = invited(app, &amy, &lost).await;
+
+        // The connection is lost before the client asks again: a new client hears the offer,
+        // with its deadline.
+        let again = app.handshake(&amy).await;
+        app.subscribe(&amy, &again, "/v2/me/interactions").await;
+        let messages = app.connect_until(&amy, &again, |m| is_interaction(m, "Invited")).await;
+        let offer = &messages.iter().find(|m| is_interaction(m, "Invited")).unwrap()["data"]["interaction"];
+        assert_eq!(offer["id"], id.as_str());
+        assert!(offer["offerDeadline"].is_string(), "{offer}");
+        assert_eq!(operate(app, &amy, &id, json!({"operationName": "Accept"})).await.1, json!({"status": "ok"}));
     }
 
     async fn supervisors_see_every_interaction_and_agents_only_their_own_company_and_theirs(app: &TestApp) {

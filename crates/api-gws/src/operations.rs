@@ -26,36 +26,36 @@ use crate::{Gws, JsonObject, messages};
 #[derive(Clone, Copy)]
 enum Answer {
     /// `{"status":"ok"}`; fails `{"status":"error","errorDescription"}`.
-    StatusOk,
+    Ok,
     /// `{"status":0}`; fails `{"statusCode":N,"statusMessage"}`.
-    StatusZero,
+    Zero,
     /// `{"statusCode":0}`; fails `{"statusCode":N,"statusMessage"}`.
-    StatusCodeZero,
+    CodeZero,
 }
 
 impl Answer {
     fn of(operation: &str) -> Option<Self> {
         Some(match operation {
             "Accept" | "Reject" | "PlaceInQueue" | "UpdateUserData" | "AttachUserData" | "DeleteUserData"
-            | "PlaceInWorkbin" | "GetWorkbinContent" => Answer::StatusOk,
-            "Cancel" => Answer::StatusZero,
-            "Complete" | "Transfer" | "SendMessage" => Answer::StatusCodeZero,
+            | "PlaceInWorkbin" | "GetWorkbinContent" => Answer::Ok,
+            "Cancel" => Answer::Zero,
+            "Complete" | "Transfer" | "SendMessage" => Answer::CodeZero,
             _ => return None,
         })
     }
 
     fn body(self) -> Value {
         match self {
-            Answer::StatusOk => json!({ "status": "ok" }),
-            Answer::StatusZero => json!({ "status": 0 }),
-            Answer::StatusCodeZero => json!({ "statusCode": 0 }),
+            Answer::Ok => json!({ "status": "ok" }),
+            Answer::Zero => json!({ "status": 0 }),
+            Answer::CodeZero => json!({ "statusCode": 0 }),
         }
     }
 
     fn style(self) -> Style {
         match self {
-            Answer::StatusOk => Style::StatusText,
-            Answer::StatusZero | Answer::StatusCodeZero => Style::StatusCode,
+            Answer::Ok => Style::StatusText,
+            Answer::Zero | Answer::CodeZero => Style::StatusCode,
         }
     }
 }

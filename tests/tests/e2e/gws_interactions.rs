@@ -336,6 +336,21 @@ e2e! {
         assert_eq!(status, 404);
         let mine: Value = app.gws(Method::GET, "/api/v2/me/interactions", &eve).send().await.unwrap().json().await.unwrap();
         assert_eq!(mine["uris"], json!([]));
+        let res = app.gws(Method::PUT, &format!("/api/v2/interactions/{id}"), &eve).json(&json!({"userData": {"x": 1}})).send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        app.set_password(&other, &other.primary_user_id, PASSWORD).await;
+        let their_owner = app.sign_in("owner@other.example", PASSWORD).await;
+        let all: Value = app.gws(Method::GET, "/api/v2/interactions", &their_owner).send().await.unwrap().json().await.unwrap();
+        assert_eq!(all, json!({"statusCode": 0, "uris": []}), "the other company's owner sees theirs only");
+        let ours: Value = app.gws(Method::GET, "/api/v2/me/workbins", &amy).send().await.unwrap().json().await.unwrap();
+        let shared = ours["workbins"][1]["id"].as_str().unwrap();
+        let theirs: Value = app.gws(Method::GET, "/api/v2/me/workbins", &eve).send().await.unwrap().json().await.unwrap();
+        assert_eq!(theirs["workbins"].as_array().unwrap().len(), 1, "no queue of ours: {theirs}");
+        let res = app.gws(Method::GET, &format!("/api/v2/me/workbins/{shared}"), &eve).send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        let add = json!({"operationName": "AddInteraction", "id": id});
+        let res = app.gws(Method::POST, &format!("/api/v2/me/workbins/{shared}"), &eve).json(&add).send().await.unwrap();
+        assert_eq!(res.status(), 404);
         // Amy's offer was untouched by all of it.
         assert_eq!(operate(app, &amy, &id, json!({"operationName": "Accept"})).await.1, json!({"status": "ok"}));
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_domain::agent::Channel;
 use switchboard_domain::job::{JobOutcome, JobPayload};
 use switchboard_domain::routing::{InteractionState, Queue, QueueDetails};
-use switchboard_domain::{CompanyId, Error, QueueId, Resource, Result, Timestamp};
+use switchboard_domain::{CompanyId, Error, InteractionId, QueueId, Resource, Result, Timestamp};
 use switchboard_store::{Conn, Tx, agents, routing, sources, threads, users};
 
 use crate::channels::sdk::export::QueuingUpdate;
@@ -171,6 +171,16 @@ impl Engine {
         routing::get_queue(&mut self.store.reader().await?, &actor.company_id, id)
             .await?
             .ok_or(Error::NotFound(Resource::Queue))
+    }
+
+    /// Every queued interaction's place in its queue and estimated wait.
+    pub async fn waiting_positions(&self, actor: &Actor) -> Result<HashMap<InteractionId, Position>> {
+        let mut r = self.store.reader().await?;
+        let mut out = HashMap::new();
+        for queue in routing::list_queues(&mut r, &actor.company_id).await? {
+            out.extend(positions(&mut r, &actor.company_id, &queue).await?.into_iter().map(|(i, p)| (i.id, p)));
+        }
+        Ok(out)
     }
 
     /// The queue's live figures.

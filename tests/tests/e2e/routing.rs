@@ -162,3 +162,54 @@ e2e! {
         assert_eq!((same["name"].as_str(), same["figures"]["waiting"].as_u64()), (Some("support"), Some(1)));
     }
 }
+
+e2e! {
+    jobs: drained;
+
+    async fn a_waiting_customer_s_connector_is_told_a_falling_queue_position_with_an_estimated_wait(app: &TestApp) {
+        use switchboard_tests::connector::FakeConnector;
+        let info = json!({"objects": {"messages": ["create"]}, "options": ["messaging.queuing_update"]});
+        let connector = FakeConnector::start("unset", info.clone()).await;
+        let fields = json!({"base_uri": connector.base_uri(), "objects": info["objects"], "options": info["options"]});
+        let source = app.create_source(&app.company, fields).await;
+        connector.set_token(&source.token);
+        let a = app.add_user(&app.company, "Ann", "ann@example.com").await;
+        let body = json!({"name": "support", "members": [a], "feeds": [{"source_id": source.id}]});
+        json_of(app.native(Method::POST, "/v1/queues", &app.company).json(&body).send().await.unwrap(), 201).await;
+        let path = format!("/v1/agents/{a}/channels/chat");
+        json_of(app.native(Method::PATCH, &path, &app.company).json(&json!({"state": "ready", "capacity": 1})).send().await.unwrap(), 200).await;
+
+        for (m, t) in [("m1", "t1"), ("m2", "t2"), ("m3", "t3")] {
+            let (status, body) = app.push(&source, "messages.create", message(m, t, "help")).await;
+            assert_eq!(status, 200, "{body}");
+        }
+        interactions_when(app, "three interactions", |l| l.len() == 3).await;
+        app.drain_jobs().await;
+        let told = |thread: &str| -> Vec<(u64, u64)> {
+            connector
+                .received("messaging.queuing_update")
+                .iter()
+                .filter(|r| r.params["thread_id"] == thread)
+                .map(|r| (r.params["position"].as_u64().unwrap(), r.params["estimated_wait_time"].as_u64().unwrap()))
+                .collect()
+        };
+        assert!(told("t1").is_empty(), "t1 was offered at once");
+        let (t2, t3) = (told("t2"), told("t3"));
+        assert_eq!((t2.len(), t2[0].0, t3.len(), t3[0].0), (1, 1, 1, 2), "{t2:?} {t3:?}");
+        assert!(t3[0].1 > t2[0].1 && t2[0].1 > 0, "a later place waits longer: {t2:?} {t3:?}");
+
+        // Ann finishes the first: t2 is offered to her and t3 moves up to first place.
+        let key = app.company.key.clone();
+        let user = switchboard_domain::UserId::parse(&a).unwrap();
+        let ann = app.engine.authenticate(&key, &switchboard_engine::auth::UserRef::Id(user)).await.unwrap();
+        let first = app.engine.my_interactions(&ann).await.unwrap().remove(0);
+        app.engine.accept_interaction(&ann, &first.id).await.unwrap();
+        app.engine.complete_interaction(&ann, &first.id).await.unwrap();
+        app.drain_jobs().await;
+        assert_eq!(told("t2").len(), 1, "t2 is no longer waiting");
+        assert_eq!(told("t3").iter().map(|p| p.0).collect::<Vec<_>>(), vec![2, 1], "t3's place falls");
+        let list = interactions_when(app, "t3 is first in line", |l| l.iter().any(|i| i["position"] == 1)).await;
+        let waiting = list.iter().find(|i| i["state"] == "queued").unwrap();
+        assert_eq!(waiting["estimated_wait_secs"].as_u64(), Some(told("t3")[1].1), "the native API shows what the connector was told");
+    }
+}

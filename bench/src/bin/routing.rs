@@ -76,7 +76,8 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<bool> {
         engine.set_agent_capacity(&owner, &user.id, Channel::Chat, args.capacity).await?;
         agents.push(engine.authenticate(key, &UserRef::Id(user.id)).await?);
     }
-    let setup = SourceSetup::Sdk(SdkSetup { base_uri: None, capabilities: capabilities(), settings: Default::default() });
+    let setup =
+        SourceSetup::Sdk(SdkSetup { base_uri: None, capabilities: capabilities(), settings: Default::default() });
     let source = engine.create_source(&owner, SourceDetails { name: "chat".into(), setup }).await?;
     let queue = QueueDetails {
         name: "support".into(),

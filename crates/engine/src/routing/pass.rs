@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use switchboard_domain::agent::Channel;
 use switchboard_domain::event::{Event, InteractionSnapshot};
 use switchboard_domain::job::{JobPayload, NewJob};
 use switchboard_domain::routing::{HistoryEntry, HistoryKind, Interaction, InteractionState, Queue, Skipped};
@@ -85,21 +86,28 @@ pub(crate) async fn changed(
 
 /// Offers what can be offered now. Returns the queues whose waiting lines changed.
 pub(crate) async fn route(tx: &mut Tx<'_>, company: &CompanyId) -> Result<Vec<QueueId>> {
-    let queued = routing::queued(tx, company, QUEUED_PER_PASS).await?;
-    // Whoever waits may have moved up, or just arrived: their channels are told.
-    let waiting = !queued.is_empty();
     let now = Timestamp::now();
     let queues: HashMap<QueueId, Queue> =
         routing::list_queues(tx, company).await?.into_iter().map(|q| (q.id.clone(), q)).collect();
     let mut seats = Seats::new(agents::list(tx, company).await?);
-    for i in routing::holding(tx, company).await? {
-        if let Some(a) = &i.agent_id {
-            seats.hold(a, i.channel);
+    for (agent, channel, n) in routing::loads(tx, company).await? {
+        seats.hold(&agent, channel, n);
+    }
+    // With no seat free and nothing that can overflow, no decision is possible: the waiting
+    // line is not even read (most passes of a busy contact centre).
+    if !Channel::ALL.into_iter().any(|c| seats.any_room(c)) && queues.values().all(|q| q.overflow.is_none()) {
+        // Someone may just have joined, or left, the line: their channels are told.
+        if !routing::queued(tx, company, 1).await?.is_empty() {
+            tell_positions(tx, company).await?;
         }
+        return Ok(Vec::new());
     }
     for (agent, channel, at) in routing::last_offers(tx, company).await? {
         seats.last_offer(&agent, channel, at);
     }
+    let queued = routing::queued(tx, company, QUEUED_PER_PASS).await?;
+    // Whoever waits may have moved up, or just arrived: their channels are told.
+    let waiting = !queued.is_empty();
     let mut moved = Vec::new();
     for mut i in queued {
         overflow(tx, &mut i, &queues, now, &mut moved).await?;
@@ -122,12 +130,17 @@ pub(crate) async fn route(tx: &mut Tx<'_>, company: &CompanyId) -> Result<Vec<Qu
         changed(tx, &i, Some(&name), Event::InteractionOffered, None, None).await?;
     }
     if waiting {
-        let job = QueuingUpdateJob { company_id: company.clone() };
-        jobs::enqueue(tx, &NewJob::of(&job).for_company(company.clone())).await?;
+        tell_positions(tx, company).await?;
     }
     moved.sort();
     moved.dedup();
     Ok(moved)
+}
+
+/// Queues the job that tells waiting customers' channels their place in line.
+async fn tell_positions(tx: &mut Tx<'_>, company: &CompanyId) -> Result<()> {
+    let job = QueuingUpdateJob { company_id: company.clone() };
+    jobs::enqueue(tx, &NewJob::of(&job).for_company(company.clone())).await.map(drop)
 }
 
 /// Offers `i` to `agent` until `timeout_secs` from now, recording the decision and queueing

@@ -41,10 +41,10 @@ impl Seats {
         self.by_agent.get(&(user.clone(), channel))
     }
 
-    /// Counts an interaction against the agent's capacity.
-    pub fn hold(&mut self, user: &UserId, channel: Channel) {
+    /// Counts `n` interactions against the agent's capacity.
+    pub fn hold(&mut self, user: &UserId, channel: Channel, n: u32) {
         if let Some(s) = self.by_agent.get_mut(&(user.clone(), channel)) {
-            s.load += 1;
+            s.load += n;
         }
     }
 
@@ -172,7 +172,7 @@ mod tests {
             agent(&c, true, 3, 5),
             agent(&d, true, 3, 1),
         ]);
-        seats.hold(&b, Channel::Chat);
+        seats.hold(&b, Channel::Chat, 1);
         let members = vec![a.clone(), b.clone(), c.clone(), d.clone()];
         let decision = choose(Strategy::LongestIdle, &members, Channel::Chat, &seats, std::slice::from_ref(&d), None);
         assert_eq!(decision.chosen, Some(c.clone()));
@@ -196,10 +196,9 @@ mod tests {
         assert_eq!(next(None, &seats), a);
         assert_eq!(next(Some(&a), &seats), b);
         assert_eq!(next(Some(&c), &seats), a);
-        seats.hold(&a, Channel::Chat);
-        seats.hold(&b, Channel::Chat);
-        seats.hold(&c, Channel::Chat);
-        seats.hold(&c, Channel::Chat);
+        seats.hold(&a, Channel::Chat, 1);
+        seats.hold(&b, Channel::Chat, 1);
+        seats.hold(&c, Channel::Chat, 2);
         // a: 1/3, b: 1/3, c: 2/10.
         assert_eq!(choose(Strategy::LeastBusy, &members, Channel::Chat, &seats, &[], None).chosen, Some(c));
     }

@@ -86,6 +86,29 @@ e2e! {
         assert_problem(app.native(Method::DELETE, &format!("/v1/queues/{queue_id}"), &app.company).send().await.unwrap(), 409, "open interactions").await;
     }
 
+    async fn interaction_and_agent_events_reach_a_webhook_in_order(app: &TestApp) {
+        let receiver = switchboard_tests::receiver::Receiver::start().await;
+        let hook = json!({"url": receiver.url(), "format": "native", "events": ["interaction.*", "agent.*"]});
+        json_of(app.native(Method::POST, "/v1/webhooks", &app.company).json(&hook).send().await.unwrap(), 201).await;
+        let source = app.create_source(&app.company, full_capabilities()).await;
+        let a = app.add_user(&app.company, "Ann", "ann@example.com").await;
+        let body = json!({"name": "support", "members": [a], "feeds": [{"source_id": source.id}]});
+        json_of(app.native(Method::POST, "/v1/queues", &app.company).json(&body).send().await.unwrap(), 201).await;
+        json_of(as_user(app, Method::PATCH, &format!("/v1/agents/{a}/channels/chat"), &app.company, &a).json(&json!({"state": "ready"})).send().await.unwrap(), 200).await;
+        let (status, _) = app.push(&source, "messages.create", message("m1", "t1", "help")).await;
+        assert_eq!(status, 200);
+        let got = receiver.wait_for("three deliveries", |r| r.iter().filter(|x| x.answered == 200).count() >= 3).await;
+        let kinds: Vec<String> = got.iter().map(|r| r.json()["type"].as_str().unwrap().to_owned()).collect();
+        assert!(kinds.contains(&"agent.state_changed".to_owned()), "{kinds:?}");
+        // Deliveries are ordered per thread: the interaction's, not the agent's, keep their order.
+        let of_thread: Vec<&String> = kinds.iter().filter(|k| k.starts_with("interaction.")).collect();
+        assert_eq!(of_thread, vec!["interaction.created", "interaction.offered"]);
+        let offered = &got.iter().find(|r| r.json()["type"] == "interaction.offered").unwrap().json()["data"];
+        assert_eq!((offered["agent_id"].as_str(), offered["state"].as_str()), (Some(a.as_str()), Some("offered")));
+        assert_eq!(offered["capabilities"], json!(["Accept", "Reject"]));
+        assert_eq!(offered["queue_name"], "support");
+    }
+
     async fn bad_queue_and_agent_changes_are_refused_and_change_nothing(app: &TestApp) {
         let source = app.create_source(&app.company, full_capabilities()).await;
         let a = app.add_user(&app.company, "Ann", "ann@example.com").await;

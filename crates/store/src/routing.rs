@@ -258,6 +258,18 @@ pub async fn holding(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Inter
         .await
 }
 
+/// How many interactions wait in the queue, and since when the longest has waited.
+pub async fn waiting(c: &mut impl Conn, company: &CompanyId, queue: &QueueId) -> Result<(u64, Option<Timestamp>)> {
+    let (n, oldest): (i64, Option<i64>) = Sql::new(
+        "SELECT COUNT(*), MIN(queued_at) FROM interactions WHERE company_id = $1 AND queue_id = $2 AND state = 'queued'",
+    )
+    .bind(company.as_str())
+    .bind(queue.as_str())
+    .fetch_one(c)
+    .await?;
+    Ok((u64::try_from(n).unwrap_or(0), oldest.map(Timestamp::from_micros)))
+}
+
 /// How many interactions each agent holds (offered or accepted) on each channel.
 pub async fn loads(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<(UserId, Channel, u32)>> {
     let rows: Vec<(String, String, i64)> = Sql::new(

@@ -191,15 +191,9 @@ impl Engine {
 }
 
 pub(crate) async fn figures(c: &mut impl Conn, company: &CompanyId, queue: &Queue) -> Result<QueueFigures> {
-    let f = routing::InteractionFilter {
-        queue_id: Some(&queue.id),
-        state: Some(InteractionState::Queued),
-        ..Default::default()
-    };
-    let waiting = routing::list_interactions(c, company, &f, i64::MAX).await?;
+    let (waiting, oldest) = routing::waiting(c, company, &queue.id).await?;
     let now = Timestamp::now();
-    let longest =
-        waiting.iter().map(|i| i.queued_at).min().map_or(0, |t| (now.as_micros() - t.as_micros()).max(0) / 1_000_000);
+    let longest = oldest.map_or(0, |t| (now.as_micros() - t.as_micros()).max(0) / 1_000_000);
     let ready: HashSet<_> = agents::list(c, company)
         .await?
         .into_iter()
@@ -207,7 +201,7 @@ pub(crate) async fn figures(c: &mut impl Conn, company: &CompanyId, queue: &Queu
         .map(|a| a.user_id)
         .collect();
     Ok(QueueFigures {
-        waiting: waiting.len() as u64,
+        waiting,
         longest_wait_secs: longest as u64,
         agents_ready: ready.len() as u64,
         average_handle_secs: routing::recent_handle_secs(c, company, &queue.id, RECENT_HANDLED).await?,

@@ -4,7 +4,7 @@
 //! [`choose`], while anyone has room. The caller holds the company's routing lock
 //! ([`routing::lock`]), so decisions of one company are made one after the other, on any node.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -95,7 +95,9 @@ pub(crate) async fn route(tx: &mut Tx<'_>, company: &CompanyId) -> Result<Vec<Qu
     }
     // With no seat free and nothing that can overflow, no decision is possible: the waiting
     // line is not even read (most passes of a busy contact centre).
-    if !Channel::ALL.into_iter().any(|c| seats.any_room(c)) && queues.values().all(|q| q.overflow.is_none()) {
+    let mut free: HashMap<Channel, u32> = Channel::ALL.into_iter().map(|c| (c, seats.free(c))).collect();
+    let overflows = queues.values().any(|q| q.overflow.is_some());
+    if free.values().all(|n| *n == 0) && !overflows {
         // Someone may just have joined, or left, the line: their channels are told.
         if !routing::queued(tx, company, 1).await?.is_empty() {
             tell_positions(tx, company).await?;
@@ -109,22 +111,46 @@ pub(crate) async fn route(tx: &mut Tx<'_>, company: &CompanyId) -> Result<Vec<Qu
     // Whoever waits may have moved up, or just arrived: their channels are told.
     let waiting = !queued.is_empty();
     let mut moved = Vec::new();
+    // Within a pass seats only fill: a queue whose members had no room for one interaction of
+    // a channel has none for the next, and the member offered last is known once read.
+    let mut full: HashSet<(QueueId, Channel)> = HashSet::new();
+    let mut last_offered: HashMap<QueueId, Option<UserId>> = HashMap::new();
     for mut i in queued {
+        if free.values().all(|n| *n == 0) && !overflows {
+            break;
+        }
         overflow(tx, &mut i, &queues, now, &mut moved).await?;
-        if !seats.any_room(i.channel) {
+        if free.get(&i.channel).is_none_or(|n| *n == 0) {
             continue;
         }
         let Some(queue) = i.queue_id.as_ref().and_then(|q| queues.get(q)) else { continue };
-        let last = routing::last_offered(tx, company, &queue.id).await?;
+        if full.contains(&(queue.id.clone(), i.channel)) {
+            continue;
+        }
+        let last = match last_offered.get(&queue.id) {
+            Some(last) => last.clone(),
+            None => {
+                let last = routing::last_offered(tx, company, &queue.id).await?;
+                last_offered.insert(queue.id.clone(), last.clone());
+                last
+            }
+        };
         let decision = choose(queue.strategy, &queue.members, i.channel, &seats, &i.declined_by, last.as_ref());
-        let Some(agent) = decision.chosen else { continue };
+        let Some(agent) = decision.chosen else {
+            full.insert((queue.id.clone(), i.channel));
+            continue;
+        };
         // Everyone who could declined it once: a new round starts, in the strategy's order.
         if queue.members.iter().all(|m| i.declined_by.contains(m)) {
             i.declined_by.clear();
         }
         offer(tx, &mut i, &agent, queue.offer_timeout_secs, decision.reason, decision.skipped).await?;
         routing::set_last_offered(tx, company, &queue.id, &agent).await?;
+        last_offered.insert(queue.id.clone(), Some(agent.clone()));
         seats.offered(&agent, i.channel, now);
+        if let Some(n) = free.get_mut(&i.channel) {
+            *n = n.saturating_sub(1);
+        }
         let name = queue.name.clone();
         moved.push(queue.id.clone());
         changed(tx, &i, Some(&name), Event::InteractionOffered, None, None).await?;

@@ -63,9 +63,13 @@ impl Seats {
         }
     }
 
-    /// Whether any agent could take one more interaction of `channel`.
-    pub fn any_room(&self, channel: Channel) -> bool {
-        self.by_agent.iter().any(|((_, c), s)| *c == channel && s.ready && s.load < s.capacity)
+    /// How many more interactions of `channel` the Ready agents could take, all together.
+    pub fn free(&self, channel: Channel) -> u32 {
+        self.by_agent
+            .iter()
+            .filter(|((_, c), s)| *c == channel && s.ready)
+            .map(|(_, s)| s.capacity.saturating_sub(s.load))
+            .sum()
     }
 }
 

@@ -207,6 +207,10 @@ e2e! {
             assert_eq!(status, 200, "{body}");
         }
         interactions_when(app, "three interactions", |l| l.len() == 3).await;
+        let mut r = app.engine.store().reader().await.unwrap();
+        let updates = switchboard_store::jobs::list_pending(&mut r, "routing.queuing_update").await.unwrap();
+        drop(r);
+        assert_eq!(updates.len(), 1, "one waiting job covers every routing pass before it runs");
         app.drain_jobs().await;
         let told = |thread: &str| -> Vec<(u64, u64)> {
             connector

@@ -163,8 +163,13 @@ pub(crate) async fn route(tx: &mut Tx<'_>, company: &CompanyId) -> Result<Vec<Qu
     Ok(moved)
 }
 
-/// Queues the job that tells waiting customers' channels their place in line.
+/// Queues the job that tells waiting customers' channels their place in line, unless one is
+/// already waiting to run: it reads the positions when it runs, so it covers this change too
+/// (one job per company at a time, not one per routing pass).
 async fn tell_positions(tx: &mut Tx<'_>, company: &CompanyId) -> Result<()> {
+    if jobs::is_waiting(tx, company, QueuingUpdateJob::KIND).await? {
+        return Ok(());
+    }
     let job = QueuingUpdateJob { company_id: company.clone() };
     jobs::enqueue(tx, &NewJob::of(&job).for_company(company.clone())).await.map(drop)
 }

@@ -337,3 +337,41 @@ store_test! {
         ]);
     }
 }
+
+store_test! {
+    async fn an_interaction_that_waited_its_queue_s_maximum_overflows_to_the_next_queue(store: Store) {
+        let engine = Engine::new(store.clone(), Default::default()).unwrap();
+        let created = engine.create_company(NewCompany { name: "Acme".into(), email: None, first_name: None, last_name: None }).await.unwrap();
+        let key = created.api_key.expose();
+        let owner = engine.authenticate(key, &UserRef::Primary).await.unwrap();
+        let (a, b) = (add_agent(&engine, &owner, key).await, add_agent(&engine, &owner, key).await);
+        let source = sdk_source(&engine, &owner).await;
+        let backup = engine.create_queue(&owner, QueueDetails { feeds: vec![], ..queue("backup", Strategy::LongestIdle, vec![&b], &source) }).await.unwrap();
+        let overflow = switchboard_domain::routing::Overflow { queue_id: backup.id.clone(), max_wait_secs: 1 };
+        engine.create_queue(&owner, QueueDetails { overflow: Some(overflow), ..queue("front", Strategy::LongestIdle, vec![&a], &source) }).await.unwrap();
+        engine.set_agent_state(&b, &b.user.id, Some(Channel::Chat), StateChange::ready()).await.unwrap();
+        message(&store, &source, "m1", "t1").await;
+        engine.take_in().await.unwrap();
+        let id = engine.active_interactions(&owner).await.unwrap()[0].interaction.id.clone();
+        assert_eq!(engine.get_interaction(&owner, &id).await.unwrap().queue_name.as_deref(), Some("front"), "a, its only member, is not ready");
+
+        // The `routing.route` job queued for the end of the wait runs a pass; run it until the
+        // second has passed (a generous bound, no timing in the assertion).
+        let job = switchboard_engine::routing::RouteJob { company_id: owner.company_id.clone() };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let details = loop {
+            engine.route_company(&job).await.unwrap();
+            let d = engine.get_interaction(&owner, &id).await.unwrap();
+            if d.queue_name.as_deref() == Some("backup") {
+                break d;
+            }
+            assert!(std::time::Instant::now() < deadline, "never overflowed");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        };
+        assert_eq!((details.interaction.state, details.interaction.agent_id.as_ref()), (InteractionState::Offered, Some(&b.user.id)));
+        assert!(details.history.iter().any(|h| h.reason == "overflow"), "{:?}", details.history);
+        assert_eq!(interaction_events(&store, &owner).await, vec!["interaction.created", "interaction.queued", "interaction.offered"]);
+        // A queue another overflows into stays.
+        assert!(matches!(engine.delete_queue(&owner, &backup.id).await.unwrap_err(), Error::Conflict(_)));
+    }
+}

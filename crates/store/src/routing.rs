@@ -258,6 +258,32 @@ pub async fn holding(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Inter
         .await
 }
 
+/// How many interactions wait in the queue, and since when the longest has waited.
+pub async fn waiting(c: &mut impl Conn, company: &CompanyId, queue: &QueueId) -> Result<(u64, Option<Timestamp>)> {
+    let (n, oldest): (i64, Option<i64>) = Sql::new(
+        "SELECT COUNT(*), MIN(queued_at) FROM interactions WHERE company_id = $1 AND queue_id = $2 AND state = 'queued'",
+    )
+    .bind(company.as_str())
+    .bind(queue.as_str())
+    .fetch_one(c)
+    .await?;
+    Ok((u64::try_from(n).unwrap_or(0), oldest.map(Timestamp::from_micros)))
+}
+
+/// How many interactions each agent holds (offered or accepted) on each channel.
+pub async fn loads(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<(UserId, Channel, u32)>> {
+    let rows: Vec<(String, String, i64)> = Sql::new(
+        "SELECT agent_id, channel, COUNT(*) FROM interactions WHERE company_id = $1 \
+         AND state IN ('offered', 'accepted') AND agent_id IS NOT NULL GROUP BY agent_id, channel",
+    )
+    .bind(company.as_str())
+    .fetch_all(c)
+    .await?;
+    rows.into_iter()
+        .map(|(a, ch, n)| Ok((parse_id(a)?, Channel::parse(&ch)?, u32::try_from(n).unwrap_or(u32::MAX))))
+        .collect()
+}
+
 /// Average seconds from acceptance to completion of the last `n` completed interactions of
 /// the queue; `None` when none has completed yet.
 pub async fn recent_handle_secs(

@@ -4,10 +4,11 @@
 //! [`choose`], while anyone has room. The caller holds the company's routing lock
 //! ([`routing::lock`]), so decisions of one company are made one after the other, on any node.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+use switchboard_domain::agent::Channel;
 use switchboard_domain::event::{Event, InteractionSnapshot};
 use switchboard_domain::job::{JobPayload, NewJob};
 use switchboard_domain::routing::{HistoryEntry, HistoryKind, Interaction, InteractionState, Queue, Skipped};
@@ -85,49 +86,92 @@ pub(crate) async fn changed(
 
 /// Offers what can be offered now. Returns the queues whose waiting lines changed.
 pub(crate) async fn route(tx: &mut Tx<'_>, company: &CompanyId) -> Result<Vec<QueueId>> {
-    let queued = routing::queued(tx, company, QUEUED_PER_PASS).await?;
-    // Whoever waits may have moved up, or just arrived: their channels are told.
-    let waiting = !queued.is_empty();
     let now = Timestamp::now();
     let queues: HashMap<QueueId, Queue> =
         routing::list_queues(tx, company).await?.into_iter().map(|q| (q.id.clone(), q)).collect();
     let mut seats = Seats::new(agents::list(tx, company).await?);
-    for i in routing::holding(tx, company).await? {
-        if let Some(a) = &i.agent_id {
-            seats.hold(a, i.channel);
+    for (agent, channel, n) in routing::loads(tx, company).await? {
+        seats.hold(&agent, channel, n);
+    }
+    // With no seat free and nothing that can overflow, no decision is possible: the waiting
+    // line is not even read (most passes of a busy contact centre).
+    let mut free: HashMap<Channel, u32> = Channel::ALL.into_iter().map(|c| (c, seats.free(c))).collect();
+    let overflows = queues.values().any(|q| q.overflow.is_some());
+    if free.values().all(|n| *n == 0) && !overflows {
+        // Someone may just have joined, or left, the line: their channels are told.
+        if !routing::queued(tx, company, 1).await?.is_empty() {
+            tell_positions(tx, company).await?;
         }
+        return Ok(Vec::new());
     }
     for (agent, channel, at) in routing::last_offers(tx, company).await? {
         seats.last_offer(&agent, channel, at);
     }
+    let queued = routing::queued(tx, company, QUEUED_PER_PASS).await?;
+    // Whoever waits may have moved up, or just arrived: their channels are told.
+    let waiting = !queued.is_empty();
     let mut moved = Vec::new();
+    // Within a pass seats only fill: a queue whose members had no room for one interaction of
+    // a channel has none for the next, and the member offered last is known once read.
+    let mut full: HashSet<(QueueId, Channel)> = HashSet::new();
+    let mut last_offered: HashMap<QueueId, Option<UserId>> = HashMap::new();
     for mut i in queued {
+        if free.values().all(|n| *n == 0) && !overflows {
+            break;
+        }
         overflow(tx, &mut i, &queues, now, &mut moved).await?;
-        if !seats.any_room(i.channel) {
+        if free.get(&i.channel).is_none_or(|n| *n == 0) {
             continue;
         }
         let Some(queue) = i.queue_id.as_ref().and_then(|q| queues.get(q)) else { continue };
-        let last = routing::last_offered(tx, company, &queue.id).await?;
+        if full.contains(&(queue.id.clone(), i.channel)) {
+            continue;
+        }
+        let last = match last_offered.get(&queue.id) {
+            Some(last) => last.clone(),
+            None => {
+                let last = routing::last_offered(tx, company, &queue.id).await?;
+                last_offered.insert(queue.id.clone(), last.clone());
+                last
+            }
+        };
         let decision = choose(queue.strategy, &queue.members, i.channel, &seats, &i.declined_by, last.as_ref());
-        let Some(agent) = decision.chosen else { continue };
+        let Some(agent) = decision.chosen else {
+            full.insert((queue.id.clone(), i.channel));
+            continue;
+        };
         // Everyone who could declined it once: a new round starts, in the strategy's order.
         if queue.members.iter().all(|m| i.declined_by.contains(m)) {
             i.declined_by.clear();
         }
         offer(tx, &mut i, &agent, queue.offer_timeout_secs, decision.reason, decision.skipped).await?;
         routing::set_last_offered(tx, company, &queue.id, &agent).await?;
+        last_offered.insert(queue.id.clone(), Some(agent.clone()));
         seats.offered(&agent, i.channel, now);
+        if let Some(n) = free.get_mut(&i.channel) {
+            *n = n.saturating_sub(1);
+        }
         let name = queue.name.clone();
         moved.push(queue.id.clone());
         changed(tx, &i, Some(&name), Event::InteractionOffered, None, None).await?;
     }
     if waiting {
-        let job = QueuingUpdateJob { company_id: company.clone() };
-        jobs::enqueue(tx, &NewJob::of(&job).for_company(company.clone())).await?;
+        tell_positions(tx, company).await?;
     }
     moved.sort();
     moved.dedup();
     Ok(moved)
+}
+
+/// Queues the job that tells waiting customers' channels their place in line, unless one is
+/// already waiting to run: it reads the positions when it runs, so it covers this change too
+/// (one job per company at a time, not one per routing pass).
+async fn tell_positions(tx: &mut Tx<'_>, company: &CompanyId) -> Result<()> {
+    if jobs::is_waiting(tx, company, QueuingUpdateJob::KIND).await? {
+        return Ok(());
+    }
+    let job = QueuingUpdateJob { company_id: company.clone() };
+    jobs::enqueue(tx, &NewJob::of(&job).for_company(company.clone())).await.map(drop)
 }
 
 /// Offers `i` to `agent` until `timeout_secs` from now, recording the decision and queueing

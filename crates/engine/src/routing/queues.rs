@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_domain::agent::Channel;
 use switchboard_domain::job::{JobOutcome, JobPayload};
 use switchboard_domain::routing::{InteractionState, Queue, QueueDetails};
-use switchboard_domain::{CompanyId, Error, QueueId, Resource, Result, Timestamp};
+use switchboard_domain::{CompanyId, Error, InteractionId, QueueId, Resource, Result, Timestamp};
 use switchboard_store::{Conn, Tx, agents, routing, sources, threads, users};
 
 use crate::channels::sdk::export::QueuingUpdate;
@@ -173,6 +173,16 @@ impl Engine {
             .ok_or(Error::NotFound(Resource::Queue))
     }
 
+    /// Every queued interaction's place in its queue and estimated wait.
+    pub async fn waiting_positions(&self, actor: &Actor) -> Result<HashMap<InteractionId, Position>> {
+        let mut r = self.store.reader().await?;
+        let mut out = HashMap::new();
+        for queue in routing::list_queues(&mut r, &actor.company_id).await? {
+            out.extend(positions(&mut r, &actor.company_id, &queue).await?.into_iter().map(|(i, p)| (i.id, p)));
+        }
+        Ok(out)
+    }
+
     /// The queue's live figures.
     pub async fn queue_figures(&self, actor: &Actor, queue: &Queue) -> Result<QueueFigures> {
         let mut r = self.store.reader().await?;
@@ -181,15 +191,9 @@ impl Engine {
 }
 
 pub(crate) async fn figures(c: &mut impl Conn, company: &CompanyId, queue: &Queue) -> Result<QueueFigures> {
-    let f = routing::InteractionFilter {
-        queue_id: Some(&queue.id),
-        state: Some(InteractionState::Queued),
-        ..Default::default()
-    };
-    let waiting = routing::list_interactions(c, company, &f, i64::MAX).await?;
+    let (waiting, oldest) = routing::waiting(c, company, &queue.id).await?;
     let now = Timestamp::now();
-    let longest =
-        waiting.iter().map(|i| i.queued_at).min().map_or(0, |t| (now.as_micros() - t.as_micros()).max(0) / 1_000_000);
+    let longest = oldest.map_or(0, |t| (now.as_micros() - t.as_micros()).max(0) / 1_000_000);
     let ready: HashSet<_> = agents::list(c, company)
         .await?
         .into_iter()
@@ -197,7 +201,7 @@ pub(crate) async fn figures(c: &mut impl Conn, company: &CompanyId, queue: &Queu
         .map(|a| a.user_id)
         .collect();
     Ok(QueueFigures {
-        waiting: waiting.len() as u64,
+        waiting,
         longest_wait_secs: longest as u64,
         agents_ready: ready.len() as u64,
         average_handle_secs: routing::recent_handle_secs(c, company, &queue.id, RECENT_HANDLED).await?,

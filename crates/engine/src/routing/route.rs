@@ -41,10 +41,10 @@ impl Seats {
         self.by_agent.get(&(user.clone(), channel))
     }
 
-    /// Counts an interaction against the agent's capacity.
-    pub fn hold(&mut self, user: &UserId, channel: Channel) {
+    /// Counts `n` interactions against the agent's capacity.
+    pub fn hold(&mut self, user: &UserId, channel: Channel, n: u32) {
         if let Some(s) = self.by_agent.get_mut(&(user.clone(), channel)) {
-            s.load += 1;
+            s.load += n;
         }
     }
 
@@ -63,9 +63,13 @@ impl Seats {
         }
     }
 
-    /// Whether any agent could take one more interaction of `channel`.
-    pub fn any_room(&self, channel: Channel) -> bool {
-        self.by_agent.iter().any(|((_, c), s)| *c == channel && s.ready && s.load < s.capacity)
+    /// How many more interactions of `channel` the Ready agents could take, all together.
+    pub fn free(&self, channel: Channel) -> u32 {
+        self.by_agent
+            .iter()
+            .filter(|((_, c), s)| *c == channel && s.ready)
+            .map(|(_, s)| s.capacity.saturating_sub(s.load))
+            .sum()
     }
 }
 
@@ -172,7 +176,7 @@ mod tests {
             agent(&c, true, 3, 5),
             agent(&d, true, 3, 1),
         ]);
-        seats.hold(&b, Channel::Chat);
+        seats.hold(&b, Channel::Chat, 1);
         let members = vec![a.clone(), b.clone(), c.clone(), d.clone()];
         let decision = choose(Strategy::LongestIdle, &members, Channel::Chat, &seats, std::slice::from_ref(&d), None);
         assert_eq!(decision.chosen, Some(c.clone()));
@@ -196,10 +200,9 @@ mod tests {
         assert_eq!(next(None, &seats), a);
         assert_eq!(next(Some(&a), &seats), b);
         assert_eq!(next(Some(&c), &seats), a);
-        seats.hold(&a, Channel::Chat);
-        seats.hold(&b, Channel::Chat);
-        seats.hold(&c, Channel::Chat);
-        seats.hold(&c, Channel::Chat);
+        seats.hold(&a, Channel::Chat, 1);
+        seats.hold(&b, Channel::Chat, 1);
+        seats.hold(&c, Channel::Chat, 2);
         // a: 1/3, b: 1/3, c: 2/10.
         assert_eq!(choose(Strategy::LeastBusy, &members, Channel::Chat, &seats, &[], None).chosen, Some(c));
     }

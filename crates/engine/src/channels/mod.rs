@@ -5,6 +5,7 @@
 //! ways in (the SDK's Send API and polling) and always lands in the same core rows and events.
 
 pub mod sdk;
+pub mod sms_carriers;
 
 use switchboard_domain::conversation::{BodyFormat, Content, ContentKind};
 use switchboard_domain::job::NewJob;

@@ -64,7 +64,13 @@ async fn download(State(state): State<AppState>, Path(id): Path<String>, Query(l
     let headers = res.headers_mut();
     let header =
         |v: &str| HeaderValue::from_str(v).unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
-    headers.insert(header::CONTENT_TYPE, header(&file.content_type));
+    // Only UTF-8 is sniffed as text.
+    let content_type = if file.content_type.starts_with("text/") {
+        format!("{}; charset=utf-8", file.content_type)
+    } else {
+        file.content_type.clone()
+    };
+    headers.insert(header::CONTENT_TYPE, header(&content_type));
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
     if let Ok(v) = HeaderValue::from_str(&content_disposition(&file)) {
         headers.insert(header::CONTENT_DISPOSITION, v);

@@ -189,9 +189,27 @@ fn storage_error(e: object_store::Error) -> Error {
     Error::Unavailable(format!("file store: {e}"))
 }
 
-/// The media type of `bytes`, from their content alone.
+/// The media type of `bytes`, from their content alone. Binary formats are known by their magic
+/// numbers; text has none, so UTF-8 without control characters is plain text (served as
+/// UTF-8), and the vCards and calendar entries phones attach to MMS are named by their first
+/// line. Nothing is marked HTML, XML or script: stored bytes are never a page of this server.
 fn sniff(bytes: &[u8]) -> String {
-    infer::get(bytes).map_or(OCTET_STREAM, |t| t.mime_type()).to_owned()
+    if let Some(known) = infer::get(bytes).filter(|t| t.matcher_type() != infer::MatcherType::Text) {
+        return known.mime_type().to_owned();
+    }
+    let Ok(text) = std::str::from_utf8(bytes) else { return OCTET_STREAM.to_owned() };
+    if text.is_empty() || text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')) {
+        return OCTET_STREAM.to_owned();
+    }
+    let first_line = text.trim_start_matches('\u{feff}').lines().next().unwrap_or_default().trim();
+    let kind = if first_line.eq_ignore_ascii_case("BEGIN:VCARD") {
+        "text/vcard"
+    } else if first_line.eq_ignore_ascii_case("BEGIN:VCALENDAR") {
+        "text/calendar"
+    } else {
+        "text/plain"
+    };
+    kind.to_owned()
 }
 
 /// The bytes of a stored file, as they are read.
@@ -392,11 +410,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bytes_are_sniffed_and_unknown_ones_are_octet_streams() {
+    fn bytes_are_sniffed_text_is_plain_and_unknown_bytes_are_octet_streams() {
         let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
         assert_eq!(sniff(png), "image/png");
         assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
-        assert_eq!(sniff(b"just some text"), OCTET_STREAM);
+        assert_eq!(sniff("just some text, caf\u{e9}\r\n".as_bytes()), "text/plain");
+        assert_eq!(sniff(b"<html><script>alert(1)</script>"), "text/plain");
+        assert_eq!(sniff(b"<?xml version=\"1.0\"?><svg/>"), "text/plain");
+        assert_eq!(sniff(b"BEGIN:VCARD\r\nVERSION:3.0\r\nEND:VCARD\r\n"), "text/vcard");
+        assert_eq!(sniff(b"begin:vcalendar\n"), "text/calendar");
+        assert_eq!(sniff(b"\x00\x01\x02binary"), OCTET_STREAM);
+        assert_eq!(sniff(b"\xff\xfe not utf-8"), OCTET_STREAM);
+        assert_eq!(sniff(b""), OCTET_STREAM);
     }
 
     #[test]

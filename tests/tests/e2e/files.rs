@@ -86,12 +86,16 @@ e2e! {
         let (content_type, bytes) = download(app, url).await;
         assert_eq!((content_type.as_str(), bytes.as_slice()), ("image/png", PNG));
 
-        let text = upload(app, &app.company, "../notes/readme.png", b"plain words").await;
-        assert_eq!(text["mimetype"], "application/octet-stream", "a name does not make an image");
+        let text = upload(app, &app.company, "../notes/readme.png", b"<html><script>alert(1)</script>").await;
+        assert_eq!(text["mimetype"], "text/plain", "a name does not make an image, nor markup a page");
         assert_eq!(text["name"], "readme.png");
         assert_eq!(text["preview"], Value::Null);
         let res = app.client.get(text["url"].as_str().unwrap()).send().await.unwrap();
         assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment;"));
+        assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+
+        let binary = upload(app, &app.company, "blob", b"\x00\x01\x02").await;
+        assert_eq!(binary["mimetype"], "application/octet-stream");
     }
 
     async fn the_same_bytes_uploaded_twice_are_stored_once(app: &TestApp) {

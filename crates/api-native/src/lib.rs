@@ -7,6 +7,7 @@ mod auth;
 mod contents;
 mod error;
 mod events;
+mod files;
 mod sources;
 mod webhooks;
 
@@ -36,6 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(events::stream_events))
+        .routes(routes!(files::upload_file))
+        .routes(routes!(files::get_file))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))
 }

@@ -109,7 +109,8 @@ id_type!(
     SyncRunId,
     WebhookEndpointId,
     WebhookDeliveryId,
-    SubscriptionId
+    SubscriptionId,
+    FileId
 );
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod email;
 pub mod error;
 pub mod event;
+pub mod file;
 pub mod id;
 pub mod job;
 pub mod location;

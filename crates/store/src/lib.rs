@@ -22,6 +22,7 @@ pub mod companies;
 pub mod contents;
 mod dialect;
 pub mod events;
+pub mod files;
 pub mod identities;
 pub mod jobs;
 pub mod locations;

@@ -5,6 +5,7 @@ mod auth;
 mod company;
 mod contacts;
 mod events;
+mod files;
 mod limits;
 mod live_streams;
 mod locations;

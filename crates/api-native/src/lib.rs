@@ -1,13 +1,16 @@
-//! Switchboard's own API at `/v1`: sources (channels) and, later, queues, routing, API keys,
+//! Switchboard's own API at `/v1`: sources (channels), queues, agents and interactions (routing),
 //! webhook endpoints and the event stream. Errors are RFC 7807 problems; callers authenticate
 //! with `Authorization: Bearer <company API key>` and may act as a user with `X-User-Id`
 //! (default: the company owner).
 
+mod agents;
 mod auth;
 mod contents;
 mod error;
 mod events;
 mod files;
+mod interactions;
+mod queues;
 mod sources;
 mod webhooks;
 
@@ -39,6 +42,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::stream_events))
         .routes(routes!(files::upload_file))
         .routes(routes!(files::get_file))
+        .routes(routes!(queues::list_queues, queues::create_queue))
+        .routes(routes!(queues::get_queue, queues::update_queue, queues::delete_queue))
+        .routes(routes!(agents::list_agents))
+        .routes(routes!(agents::get_agent))
+        .routes(routes!(agents::update_agent_channel))
+        .routes(routes!(interactions::list_interactions))
+        .routes(routes!(interactions::get_interaction))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))
 }

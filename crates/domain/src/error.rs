@@ -97,6 +97,8 @@ pub enum Resource {
     /// A subscription of a webhook endpoint to one event type.
     Subscription,
     File,
+    Queue,
+    Interaction,
 }
 
 impl Resource {
@@ -115,6 +117,8 @@ impl Resource {
             Resource::WebhookDelivery => "webhook delivery",
             Resource::Subscription => "subscription",
             Resource::File => "file",
+            Resource::Queue => "queue",
+            Resource::Interaction => "interaction",
         }
     }
 }

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::agent::{AgentChannel, AgentState, Channel};
 use crate::company::Company;
 use crate::conversation::{BodyFormat, Content, ContentKind, Direction, ExportStatus, Identity, Thread};
 use crate::location::Location;
@@ -16,6 +17,10 @@ use crate::webhook::{EndpointStatus, WebhookEndpoint};
 use crate::{
     CompanyId, ContentId, EventId, IdentityId, LocationId, SourceId, ThreadId, Timestamp, UserId, WebhookEndpointId,
 };
+
+mod interaction;
+
+pub use interaction::InteractionSnapshot;
 
 /// Declares [`Event`] from `"type" => Variant(Payload)` lines: the enum, its type names, and
 /// the conversion to and from the stored `(type, payload)` pair.
@@ -98,6 +103,17 @@ events! {
     "webhook.secret_rotated" => WebhookSecretRotated(WebhookSnapshot),
     "webhook.deleted" => WebhookDeleted(WebhookSnapshot),
     "webhook.disabled" => WebhookDisabled(WebhookDisabled),
+    "agent.state_changed" => AgentStateChanged(AgentStateChanged),
+    "interaction.created" => InteractionCreated(InteractionSnapshot),
+    "interaction.offered" => InteractionOffered(InteractionSnapshot),
+    "interaction.revoked" => InteractionRevoked(InteractionSnapshot),
+    "interaction.accepted" => InteractionAccepted(InteractionSnapshot),
+    "interaction.rejected" => InteractionRejected(InteractionSnapshot),
+    "interaction.completed" => InteractionCompleted(InteractionSnapshot),
+    "interaction.queued" => InteractionQueued(InteractionSnapshot),
+    "interaction.transferred" => InteractionTransferred(InteractionSnapshot),
+    "interaction.placed_in_workbin" => InteractionPlacedInWorkbin(InteractionSnapshot),
+    "interaction.user_data_updated" => InteractionUserDataUpdated(InteractionSnapshot),
 }
 
 impl Event {
@@ -115,7 +131,7 @@ impl Event {
             Event::ContentActionFailed(a) => Some(&a.action.content.thread_id),
             Event::ContentRead(r) => Some(&r.thread_id),
             Event::TypingStarted(t) | Event::TypingStopped(t) => t.thread_id.as_ref(),
-            _ => None,
+            e => e.interaction().map(|i| &i.thread_id),
         }
     }
 
@@ -138,7 +154,7 @@ impl Event {
             Event::ContentActionFailed(a) => Some(&a.action.content.source_id),
             Event::ContentRead(r) => Some(&r.source_id),
             Event::TypingStarted(t) | Event::TypingStopped(t) => Some(&t.source_id),
-            _ => None,
+            e => e.interaction().map(|i| &i.source_id),
         }
     }
 }
@@ -485,6 +501,29 @@ impl From<&WebhookEndpoint> for WebhookSnapshot {
 pub struct WebhookDisabled {
     pub id: WebhookEndpointId,
     pub reason: String,
+}
+
+/// An agent's state on one channel changed (Ready, NotReady and why).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentStateChanged {
+    pub user_id: UserId,
+    pub channel: Channel,
+    pub state: AgentState,
+    pub reason: Option<String>,
+    #[serde(with = "rfc3339_micros")]
+    pub updated_at: Timestamp,
+}
+
+impl From<&AgentChannel> for AgentStateChanged {
+    fn from(a: &AgentChannel) -> Self {
+        Self {
+            user_id: a.user_id.clone(),
+            channel: a.channel,
+            state: a.state,
+            reason: a.reason.clone(),
+            updated_at: a.updated_at,
+        }
+    }
 }
 
 #[cfg(test)]

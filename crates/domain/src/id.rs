@@ -110,7 +110,9 @@ id_type!(
     WebhookEndpointId,
     WebhookDeliveryId,
     SubscriptionId,
-    FileId
+    FileId,
+    QueueId,
+    InteractionId
 );
 
 #[cfg(test)]

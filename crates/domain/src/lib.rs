@@ -2,6 +2,7 @@
 //! nothing here performs IO.
 
 pub mod address;
+pub mod agent;
 pub mod company;
 pub mod conversation;
 pub mod email;
@@ -13,6 +14,7 @@ pub mod job;
 pub mod location;
 pub mod outbound;
 pub mod paging;
+pub mod routing;
 pub mod secret;
 pub mod source;
 pub mod sync;

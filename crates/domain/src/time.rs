@@ -63,6 +63,23 @@ pub mod rfc3339_micros {
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
         super::parse_rfc3339(d)
     }
+
+    /// The same for an instant that may be absent (`null`).
+    pub mod option {
+        use super::super::Timestamp;
+
+        pub fn serialize<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_some(&t.to_rfc3339_micros()),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+            let s = <Option<String> as serde::Deserialize>::deserialize(d)?;
+            s.map(|s| super::super::parse_str(&s).map_err(serde::de::Error::custom)).transpose()
+        }
+    }
 }
 
 /// Serde for an instant written `2021-08-18T11:20:51.510Z` (event payloads).
@@ -80,9 +97,13 @@ pub mod rfc3339_millis {
 
 fn parse_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Timestamp, D::Error> {
     let s = <String as serde::Deserialize>::deserialize(d)?;
-    DateTime::parse_from_rfc3339(&s)
+    parse_str(&s).map_err(serde::de::Error::custom)
+}
+
+fn parse_str(s: &str) -> Result<Timestamp, String> {
+    DateTime::parse_from_rfc3339(s)
         .map(|dt| Timestamp::from_datetime(dt.with_timezone(&Utc)))
-        .map_err(|e| serde::de::Error::custom(format!("'{s}' is not an RFC 3339 instant: {e}")))
+        .map_err(|e| format!("'{s}' is not an RFC 3339 instant: {e}"))
 }
 
 impl fmt::Debug for Timestamp {

@@ -62,16 +62,23 @@ fn example(kind: &str) -> Event {
             "date": "2026-01-02T03:04:05.678Z", "created_from": "send_api", "creator_id": null,
             "first_in_thread": true, "error": "e", "action": "publish", "user_id": "u", "thread_foreign_id": "t",
             "preview": "p", "url": "https://x.example", "events": ["*"], "reason": "r",
+            "channel": "chat", "state": "ready", "capabilities": [], "user_data": {},
             "updated_at": "2026-01-02T03:04:05.678901Z"
         }"#,
     )
     .unwrap();
-    let statuses = ["active", "imported"];
-    statuses
+    // Where payloads give one field different types or formats, one variant each.
+    let variants = [
+        ("status", json!("active")),
+        ("status", json!("imported")),
+        ("user_id", json!("0123456789abcdef01234567")),
+        ("state", json!("queued")),
+    ];
+    variants
         .iter()
-        .find_map(|status| {
+        .find_map(|(field, value)| {
             let mut doc: Value = common.clone();
-            doc["status"] = json!(status);
+            doc[*field] = value.clone();
             Event::decode(kind, doc).ok()
         })
         .unwrap_or_else(|| panic!("no example reads as {kind}"))

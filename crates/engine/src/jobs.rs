@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 use crate::channels::sdk::export::{ActionJob, ExportJob};
 use crate::channels::sdk::sync::SyncJob;
+use crate::routing::{OfferTimeoutJob, QueuingUpdateJob, RouteJob};
 use crate::webhooks::DeliverJob;
 
 /// Runs one job; what it returns is recorded on the job.
@@ -198,13 +199,18 @@ impl crate::Engine {
         let mut handlers = Handlers::default();
         let sdk_retry = self.sdk.connector.options.retry_delay;
         let webhook_retry = self.webhooks.options.retry_base;
+        let routing_retry = self.routing.poll;
         handlers
             .on(self.handler(sdk_retry, |e, job, p: SyncJob| async move {
                 e.sync_job(&job, p).await.map(|()| JobOutcome::Done)
             }))
             .on(self.handler(sdk_retry, |e, job, p: ExportJob| async move { e.export(&job, p).await }))
             .on(self.handler(sdk_retry, |e, job, p: ActionJob| async move { e.perform_action(&job, p).await }))
-            .on(self.handler(webhook_retry, |e, job, p: DeliverJob| async move { e.try_delivery(&job, p).await }));
+            .on(self.handler(webhook_retry, |e, job, p: DeliverJob| async move { e.try_delivery(&job, p).await }))
+            .on(self.handler(routing_retry, |e, _, p: OfferTimeoutJob| async move { e.expire_offer(&p).await }))
+            .on(self.handler(routing_retry, |e, _, p: RouteJob| async move { e.route_company(&p).await }))
+            .on(self
+                .handler(routing_retry, |e, _, p: QueuingUpdateJob| async move { e.send_queuing_updates(&p).await }));
         handlers
     }
 

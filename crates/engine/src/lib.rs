@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod locations;
 pub mod outbound;
 pub mod realtime;
+pub mod routing;
 pub mod sources;
 pub mod users;
 pub mod webhooks;
@@ -32,6 +33,7 @@ pub struct EngineOptions {
     pub realtime: realtime::RealtimeOptions,
     pub files: files::FileOptions,
     pub public_url: PublicUrl,
+    pub routing: routing::RoutingOptions,
 }
 
 /// The URL this server is reached at from outside (`http.public_url`), which a proxy makes
@@ -75,6 +77,7 @@ pub struct Engine {
     realtime: realtime::Hub,
     files: Arc<files::Files>,
     public_url: PublicUrl,
+    routing: routing::RoutingOptions,
     /// Set when the server shuts down, to end live streams (they would hold it open forever).
     closing: Arc<tokio::sync::watch::Sender<bool>>,
 }
@@ -92,7 +95,8 @@ impl Engine {
         let realtime = realtime::Hub::start(store.subscribe_committed(), remote_commits.subscribe(), options.realtime);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
         let public_url = options.public_url;
-        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, files, public_url, closing })
+        let routing = options.routing;
+        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, files, public_url, routing, closing })
     }
 
     /// Connector answers accepted with a wrong or missing signature since start.

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use switchboard_domain::job::{Job, JobStatus, NewJob};
-use switchboard_domain::{Error, JobId, Result, Timestamp};
+use switchboard_domain::{CompanyId, Error, JobId, Result, Timestamp};
 
 use crate::sql::Sql;
 use crate::table::table;
@@ -165,4 +165,17 @@ pub async fn get(c: &mut impl Conn, id: &JobId) -> Result<Option<Job>> {
 /// Pending jobs of one kind, oldest first (for operators and tests).
 pub async fn list_pending(c: &mut impl Conn, kind: &str) -> Result<Vec<Job>> {
     JOBS.select("WHERE status = 'pending' AND kind = $1 ORDER BY run_at").bind(kind).list(c, Row::into_job).await
+}
+
+/// Whether the company has a job of this kind that no worker has taken yet: one that will
+/// still see every change made before it runs.
+pub async fn is_waiting(c: &mut impl Conn, company: &CompanyId, kind: &str) -> Result<bool> {
+    let n: i64 = Sql::new(
+        "SELECT COUNT(*) FROM jobs WHERE company_id = $1 AND kind = $2 AND status = 'pending' AND lease_token IS NULL",
+    )
+    .bind(company.as_str())
+    .bind(kind)
+    .scalar(c)
+    .await?;
+    Ok(n > 0)
 }

@@ -17,6 +17,7 @@ pub use switchboard_domain::paging::Keyset;
 use switchboard_domain::{CompanyId, Error, Result};
 use tokio::sync::broadcast;
 
+pub mod agents;
 pub mod api_keys;
 pub mod companies;
 pub mod contents;
@@ -28,6 +29,7 @@ pub mod jobs;
 pub mod locations;
 mod migrations;
 pub mod notify;
+pub mod routing;
 mod secrets;
 pub mod sources;
 mod sql;

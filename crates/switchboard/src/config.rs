@@ -357,6 +357,7 @@ impl Config {
             },
             files: self.files.options(self.database_url.as_str()),
             public_url: switchboard_engine::PublicUrl::new(self.http.public_url(self.bind)),
+            routing: Default::default(),
         }
     }
 

@@ -12,6 +12,7 @@ use anyhow::Context;
 use switchboard_api::AppState;
 use switchboard_engine::companies::CreatedCompany;
 use switchboard_engine::jobs::Runner;
+use switchboard_engine::routing::Intake;
 use switchboard_engine::webhooks::Dispatcher;
 use switchboard_engine::{Engine, EngineOptions};
 use switchboard_store::{Store, StoreOptions};
@@ -90,6 +91,7 @@ impl Server {
         }
         let runner = Runner::start(self.engine.store().clone(), self.engine.job_handlers(), jobs);
         let dispatcher = Dispatcher::start(self.engine.clone());
+        let intake = Intake::start(self.engine.clone());
         let state = AppState::new(self.engine.clone());
         let metrics = state.metrics.clone();
         let app = http::app(state, &self.config);
@@ -101,6 +103,7 @@ impl Server {
         };
         serve::serve(self.listener, app, &self.config.http, metrics, shutdown).await;
         dispatcher.stop().await;
+        intake.stop().await;
         runner.stop().await;
         self.engine.store().close().await;
         Ok(())

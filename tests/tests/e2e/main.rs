@@ -13,6 +13,7 @@ mod openapi;
 mod ops;
 mod outbound;
 mod ringplan_webhooks;
+mod routing;
 mod sdk_polling;
 mod send_api;
 mod send_api_limits;

@@ -1,0 +1,154 @@
+//! `/v1/agents`: every user of the company as an agent: state, capacity and load per channel.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use switchboard_domain::agent::{AgentChannel, AgentState, Channel, StateChange};
+use switchboard_domain::{Error, Resource, Result, UserId};
+use switchboard_engine::routing::AgentLoad;
+use utoipa::ToSchema;
+
+use crate::auth::Caller;
+use crate::{JsonObject, NativeError};
+use switchboard_api::AppState;
+use switchboard_api::json::from_value;
+use switchboard_api::problem::Problem;
+
+/// An agent and their channels.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AgentWire {
+    user_id: String,
+    channels: Vec<AgentChannelWire>,
+}
+
+/// An agent on one channel.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AgentChannelWire {
+    /// `chat`, `sms` or `email`.
+    #[schema(example = "chat")]
+    channel: &'static str,
+    /// `ready` or `not_ready`.
+    #[schema(example = "ready")]
+    state: &'static str,
+    /// Why NotReady (`session_ended` when the agent's session ended).
+    reason: Option<String>,
+    /// Interactions of this channel the agent handles at once.
+    capacity: u32,
+    /// Interactions of this channel offered to or accepted by the agent now.
+    load: u32,
+    updated_at: String,
+}
+
+fn channel_wire(a: &AgentChannel, load: u32) -> AgentChannelWire {
+    AgentChannelWire {
+        channel: a.channel.as_str(),
+        state: a.state.as_str(),
+        reason: a.reason.clone(),
+        capacity: a.capacity,
+        load,
+        updated_at: a.updated_at.to_rfc3339_micros(),
+    }
+}
+
+impl From<&AgentLoad> for AgentWire {
+    fn from(l: &AgentLoad) -> Self {
+        AgentWire {
+            user_id: l.user_id.to_string(),
+            channels: l.channels.iter().map(|(a, n)| channel_wire(a, *n)).collect(),
+        }
+    }
+}
+
+/// A change of an agent on one channel: its state (with a reason when `not_ready`), its
+/// capacity (administrators), or both.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AgentChannelPatch {
+    /// `ready` or `not_ready`.
+    state: Option<String>,
+    reason: Option<String>,
+    #[schema(minimum = 0, maximum = 1000)]
+    capacity: Option<u32>,
+}
+
+fn user_id(id: &str) -> Result<UserId> {
+    UserId::parse(id).map_err(|_| Error::NotFound(Resource::User))
+}
+
+async fn agent(s: &AppState, actor: &switchboard_engine::Actor, user: &UserId) -> Result<AgentWire> {
+    s.engine
+        .list_agents(actor)
+        .await?
+        .iter()
+        .find(|l| &l.user_id == user)
+        .map(AgentWire::from)
+        .ok_or(Error::NotFound(Resource::User))
+}
+
+/// List the company's users as agents: state, capacity and load on every channel.
+#[utoipa::path(
+    get, path = "/v1/agents", tag = "Native: Routing",
+    security(("api_key" = [])),
+    responses((status = 200, body = Vec<AgentWire>), (status = 401, body = Problem), (status = 403, body = Problem))
+)]
+pub(crate) async fn list_agents(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+) -> Result<Json<Vec<AgentWire>>, NativeError> {
+    Ok(Json(s.engine.list_agents(&actor).await?.iter().map(AgentWire::from).collect()))
+}
+
+/// Get one agent.
+#[utoipa::path(
+    get, path = "/v1/agents/{user_id}", tag = "Native: Routing",
+    security(("api_key" = [])),
+    params(("user_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
+    responses((status = 200, body = AgentWire), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+)]
+pub(crate) async fn get_agent(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<AgentWire>, NativeError> {
+    Ok(Json(agent(&s, &actor, &user_id(&id)?).await?))
+}
+
+/// Change an agent's state or capacity on one channel. Agents set their own state; the owner and
+/// administrators anyone's, and capacities. Going `not_ready` revokes the agent's pending
+/// offers there, which are offered to others.
+#[utoipa::path(
+    patch, path = "/v1/agents/{user_id}/channels/{channel}", tag = "Native: Routing",
+    security(("api_key" = [])),
+    params(("user_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("channel" = String, Path, description = "`chat`, `sms` or `email`")),
+    request_body = AgentChannelPatch,
+    responses(
+        (status = 200, body = AgentWire), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)
+    )
+)]
+pub(crate) async fn update_agent_channel(
+    State(s): State<AppState>,
+    Caller(actor): Caller,
+    Path((id, channel)): Path<(String, String)>,
+    JsonObject(body): JsonObject,
+) -> Result<Json<AgentWire>, NativeError> {
+    let user = user_id(&id)?;
+    let channel = Channel::parse(&channel)?;
+    let patch: AgentChannelPatch = from_value(body).map_err(NativeError::bad_request)?;
+    let state = patch.state.as_deref().map(AgentState::parse).transpose()?;
+    if state.is_none() && patch.reason.is_some() {
+        return Err(Error::invalid_field("reason", "goes with 'state'").into());
+    }
+    // Both checked before either is written: a refused half changes nothing.
+    let change = state.map(|state| StateChange { state, reason: patch.reason });
+    if let Some(c) = &change {
+        c.validate()?;
+    }
+    if let Some(capacity) = patch.capacity {
+        s.engine.set_agent_capacity(&actor, &user, channel, capacity).await?;
+    }
+    if let Some(c) = change {
+        s.engine.set_agent_state(&actor, &user, Some(channel), c).await?;
+    }
+    Ok(Json(agent(&s, &actor, &user).await?))
+}

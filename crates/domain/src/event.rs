@@ -10,6 +10,7 @@ use crate::company::Company;
 use crate::conversation::{BodyFormat, Content, ContentKind, Direction, ExportStatus, Identity, Thread};
 use crate::location::Location;
 use crate::source::{Source, SourceKind};
+use crate::texting::{TextConversation, TextConversationDeleted, TextMessage, TextMessageDeleted, TextMessagesRead};
 use crate::time::{rfc3339_micros, rfc3339_millis};
 use crate::user::{Role, User};
 use crate::webhook::{EndpointStatus, WebhookEndpoint};
@@ -98,6 +99,13 @@ events! {
     "webhook.secret_rotated" => WebhookSecretRotated(WebhookSnapshot),
     "webhook.deleted" => WebhookDeleted(WebhookSnapshot),
     "webhook.disabled" => WebhookDisabled(WebhookDisabled),
+    "texting.message.new" => TextingMessageNew(TextMessage),
+    "texting.message.inbound" => TextingMessageInbound(TextMessage),
+    "texting.message.failed" => TextingMessageFailed(TextMessage),
+    "texting.message.delete" => TextingMessageDelete(TextMessageDeleted),
+    "texting.message.markAsRead" => TextingMessagesRead(TextMessagesRead),
+    "texting.chat.new" => TextingChatNew(TextConversation),
+    "texting.chat.delete" => TextingChatDelete(TextConversationDeleted),
 }
 
 impl Event {
@@ -115,6 +123,13 @@ impl Event {
             Event::ContentActionFailed(a) => Some(&a.action.content.thread_id),
             Event::ContentRead(r) => Some(&r.thread_id),
             Event::TypingStarted(t) | Event::TypingStopped(t) => t.thread_id.as_ref(),
+            Event::TextingMessageNew(m) | Event::TextingMessageInbound(m) | Event::TextingMessageFailed(m) => {
+                Some(&m.conversation_id)
+            }
+            Event::TextingMessageDelete(d) => Some(&d.conversation_id),
+            Event::TextingMessagesRead(r) => Some(&r.conversation_id),
+            Event::TextingChatNew(c) => Some(&c.id),
+            Event::TextingChatDelete(d) => Some(&d.id),
             _ => None,
         }
     }
@@ -326,6 +341,8 @@ pub enum Origin {
     Synchronizer,
     /// Written by an agent in Switchboard.
     Agent,
+    /// Delivered by an SMS carrier.
+    Carrier,
 }
 
 /// Where a content stands: received from its channel, or an agent's content and its export.

@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 use crate::channels::sdk::export::{ActionJob, ExportJob};
 use crate::channels::sdk::sync::SyncJob;
+use crate::channels::sms::SendJob;
 use crate::webhooks::DeliverJob;
 
 /// Runs one job; what it returns is recorded on the job.
@@ -204,7 +205,8 @@ impl crate::Engine {
             }))
             .on(self.handler(sdk_retry, |e, job, p: ExportJob| async move { e.export(&job, p).await }))
             .on(self.handler(sdk_retry, |e, job, p: ActionJob| async move { e.perform_action(&job, p).await }))
-            .on(self.handler(webhook_retry, |e, job, p: DeliverJob| async move { e.try_delivery(&job, p).await }));
+            .on(self.handler(webhook_retry, |e, job, p: DeliverJob| async move { e.try_delivery(&job, p).await }))
+            .on(self.handler(sdk_retry, |e, job, p: SendJob| async move { e.send_sms(&job, p).await }));
         handlers
     }
 

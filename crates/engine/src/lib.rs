@@ -11,6 +11,7 @@ pub mod locations;
 pub mod outbound;
 pub mod realtime;
 pub mod sources;
+pub mod texting;
 pub mod users;
 pub mod webhooks;
 

@@ -32,6 +32,7 @@ pub mod sources;
 mod sql;
 pub mod sync;
 mod table;
+pub mod texting;
 pub mod threads;
 pub mod typing;
 pub mod users;

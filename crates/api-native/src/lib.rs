@@ -8,6 +8,7 @@ mod contents;
 mod error;
 mod events;
 mod sources;
+mod texting;
 mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -36,6 +37,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(events::stream_events))
+        .routes(routes!(texting::list_numbers, texting::add_number))
+        .routes(routes!(texting::get_number, texting::update_number, texting::remove_number))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))
 }

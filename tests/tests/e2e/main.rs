@@ -18,6 +18,8 @@ mod send_api_limits;
 mod slow_clients;
 mod sources;
 mod tenancy;
+mod texting;
+mod texting_tenancy;
 mod webhooks;
 
 pub use reqwest::Method;

@@ -6,6 +6,7 @@
 
 pub mod sdk;
 pub mod sms;
+pub mod sms_carriers;
 
 use serde_json::Value;
 use switchboard_domain::conversation::{BodyFormat, Content, ContentKind};

@@ -4,6 +4,7 @@
 //! (default: the company owner).
 
 mod auth;
+mod carriers;
 mod contents;
 mod error;
 mod events;
@@ -38,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(events::stream_events))
         .routes(routes!(texting::list_numbers, texting::add_number))
+        .routes(routes!(carriers::inbound))
         .routes(routes!(texting::get_number, texting::update_number, texting::remove_number))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))

@@ -105,8 +105,8 @@ fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(16).map(str::to_lowercase).collect()
 }
 
-/// The company's conversations whose messages hold every word of `text` (the last ones as
-/// prefixes too), the best match first.
+/// The company's conversations whose messages hold every word of `text`, each word also as a
+/// prefix (`dev` finds `development`), the best match first.
 pub async fn search(c: &mut impl Conn, company: &CompanyId, text: &str, limit: i64) -> Result<Vec<ThreadId>> {
     let words = words(text);
     if words.is_empty() {
@@ -114,10 +114,12 @@ pub async fn search(c: &mut impl Conn, company: &CompanyId, text: &str, limit: i
     }
     let (sql, query) = match c.backend() {
         Backend::Sqlite => (
-            // bm25 is lower for better matches; it is only usable in the query on the index,
-            // so the per-conversation best is taken around it.
-            "SELECT thread_id FROM (SELECT thread_id, bm25(texting_search) AS rank FROM texting_search \
-             WHERE texting_search MATCH $2 AND company_id = $1) AS m GROUP BY thread_id ORDER BY MIN(rank), thread_id LIMIT $3",
+            // `rank` is bm25, lower for better matches. FTS5 computes it only in the query on the
+            // index itself: the materialized CTE keeps SQLite from folding that query into the
+            // grouping around it, which takes each conversation's best.
+            "WITH m AS MATERIALIZED (SELECT thread_id, rank FROM texting_search \
+             WHERE texting_search MATCH $2 AND company_id = $1) \
+             SELECT thread_id FROM m GROUP BY thread_id ORDER BY MIN(rank), thread_id LIMIT $3",
             words.iter().map(|w| format!("\"{w}\"*")).collect::<Vec<_>>().join(" "),
         ),
         Backend::Postgres => (

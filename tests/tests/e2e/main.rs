@@ -19,6 +19,7 @@ mod slow_clients;
 mod sources;
 mod tenancy;
 mod texting;
+mod texting_inbound;
 mod texting_tenancy;
 mod webhooks;
 

@@ -18,6 +18,7 @@ use switchboard_domain::conversation::{
 };
 use switchboard_domain::event::{ContentFailed, ContentSnapshot, Event, Origin};
 use switchboard_domain::job::{Job, JobOutcome, JobPayload, NewJob};
+use switchboard_domain::source::sms::CarrierKind;
 use switchboard_domain::source::{SmsConfig, Source, SourceConfig, SourceKind};
 use switchboard_domain::texting::{Keyword, PhoneNumber};
 use switchboard_domain::{CompanyId, ContentId, Error, IdentityId, Resource, Result, ThreadId, Timestamp};
@@ -163,7 +164,10 @@ impl Engine {
             created_at: now,
             updated_at: now,
         };
-        contents::insert(tx, &content).await?;
+        if !contents::insert(tx, &content).await? {
+            // The same carrier id arrived twice at once: the other delivery stores it.
+            return Err(Error::Conflict("the message is being stored by another delivery of it; try again".into()));
+        }
         if let Some(stamp) = &t.stamp_id {
             contents::set_stamp(tx, &content.id, stamp).await?;
         }
@@ -313,8 +317,11 @@ impl Engine {
         request: &InboundRequest<'_>,
         company: Option<&CompanyId>,
     ) -> Result<InboundAnswer> {
-        let kind = switchboard_domain::source::sms::CarrierKind::parse("kind", kind)
-            .map_err(|_| Error::NotFound(Resource::Source))?;
+        let kind = CarrierKind::parse("kind", kind).map_err(|_| Error::NotFound(Resource::Source))?;
+        // Nothing signs loopback's webhooks: only a caller with the company's API key may post one.
+        if kind == CarrierKind::Loopback && company.is_none() {
+            return Err(Error::Unauthenticated);
+        }
         let (told, answer) = carriers::of(kind).parse_inbound(request)?;
         for event in told {
             match event {

@@ -20,6 +20,7 @@ mod sources;
 mod tenancy;
 mod texting;
 mod texting_inbound;
+mod texting_socket;
 mod texting_tenancy;
 mod webhooks;
 

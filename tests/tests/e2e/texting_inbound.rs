@@ -2,6 +2,7 @@
 //! a webhook delivered twice, the opt-out keywords, and the full-text search of messages.
 
 use switchboard_tests::Tenant;
+use switchboard_tests::receiver::Receiver;
 
 use crate::texting::{add_number, conversation, publish, send_all};
 use crate::*;
@@ -19,6 +20,26 @@ async fn search(app: &TestApp, tenant: &Tenant, text: &str) -> Vec<String> {
         .unwrap();
     assert_eq!(res.status(), 200, "searching {text}");
     res.json::<Vec<Value>>().await.unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect()
+}
+
+e2e! {
+    async fn a_ringplan_callback_subscriber_receives_texting_message_inbound(app: &TestApp) {
+        let me = app.company.primary();
+        add_number(app, &app.company, "+14155550199", &[]).await;
+        let receiver = Receiver::start().await;
+        let res = app.ringplan(Method::POST, "/webhooks/callbacks", &me).json(&json!({"type": "texting.message.inbound"})).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let res = app.ringplan(Method::PUT, "/webhooks/callbacks/url", &me).json(&json!({"url": receiver.url()})).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(text_in(app, &app.company, "+14155550199", json!({"id": "m-1", "from": "+12340009999", "text": "Hello"})).await.status(), 200);
+
+        let got = receiver.wait_for("the inbound text", |r| !r.is_empty()).await;
+        let kinds: Vec<String> = got.iter().map(|r| r.json()["event"].as_str().unwrap_or_default().to_owned()).collect();
+        assert_eq!(kinds, ["texting.message.inbound"], "only the subscribed type");
+        let data = &got[0].json()["data"];
+        assert_eq!((data["text"].as_str(), data["frm"].as_str(), data["to"].as_str()), (Some("Hello"), Some("+12340009999"), Some("+14155550199")));
+        assert_eq!(data["direction"], "inbound");
+    }
 }
 
 e2e! {

@@ -40,6 +40,16 @@ e2e! {
         assert_eq!((data["text"].as_str(), data["frm"].as_str(), data["to"].as_str()), (Some("Hello"), Some("+12340009999"), Some("+14155550199")));
         assert_eq!(data["direction"], "inbound");
     }
+
+    async fn a_text_is_a_content_of_the_core_in_advanced_messaging(app: &TestApp) {
+        add_number(app, &app.company, "+14155550199", &[]).await;
+        assert_eq!(text_in(app, &app.company, "+14155550199", json!({"id": "m-1", "from": "+12340009999", "text": "Hello core"})).await.status(), 200);
+        let contents = app.contents(&app.company, "").await;
+        let found = contents.iter().find(|c| c["body"] == "Hello core").unwrap_or_else(|| panic!("{contents:?}"));
+        let conversations: Vec<Value> = app.ringplan(Method::GET, "/texting/conversations", &app.company.primary()).send().await.unwrap().json().await.unwrap();
+        assert_eq!(found["threadId"], conversations[0]["id"]);
+        assert_eq!(found["id"], conversations[0]["lastmessage"]["id"]);
+    }
 }
 
 e2e! {

@@ -5,6 +5,7 @@
 
 mod agents;
 mod auth;
+mod carriers;
 mod contents;
 mod error;
 mod events;
@@ -12,6 +13,7 @@ mod files;
 mod interactions;
 mod queues;
 mod sources;
+mod texting;
 mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -49,6 +51,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(agents::update_agent_channel))
         .routes(routes!(interactions::list_interactions))
         .routes(routes!(interactions::get_interaction))
+        .routes(routes!(texting::list_numbers, texting::add_number))
+        .routes(routes!(carriers::inbound))
+        .routes(routes!(texting::get_number, texting::update_number, texting::remove_number))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))
 }

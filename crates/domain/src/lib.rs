@@ -19,6 +19,7 @@ pub mod secret;
 pub mod source;
 pub mod sync;
 pub mod text;
+pub mod texting;
 pub mod time;
 pub mod user;
 pub mod webhook;

@@ -13,6 +13,7 @@ pub mod outbound;
 pub mod realtime;
 pub mod routing;
 pub mod sources;
+pub mod texting;
 pub mod users;
 pub mod webhooks;
 

@@ -35,6 +35,7 @@ pub mod sources;
 mod sql;
 pub mod sync;
 mod table;
+pub mod texting;
 pub mod threads;
 pub mod typing;
 pub mod users;

@@ -20,6 +20,10 @@ mod send_api_limits;
 mod slow_clients;
 mod sources;
 mod tenancy;
+mod texting;
+mod texting_inbound;
+mod texting_socket;
+mod texting_tenancy;
 mod webhooks;
 
 pub use reqwest::Method;

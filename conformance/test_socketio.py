@@ -112,12 +112,13 @@ def test_python_client_may_authenticate_in_the_handshake(server):
         sio.disconnect()
 
 
-def test_mark_as_read_is_refused_until_texting_exists(server):
+def test_mark_as_read_of_an_unknown_conversation_is_acknowledged_with_its_error(server):
     client = Recorder(server, server.api_key)
     try:
         client.next("authenticated")
         answer = client.sio.call("texting.message.markAsRead", {"conversation_id": "x", "messagesIds": []}, timeout=WAIT)
-        assert "error" in answer
+        assert answer["status"] == 404
+        assert "conversation" in answer["error"]
     finally:
         client.close()
 

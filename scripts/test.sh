@@ -67,6 +67,14 @@ cargo fmt --all --check
 log "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The pinned Python packages, conformance's and moto_server's: the file store's S3 tests start
+# a real S3-compatible server from this venv.
+log "Python test packages"
+venv=conformance/.venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check -r conformance/requirements.txt
+export SWITCHBOARD_TEST_MOTO_SERVER="$PWD/$venv/bin/moto_server"
+
 log "cargo test --workspace"
 cargo test --workspace --locked
 

@@ -2,6 +2,7 @@
 //! fresh database; and [`e2e!`], which declares each test once per storage backend.
 
 pub mod gws;
+pub mod moto;
 pub mod receiver;
 pub mod socketio;
 pub mod sse;
@@ -11,7 +12,7 @@ use std::net::SocketAddr;
 use reqwest::{Method, RequestBuilder};
 use serde_json::json;
 use switchboard::Server;
-use switchboard::config::{Config, OutboundConfig, SdkConfig, SecretsConfig, WebhooksConfig};
+use switchboard::config::{Config, FilesConfig, OutboundConfig, SdkConfig, SecretsConfig, WebhooksConfig};
 use switchboard_domain::company::NewCompany;
 use switchboard_domain::email::Email;
 use switchboard_engine::Engine;
@@ -33,6 +34,8 @@ pub struct TestApp {
     pub engine: Engine,
     /// The company the first start created (as a fresh install does).
     pub company: Tenant,
+    /// The local file store's folder (unused when a test configures S3).
+    pub files_dir: tempfile::TempDir,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
 }
@@ -90,6 +93,7 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
     // Connectors under test fail on purpose: retry them at once and time them out quickly; and
     // sync only when a test asks (POST /v1/sources/{id}/sync), never on the schedule.
     let sdk = SdkConfig { request_timeout_ms: 10_000, retry_delay_ms: 0, sync_interval_secs: 3600 };
+    let files_dir = tempfile::tempdir().expect("a folder for the file store");
     let mut config = Config {
         bind: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: db.url.clone().into(),
@@ -99,6 +103,7 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
         secrets: SecretsConfig { key: db.secrets_key.clone() },
         // Test connectors and receivers listen on loopback.
         outbound: OutboundConfig { allowed_networks: vec!["127.0.0.0/8".parse().unwrap(), "::1/128".parse().unwrap()] },
+        files: FilesConfig { path: files_dir.path().display().to_string(), ..FilesConfig::default() },
         ..Config::default()
     };
     configure(&mut config);
@@ -120,6 +125,7 @@ pub async fn spawn_app_with(db: &TestDb, configure: impl FnOnce(&mut Config)) ->
         client: reqwest::Client::new(),
         engine,
         company: company.into(),
+        files_dir,
         stop: Some(stop),
         task: Some(task),
     }

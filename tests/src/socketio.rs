@@ -126,6 +126,26 @@ impl SocketIoClient {
         tokio::time::timeout(MINUTE, take).await.expect("the server disconnects the socket within a minute")
     }
 
+    /// Emits an event with `data` to the server (no acknowledgement asked).
+    pub async fn emit(&self, event: &str, data: &Value) {
+        self.send(&format!("42{}", serde_json::json!([event, data]))).await;
+    }
+
+    /// The next event called `name`, skipping the others. Fails the test if none comes within
+    /// a minute.
+    pub async fn next_event(&self, name: &str) -> Value {
+        let find = async {
+            loop {
+                match self.next().await {
+                    Packet::Event(n, data) if n == name => return data,
+                    Packet::Disconnected | Packet::Closed => panic!("disconnected before {name}"),
+                    _ => {}
+                }
+            }
+        };
+        tokio::time::timeout(MINUTE, find).await.unwrap_or_else(|_| panic!("{name} within a minute"))
+    }
+
     /// Closes the engine.io session, as a client leaving does.
     pub async fn close(self) {
         self.send("1").await;

@@ -71,7 +71,7 @@ fn main() -> anyhow::Result<()> {
                 setup: SourceSetup::Sdk(SdkSetup { base_uri: None, capabilities, settings: Default::default() }),
             },
         ))?;
-        let SourceConfig::Sdk(sdk) = &source.config;
+        let SourceConfig::Sdk(sdk) = &source.config else { unreachable!("an SDK source was made") };
         let url = format!("http://{}/realtime/sdk/{}", server.addr, source.id);
         let text = "x".repeat(1000);
         let prepare = |prefix: &str, n: usize| -> Arc<Vec<(Vec<u8>, String)>> {

@@ -73,6 +73,7 @@ impl From<Error> for EngageError {
             ),
             Error::RateLimited(msg) => (StatusCode::TOO_MANY_REQUESTS, "CMN-301", msg),
             Error::Conflict(msg) => (StatusCode::CONFLICT, "CMN-409", msg),
+            Error::TooLarge(msg) => (StatusCode::PAYLOAD_TOO_LARGE, "CMN-101", msg),
             Error::Unstorable(_) => {
                 (StatusCode::BAD_REQUEST, "CMN-101", switchboard_api::problem::UNSTORABLE.to_owned())
             }

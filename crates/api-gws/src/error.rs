@@ -108,6 +108,7 @@ impl From<Error> for GwsError {
                 Self { status: StatusCode::TOO_MANY_REQUESTS, ..Self::new(Code::Forbidden, msg) }
             }
             Error::Conflict(msg) => Self::new(Code::InvalidForState, msg),
+            Error::TooLarge(msg) => Self { status: StatusCode::PAYLOAD_TOO_LARGE, ..Self::new(Code::OutOfRange, msg) },
             Error::Unstorable(_) => Self::new(Code::OutOfRange, "A value of the request cannot be stored"),
             Error::Unavailable(_) => Self {
                 status: StatusCode::SERVICE_UNAVAILABLE,

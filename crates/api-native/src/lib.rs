@@ -5,12 +5,15 @@
 
 mod agents;
 mod auth;
+mod carriers;
 mod contents;
 mod error;
 mod events;
+mod files;
 mod interactions;
 mod queues;
 mod sources;
+mod texting;
 mod users;
 mod webhooks;
 
@@ -40,6 +43,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list_deliveries))
         .routes(routes!(webhooks::redeliver))
         .routes(routes!(events::stream_events))
+        .routes(routes!(files::upload_file))
+        .routes(routes!(files::get_file))
         .routes(routes!(users::set_password))
         .routes(routes!(users::set_role))
         .routes(routes!(queues::list_queues, queues::create_queue))
@@ -49,6 +54,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(agents::update_agent_channel))
         .routes(routes!(interactions::list_interactions))
         .routes(routes!(interactions::get_interaction))
+        .routes(routes!(texting::list_numbers, texting::add_number))
+        .routes(routes!(carriers::inbound))
+        .routes(routes!(texting::get_number, texting::update_number, texting::remove_number))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))
 }

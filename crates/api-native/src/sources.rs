@@ -78,24 +78,36 @@ pub(crate) struct SourceWire {
 
 impl SourceWire {
     fn new(s: &Source, with_token: bool) -> Self {
-        let SourceConfig::Sdk(c) = &s.config;
-        SourceWire {
+        let mut wire = SourceWire {
             id: Some(s.id.to_string()),
             name: Some(s.name.clone()),
             kind: Some(s.kind().as_str().to_owned()),
-            base_uri: c.base_uri.as_ref().map(ToString::to_string),
-            objects: Some(c.capabilities.objects.clone()),
-            options: Some(c.capabilities.options.clone()),
-            locales: c.capabilities.locales.clone(),
-            send_api_path: Some(format!("/realtime/sdk/{}", s.id)),
+            base_uri: None,
+            objects: None,
+            options: None,
+            locales: None,
+            send_api_path: None,
             created_at: Some(s.created_at.to_rfc3339_micros()),
             updated_at: Some(s.updated_at.to_rfc3339_micros()),
-            json_escaping: Some(setting_name(c.settings.json_escaping)),
-            signature_in: Some(setting_name(c.settings.signature_in)),
-            response_signature: Some(setting_name(c.settings.response_signature)),
+            json_escaping: None,
+            signature_in: None,
+            response_signature: None,
             last_sync: None,
-            access_token: with_token.then(|| c.access_token.expose().to_owned()),
+            access_token: None,
+        };
+        // An SMS number's settings are read and written at /v1/texting/numbers.
+        if let SourceConfig::Sdk(c) = &s.config {
+            wire.base_uri = c.base_uri.as_ref().map(ToString::to_string);
+            wire.objects = Some(c.capabilities.objects.clone());
+            wire.options = Some(c.capabilities.options.clone());
+            wire.locales = c.capabilities.locales.clone();
+            wire.send_api_path = Some(format!("/realtime/sdk/{}", s.id));
+            wire.json_escaping = Some(setting_name(c.settings.json_escaping));
+            wire.signature_in = Some(setting_name(c.settings.signature_in));
+            wire.response_signature = Some(setting_name(c.settings.response_signature));
+            wire.access_token = with_token.then(|| c.access_token.expose().to_owned());
         }
+        wire
     }
 }
 
@@ -135,6 +147,8 @@ pub(crate) enum ResponseSignature {
 pub(crate) enum SourceKindWire {
     /// A Channel SDK connector.
     Sdk,
+    /// A texting number (listed here; managed at `/v1/texting/numbers`).
+    Sms,
 }
 
 /// Operations per collection; only the protocol's collections.
@@ -300,6 +314,11 @@ fn base_uri(given: Option<String>, current: Option<&OutboundUrl>) -> Result<Opti
     }
 }
 
+/// Texting numbers have their own endpoints, which know their settings.
+fn sms_elsewhere() -> Error {
+    Error::invalid_field("kind", "'sms' sources (texting numbers) are added and changed at /v1/texting/numbers")
+}
+
 fn source_id(id: &str) -> Result<SourceId> {
     SourceId::parse(id).map_err(|_| Error::NotFound(Resource::Source))
 }
@@ -341,6 +360,7 @@ pub(crate) async fn create_source(
             capabilities: capabilities(w.objects, w.options, None),
             settings: settings(w.json_escaping, w.signature_in, w.response_signature, SdkSettings::default())?,
         }),
+        SourceKind::Sms => return Err(sms_elsewhere().into()),
     };
     let new = SourceDetails { name: w.name, setup };
     let source = s.engine.create_source(&actor, new).await?;
@@ -385,7 +405,7 @@ pub(crate) async fn update_source(
             let mut doc = to_value(&SourceWire::new(current, false));
             merge_patch(&mut doc, patch.clone());
             let w: SourceWire = from_value(doc).map_err(Error::invalid)?;
-            let SourceConfig::Sdk(c) = &current.config;
+            let SourceConfig::Sdk(c) = &current.config else { return Err(sms_elsewhere()) };
             let setup = SourceSetup::Sdk(SdkSetup {
                 base_uri: base_uri(w.base_uri, c.base_uri.as_ref())?,
                 capabilities: capabilities(w.objects, w.options, c.capabilities.locales.clone()),

@@ -35,6 +35,10 @@ fn resource(r: Resource) -> &'static str {
     match r {
         Resource::User => "contact",
         Resource::Subscription => "webhook event",
+        Resource::Thread => "conversation",
+        Resource::Content => "message",
+        Resource::Identity => "texting contact",
+        Resource::Source => "texting number",
         other => other.name(),
     }
 }

@@ -1,5 +1,5 @@
-//! The RingPlan facade (seeds/003): the REST API — company, users (contacts), locations and
-//! webhooks — and its socket.io WebSocket API at `/ws`. Errors are RFC 7807 problems; callers
+//! The RingPlan facade (seeds/003): the REST API — company, users (contacts), locations,
+//! webhooks and texting — and its socket.io WebSocket API at `/ws`. Errors are RFC 7807 problems; callers
 //! authenticate with the company API key and `X-User-Id`.
 
 mod auth;
@@ -8,6 +8,7 @@ mod contacts;
 mod error;
 mod locations;
 mod socketio;
+mod texting;
 mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -35,6 +36,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::get_url, webhooks::put_url))
         .routes(routes!(webhooks::list_callbacks, webhooks::subscribe))
         .routes(routes!(webhooks::unsubscribe))
+        .routes(routes!(texting::conversations::list_conversations, texting::conversations::create_conversation))
+        .routes(routes!(texting::conversations::search_conversations))
+        .routes(routes!(texting::conversations::delete_conversation))
+        .routes(routes!(texting::conversations::create_conversation_v2))
+        .routes(routes!(texting::messages::list_messages, texting::messages::delete_messages))
+        .routes(routes!(texting::messages::mark_message))
+        .routes(routes!(texting::messages::publish))
+        .routes(routes!(texting::messages::publish_v2))
+        .routes(routes!(texting::contacts::list_contacts, texting::contacts::create_contact))
+        .routes(routes!(texting::contacts::get_contact, texting::contacts::replace_contact))
+        .routes(routes!(texting::numbers::list_numbers))
+        .routes(routes!(texting::numbers::set_owners))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(catch_panics(Problem::panicked))
 }

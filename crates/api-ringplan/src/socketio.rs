@@ -15,10 +15,10 @@ use serde_json::{Value, json};
 use socketioxide::extract::{AckSender, SocketRef, TryData};
 use socketioxide::layer::SocketIoLayer;
 use socketioxide::{SendError, SocketError, SocketIo};
-use switchboard_domain::Error;
-use switchboard_engine::Engine;
+use switchboard_domain::{Error, Resource, ThreadId};
 use switchboard_engine::auth::UserRef;
 use switchboard_engine::realtime::Subscription;
+use switchboard_engine::{Actor, Engine};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -80,9 +80,15 @@ async fn on_connect(engine: Engine, socket: SocketRef, auth: Option<Value>, opti
             let _ = ack.send(&json!({"status": if ok { "authenticated" } else { "unauthorized" }}));
         }
     });
-    socket.on("texting.message.markAsRead", |ack: AckSender| async move {
-        // Texting is not part of this server yet: say so rather than pretend it worked.
-        let _ = ack.send(&json!({"error": "texting is not available on this server", "status": 501}));
+    let e = engine.clone();
+    socket.on("texting.message.markAsRead", move |s: SocketRef, TryData(data): TryData<Value>, ack: AckSender| {
+        let e = e.clone();
+        async move {
+            let answer = mark_as_read(&e, &s, data.unwrap_or(Value::Null)).await;
+            // Clients that ask for an acknowledgement get the outcome; the others get the
+            // `texting.message.markAsRead` event of the messages that were unread.
+            let _ = ack.send(&answer);
+        }
     });
     let (s, flag) = (socket.clone(), authenticated);
     tokio::spawn(async move {
@@ -92,6 +98,43 @@ async fn on_connect(engine: Engine, socket: SocketRef, auth: Option<Value>, opti
             let _ = s.disconnect();
         }
     });
+}
+
+/// The client's `texting.message.markAsRead` `{conversation_id, messagesIds}`: the messages are
+/// marked read as the REST API's `PATCH` does, for the socket's company. An unauthenticated
+/// socket is told `unauthorized`.
+async fn mark_as_read(engine: &Engine, socket: &SocketRef, data: Value) -> Value {
+    let Some(actor) = socket.extensions.get::<Actor>() else {
+        let _ = socket.emit("unauthorized", &json!({"message": "authenticate before emitting"}));
+        return json!({"error": "authenticate before emitting", "status": 401});
+    };
+    let request = match serde_json::from_value::<MarkAsRead>(data) {
+        Ok(r) => r,
+        Err(e) => return json!({"error": format!("expected {{conversation_id, messagesIds}}: {e}"), "status": 400}),
+    };
+    let conversation = ThreadId::parse(&request.conversation_id).map_err(|_| Error::NotFound(Resource::Thread));
+    let ids = crate::texting::message_ids("messagesIds", request.messages_ids.iter().map(String::as_str));
+    let marked = match (conversation, ids) {
+        (Ok(c), Ok(ids)) => engine.mark_texts_read(&actor, &c, &ids, true).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
+    };
+    match marked {
+        Ok(messages) => json!({
+            "conversation_id": request.conversation_id,
+            "messagesIds": messages.iter().map(|m| m.id.to_string()).collect::<Vec<_>>(),
+        }),
+        Err(e) => {
+            let problem = crate::RingPlanError::from(e).0;
+            json!({"error": problem.detail, "status": problem.status})
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct MarkAsRead {
+    conversation_id: String,
+    #[serde(rename = "messagesIds")]
+    messages_ids: Vec<String>,
 }
 
 /// Authenticates the socket and starts its stream; false if it was refused (and disconnected).
@@ -121,6 +164,7 @@ async fn authenticate(
             return false;
         }
     };
+    socket.extensions.insert(actor.clone());
     let after = request.and_then(|r| r.last_seq).filter(|s| *s >= 0);
     let events = match engine.follow_events(&actor.company_id, after).await {
         Ok(events) => events,

@@ -40,6 +40,7 @@ impl From<Error> for SendApiError {
             Error::Forbidden(msg) | Error::Conflict(msg) => (StatusCode::UNPROCESSABLE_ENTITY, msg),
             Error::Unauthenticated => (StatusCode::UNPROCESSABLE_ENTITY, "Invalid signature".to_owned()),
             Error::RateLimited(msg) => (StatusCode::TOO_MANY_REQUESTS, msg),
+            Error::TooLarge(msg) => (StatusCode::PAYLOAD_TOO_LARGE, msg),
             // Never a 503: a connector retries those, and this call would fail the same way forever.
             Error::Unstorable(_) => (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -4,6 +4,7 @@
 //! cannot reach into another.
 
 pub mod credentials;
+pub mod files;
 pub mod json;
 pub mod ops;
 pub mod panic;

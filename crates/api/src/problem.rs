@@ -62,6 +62,7 @@ impl Problem {
             Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, unauthenticated),
             Error::RateLimited(msg) => Self::new(StatusCode::TOO_MANY_REQUESTS, msg),
             Error::Conflict(msg) => Self::new(StatusCode::CONFLICT, msg),
+            Error::TooLarge(msg) => Self::new(StatusCode::PAYLOAD_TOO_LARGE, msg),
             Error::Unstorable(_) => Self::new(StatusCode::BAD_REQUEST, UNSTORABLE),
             Error::Unavailable(_) => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "The service is temporarily unavailable; try again shortly.")

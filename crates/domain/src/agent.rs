@@ -40,6 +40,7 @@ impl Channel {
     pub fn of_source(kind: SourceKind) -> Self {
         match kind {
             SourceKind::Sdk => Channel::Chat,
+            SourceKind::Sms => Channel::Sms,
         }
     }
 

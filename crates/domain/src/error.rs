@@ -21,6 +21,10 @@ pub enum Error {
     /// Too many requests of this kind; try again later. The message says which.
     #[error("{0}")]
     RateLimited(String),
+    /// The request, or what it names (a file to fetch), is larger than allowed; the message
+    /// says the limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// The request conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
@@ -92,6 +96,7 @@ pub enum Resource {
     WebhookDelivery,
     /// A subscription of a webhook endpoint to one event type.
     Subscription,
+    File,
     Queue,
     Interaction,
 }
@@ -111,6 +116,7 @@ impl Resource {
             Resource::Webhook => "webhook",
             Resource::WebhookDelivery => "webhook delivery",
             Resource::Subscription => "subscription",
+            Resource::File => "file",
             Resource::Queue => "queue",
             Resource::Interaction => "interaction",
         }

@@ -11,6 +11,7 @@ use crate::company::Company;
 use crate::conversation::{BodyFormat, Content, ContentKind, Direction, ExportStatus, Identity, Thread};
 use crate::location::Location;
 use crate::source::{Source, SourceKind};
+use crate::texting::{TextConversation, TextConversationDeleted, TextMessage, TextMessageDeleted, TextMessagesRead};
 use crate::time::{rfc3339_micros, rfc3339_millis};
 use crate::user::{Role, User};
 use crate::webhook::{EndpointStatus, WebhookEndpoint};
@@ -114,6 +115,13 @@ events! {
     "interaction.transferred" => InteractionTransferred(InteractionSnapshot),
     "interaction.placed_in_workbin" => InteractionPlacedInWorkbin(InteractionSnapshot),
     "interaction.user_data_updated" => InteractionUserDataUpdated(InteractionSnapshot),
+    "texting.message.new" => TextingMessageNew(TextMessage),
+    "texting.message.inbound" => TextingMessageInbound(TextMessage),
+    "texting.message.failed" => TextingMessageFailed(TextMessage),
+    "texting.message.delete" => TextingMessageDelete(TextMessageDeleted),
+    "texting.message.markAsRead" => TextingMessagesRead(TextMessagesRead),
+    "texting.chat.new" => TextingChatNew(TextConversation),
+    "texting.chat.delete" => TextingChatDelete(TextConversationDeleted),
 }
 
 impl Event {
@@ -131,6 +139,13 @@ impl Event {
             Event::ContentActionFailed(a) => Some(&a.action.content.thread_id),
             Event::ContentRead(r) => Some(&r.thread_id),
             Event::TypingStarted(t) | Event::TypingStopped(t) => t.thread_id.as_ref(),
+            Event::TextingMessageNew(m) | Event::TextingMessageInbound(m) | Event::TextingMessageFailed(m) => {
+                Some(&m.conversation_id)
+            }
+            Event::TextingMessageDelete(d) => Some(&d.conversation_id),
+            Event::TextingMessagesRead(r) => Some(&r.conversation_id),
+            Event::TextingChatNew(c) => Some(&c.id),
+            Event::TextingChatDelete(d) => Some(&d.id),
             e => e.interaction().map(|i| &i.thread_id),
         }
     }
@@ -342,6 +357,8 @@ pub enum Origin {
     Synchronizer,
     /// Written by an agent in Switchboard.
     Agent,
+    /// Delivered by an SMS carrier.
+    Carrier,
 }
 
 /// Where a content stands: received from its channel, or an agent's content and its export.

@@ -110,6 +110,7 @@ id_type!(
     WebhookEndpointId,
     WebhookDeliveryId,
     SubscriptionId,
+    FileId,
     QueueId,
     InteractionId
 );

@@ -81,7 +81,40 @@ fn example(kind: &str) -> Event {
             doc[*field] = value.clone();
             Event::decode(kind, doc).ok()
         })
+        .or_else(|| Event::decode(kind, texting()).ok())
         .unwrap_or_else(|| panic!("no example reads as {kind}"))
+}
+
+/// A document that reads as any `texting.*` event: the seeds' Message and Conversation fields.
+fn texting() -> Value {
+    let id = "0123456789abcdef01234567";
+    let contact = json!({"id": id, "company_id": id, "first_name": null, "last_name": null, "number": "+15555550100"});
+    let message = json!({
+        "id": id, "campaign_info": null, "conversation_id": id, "conversation_type": "direct",
+        "created_at": "2026-01-02T03:04:05.678901Z", "direction": "inbound", "files": [], "frm": "+15555550100",
+        "is_read": false, "is_visible": true, "source_conversation_type": "direct", "stamp_id": null,
+        "success": true, "text": "t", "timezone": "UTC", "to": "+15555550101", "status": "received", "error": null
+    });
+    let mut doc = message.clone();
+    for (k, v) in [
+        ("company_id", json!(id)),
+        ("contact_id", json!(id)),
+        ("contactinfo", contact.clone()),
+        ("contactsinfo", json!([contact])),
+        ("countunreadmessages", json!(1)),
+        ("from_number", json!("+15555550101")),
+        ("has_direct_msg", json!(true)),
+        ("has_hidden_msg", json!(false)),
+        ("last_message_created_at", json!(null)),
+        ("lastmessage", message),
+        ("recipients", json!([id])),
+        ("unread_msg_count", json!(1)),
+        ("updated_at", json!("2026-01-02T03:04:05.678901Z")),
+        ("messagesIds", json!([id])),
+    ] {
+        doc[k] = v;
+    }
+    doc
 }
 
 #[test]

@@ -158,6 +158,7 @@ impl Engine {
             attachments: Vec::new(),
             structured_content: None,
             details: ContentDetails {
+                context_data: outbound.context_data.clone(),
                 author_user_id: Some(actor.user.id.clone()),
                 sender_name: (!sender.is_empty()).then_some(sender),
                 ..ContentDetails::default()
@@ -174,7 +175,8 @@ impl Engine {
             None => Event::ContentDiscussionInitiated(snapshot),
         });
         events::append(&mut tx, &actor.company_id, events);
-        jobs::enqueue(&mut tx, &channel.delivery(&content)).await?;
+        let job = channel.delivery(&mut tx, &content).await?;
+        jobs::enqueue(&mut tx, &job).await?;
         tx.commit().await?;
         Ok(content)
     }

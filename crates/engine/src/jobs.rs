@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 use crate::channels::sdk::export::{ActionJob, ExportJob};
 use crate::channels::sdk::sync::SyncJob;
+use crate::channels::sms::SendJob;
 use crate::routing::{OfferTimeoutJob, QueuingUpdateJob, RouteJob};
 use crate::webhooks::DeliverJob;
 
@@ -210,7 +211,8 @@ impl crate::Engine {
             .on(self.handler(routing_retry, |e, _, p: OfferTimeoutJob| async move { e.expire_offer(&p).await }))
             .on(self.handler(routing_retry, |e, _, p: RouteJob| async move { e.route_company(&p).await }))
             .on(self
-                .handler(routing_retry, |e, _, p: QueuingUpdateJob| async move { e.send_queuing_updates(&p).await }));
+                .handler(routing_retry, |e, _, p: QueuingUpdateJob| async move { e.send_queuing_updates(&p).await }))
+            .on(self.handler(sdk_retry, |e, job, p: SendJob| async move { e.send_sms(&job, p).await }));
         handlers
     }
 

@@ -112,6 +112,7 @@ impl Engine {
             sources::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::Source))?;
         match &mut source.config {
             SourceConfig::Sdk(c) => c.access_token = AccessToken::generate(),
+            SourceConfig::Sms(_) => return Err(Error::Conflict("an SMS source has no access token".into())),
         }
         source.updated_at = Timestamp::now();
         sources::update(&mut tx, &source).await?;

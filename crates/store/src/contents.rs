@@ -163,3 +163,113 @@ pub async fn list(
     };
     sql.bind(company.as_str()).page_after(after, limit).list(c, Row::into_content).await
 }
+
+/// A page of a thread's contents, newest first, and how many it has in all.
+pub async fn page_of_thread(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    thread: &ThreadId,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Content>, u64)> {
+    let total: i64 = Sql::new("SELECT COUNT(*) FROM contents WHERE company_id = $1 AND thread_id = $2")
+        .bind(company.as_str())
+        .bind(thread.as_str())
+        .scalar(c)
+        .await?;
+    let items = CONTENTS
+        .select("WHERE company_id = $1 AND thread_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4")
+        .bind(company.as_str())
+        .bind(thread.as_str())
+        .bind(limit)
+        .bind(offset)
+        .list(c, Row::into_content)
+        .await?;
+    Ok((items, u64::try_from(total).unwrap_or_default()))
+}
+
+/// The thread's latest content.
+pub async fn last_of_thread(c: &mut impl Conn, thread: &ThreadId) -> Result<Option<Content>> {
+    CONTENTS
+        .select("WHERE thread_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1")
+        .bind(thread.as_str())
+        .get(c, Row::into_content)
+        .await
+}
+
+/// Inbound contents of the thread not read yet: counted when asked, so the count is exact
+/// whatever arrives and is read meanwhile.
+pub async fn unread_in_thread(c: &mut impl Conn, thread: &ThreadId) -> Result<u64> {
+    let n: i64 =
+        Sql::new("SELECT COUNT(*) FROM contents WHERE thread_id = $1 AND direction = 'inbound' AND is_read = $2")
+            .bind(thread.as_str())
+            .bind(false)
+            .scalar(c)
+            .await?;
+    Ok(u64::try_from(n).unwrap_or_default())
+}
+
+/// The thread's contents among these ids (those that exist).
+pub async fn get_many_in_thread(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    thread: &ThreadId,
+    ids: &[&str],
+) -> Result<Vec<Content>> {
+    CONTENTS
+        .select("WHERE company_id = $1 AND thread_id = $2")
+        .bind(company.as_str())
+        .bind(thread.as_str())
+        .and_in(c.backend(), "id", ids)?
+        .list(c, Row::into_content)
+        .await
+}
+
+/// Marks these contents read (or unread); returns those whose flag changed.
+pub async fn set_read(tx: &mut Tx<'_>, thread: &ThreadId, ids: &[&str], read: bool) -> Result<Vec<ContentId>> {
+    let changed: Vec<String> =
+        Sql::new("UPDATE contents SET is_read = $1, updated_at = $2 WHERE thread_id = $3 AND is_read <> $4")
+            .bind(read)
+            .bind(Timestamp::now())
+            .bind(thread.as_str())
+            .bind(read)
+            .and_in(tx.backend(), "id", ids)?
+            .append(" RETURNING id")
+            .scalars(tx)
+            .await?;
+    changed.into_iter().map(parse_id).collect()
+}
+
+/// Deletes these contents of the thread.
+pub async fn delete_in_thread(tx: &mut Tx<'_>, thread: &ThreadId, ids: &[&str]) -> Result<u64> {
+    Sql::new("DELETE FROM contents WHERE thread_id = $1")
+        .bind(thread.as_str())
+        .and_in(tx.backend(), "id", ids)?
+        .execute(tx)
+        .await
+}
+
+/// Deletes every content of the thread.
+pub async fn delete_thread_contents(tx: &mut Tx<'_>, thread: &ThreadId) -> Result<u64> {
+    Sql::new("DELETE FROM contents WHERE thread_id = $1").bind(thread.as_str()).execute(tx).await
+}
+
+/// The content the source stored for this `stamp_id` (a publish repeated).
+pub async fn get_by_stamp(c: &mut impl Conn, source: &SourceId, stamp_id: &str) -> Result<Option<Content>> {
+    CONTENTS
+        .select("WHERE source_id = $1 AND stamp_id = $2")
+        .bind(source.as_str())
+        .bind(stamp_id)
+        .get(c, Row::into_content)
+        .await
+}
+
+/// Records the `stamp_id` a publish gave the content (unique per source).
+pub async fn set_stamp(tx: &mut Tx<'_>, id: &ContentId, stamp_id: &str) -> Result<()> {
+    Sql::new("UPDATE contents SET stamp_id = $1 WHERE id = $2")
+        .bind(stamp_id)
+        .bind(id.as_str())
+        .execute(tx)
+        .await
+        .map(drop)
+}

@@ -76,3 +76,32 @@ pub async fn list(c: &mut impl Conn, company: &CompanyId, after: &Keyset, limit:
         .list(c, Row::into_identity)
         .await
 }
+
+/// The company's texting contact with this E.164 number.
+pub async fn get_by_sms_number(c: &mut impl Conn, company: &CompanyId, number: &str) -> Result<Option<Identity>> {
+    IDENTITIES
+        .select("WHERE company_id = $1 AND sms_number = $2")
+        .bind(company.as_str())
+        .bind(number)
+        .get(c, Row::into_identity)
+        .await
+}
+
+/// Makes the identity the company's texting contact of `number` (unique per company).
+pub async fn set_sms_number(tx: &mut Tx<'_>, id: &IdentityId, number: &str) -> Result<()> {
+    Sql::new("UPDATE identities SET sms_number = $1 WHERE id = $2")
+        .bind(number)
+        .bind(id.as_str())
+        .execute(tx)
+        .await
+        .map(drop)
+}
+
+/// The company's texting contacts, by number.
+pub async fn list_sms(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Identity>> {
+    IDENTITIES
+        .select("WHERE company_id = $1 AND sms_number IS NOT NULL ORDER BY sms_number")
+        .bind(company.as_str())
+        .list(c, Row::into_identity)
+        .await
+}

@@ -23,6 +23,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use switchboard_domain::{Error, Result, Timestamp};
@@ -76,6 +77,8 @@ impl fmt::Display for Place<'_> {
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// HMAC-SHA256 keyed with the key, from which keys for other purposes are derived.
+    deriver: Hmac<Sha256>,
 }
 
 /// The keys that seal and open stored secrets: the first seals, all open. A store given none
@@ -100,7 +103,9 @@ impl Keyring {
             let id = key_id(&bytes);
             if !keys.iter().any(|k| k.id == id) {
                 let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
-                keys.push(Key { id, cipher });
+                let deriver =
+                    <Hmac<Sha256> as Mac>::new_from_slice(&bytes).map_err(|e| Error::Internal(e.to_string()))?;
+                keys.push(Key { id, cipher, deriver });
             }
         }
         Ok(Self { keys: Arc::new(keys) })
@@ -120,6 +125,22 @@ impl Keyring {
 
     pub fn has(&self, id: &str) -> bool {
         self.keys.iter().any(|k| k.id == id)
+    }
+
+    /// A key for `purpose` (signing file links, say) derived from each key of the ring, the
+    /// current one first: one sign with the first and accept any, so that what was signed before
+    /// a rotation still verifies while the older key is kept. A derived key tells nothing of the
+    /// key it comes from, nor of the keys of other purposes.
+    pub fn derive(&self, purpose: &str) -> Vec<[u8; KEY_LEN]> {
+        self.keys
+            .iter()
+            .map(|k| {
+                let mut mac = k.deriver.clone();
+                mac.update(b"switchboard derived key\0");
+                mac.update(purpose.as_bytes());
+                mac.finalize().into_bytes().into()
+            })
+            .collect()
     }
 
     pub(crate) fn seal(&self, place: Place<'_>, plain: &str) -> Result<String> {
@@ -374,6 +395,19 @@ mod tests {
         assert!(err.contains(a.current_id().unwrap()) && err.contains("does not have"), "{err}");
         let err = a.open(TABLE.place("c", "r1"), "secret").unwrap_err().to_string();
         assert!(err.contains("in clear"), "{err}");
+    }
+
+    #[test]
+    fn derived_keys_differ_by_purpose_and_key_and_follow_the_ring_order() {
+        let (old, new) = (Keyring::generate_key(), Keyring::generate_key());
+        let both = Keyring::parse(&format!("{new},{old}")).unwrap();
+        let links = both.derive("file links");
+        assert_eq!(links.len(), 2);
+        assert_ne!(links[0], links[1]);
+        assert_eq!(links[1], Keyring::parse(&old).unwrap().derive("file links")[0]);
+        assert_ne!(links[0], both.derive("other")[0]);
+        assert_eq!(links, both.derive("file links"));
+        assert!(Keyring::default().derive("file links").is_empty());
     }
 
     #[test]

@@ -1,6 +1,10 @@
+use serde::{Deserialize, Serialize};
+use switchboard_domain::email::Email;
 use switchboard_domain::outbound::OutboundUrl;
 use switchboard_domain::source::sdk::AccessToken;
-use switchboard_domain::source::{SdkConfig, Source, SourceConfig, SourceKind};
+use switchboard_domain::source::sms::{CarrierCredentials, CarrierKind};
+use switchboard_domain::source::{SdkConfig, SmsConfig, Source, SourceConfig, SourceKind};
+use switchboard_domain::texting::PhoneNumber;
 use switchboard_domain::{CompanyId, Error, Result, SourceId, Timestamp};
 
 use crate::secrets::{Keyring, SealedColumns};
@@ -8,20 +12,54 @@ use crate::sql::Sql;
 use crate::table::table;
 use crate::{Conn, Tx, from_json, parse_id, to_json};
 
-/// The access token signs a connector's calls: it is stored sealed (see [`crate::secrets`]).
+/// The source's secret, stored sealed (see [`crate::secrets`]): an SDK connector's access
+/// token, or an SMS number's carrier credentials (as JSON).
 pub(crate) const SEALED: SealedColumns = SealedColumns { table: "sources", columns: &["access_token"] };
 
-/// A source as its row holds it: its access token sealed.
+/// A source as its row holds it: its secret sealed, each kind's settings in its columns.
 struct Stored<'a> {
     source: &'a Source,
     access_token: String,
+    sdk: Option<&'a SdkConfig>,
+    sms: Option<String>,
+}
+
+/// What the `sms` column holds of an SMS source (its number and secret have their own).
+#[derive(Serialize, Deserialize)]
+struct SmsSettings {
+    carrier: String,
+    owners: Vec<Email>,
+    rate_per_minute: u32,
 }
 
 impl<'a> Stored<'a> {
     fn new(keys: &Keyring, source: &'a Source) -> Result<Self> {
-        let access_token =
-            keys.seal(SEALED.place("access_token", source.id.as_str()), sdk(source).access_token.expose())?;
-        Ok(Self { source, access_token })
+        let place = SEALED.place("access_token", source.id.as_str());
+        Ok(match &source.config {
+            SourceConfig::Sdk(c) => {
+                Self { source, access_token: keys.seal(place, c.access_token.expose())?, sdk: Some(c), sms: None }
+            }
+            SourceConfig::Sms(c) => {
+                let settings = SmsSettings {
+                    carrier: c.carrier.as_str().to_owned(),
+                    owners: c.owners.clone(),
+                    rate_per_minute: c.rate_per_minute,
+                };
+                Self {
+                    source,
+                    access_token: keys.seal(place, &to_json(&c.credentials.0)?)?,
+                    sdk: None,
+                    sms: Some(to_json(&settings)?),
+                }
+            }
+        })
+    }
+
+    fn sms_number(&self) -> Option<&'a str> {
+        match &self.source.config {
+            SourceConfig::Sms(c) => Some(c.number.as_str()),
+            SourceConfig::Sdk(_) => None,
+        }
     }
 }
 
@@ -31,20 +69,14 @@ table! {
         Key company_id: r.source.company_id.as_str(),
         Set name: &r.source.name,
         Fixed kind: r.source.kind().as_str(),
-        Set base_uri: sdk(r.source).base_uri.as_ref().map(OutboundUrl::expose),
+        Set base_uri: r.sdk.and_then(|c| c.base_uri.as_ref()).map(OutboundUrl::expose),
         Set access_token: r.access_token.as_str(),
-        Set capabilities: to_json(&sdk(r.source).capabilities)?,
-        Set sdk_settings: to_json(&sdk(r.source).settings)?,
+        Set capabilities: r.sdk.map(|c| to_json(&c.capabilities)).transpose()?.unwrap_or_else(|| "{}".into()),
+        Set sdk_settings: r.sdk.map(|c| to_json(&c.settings)).transpose()?.unwrap_or_else(|| "{}".into()),
+        Set sms_number: r.sms_number(),
+        Set sms: r.sms.as_deref(),
         Fixed created_at: r.source.created_at,
         Set updated_at: r.source.updated_at,
-    }
-}
-
-/// The columns hold an SDK source's configuration, the only kind so far: a second kind decides
-/// here which of them it uses.
-fn sdk(s: &Source) -> &SdkConfig {
-    match &s.config {
-        SourceConfig::Sdk(c) => c,
     }
 }
 
@@ -61,6 +93,8 @@ struct Row {
     access_token: String,
     capabilities: String,
     sdk_settings: String,
+    sms_number: Option<String>,
+    sms: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
@@ -83,6 +117,20 @@ impl Row {
                 capabilities: from_json(&self.capabilities)?,
                 settings: from_json(&self.sdk_settings)?,
             }),
+            SourceKind::Sms => {
+                let broken = |what: &str| Error::Internal(format!("source {}: {what}", self.id));
+                let settings: SmsSettings = from_json(self.sms.as_deref().ok_or_else(|| broken("no sms settings"))?)?;
+                let number = self.sms_number.as_deref().ok_or_else(|| broken("no sms number"))?;
+                SourceConfig::Sms(SmsConfig {
+                    number: PhoneNumber::parse("sms_number", number).map_err(|e| broken(&e.to_string()))?,
+                    carrier: CarrierKind::parse("carrier", &settings.carrier).map_err(|e| broken(&e.to_string()))?,
+                    credentials: CarrierCredentials(from_json(
+                        &keys.open(SEALED.place("access_token", &self.id), &self.access_token)?,
+                    )?),
+                    owners: settings.owners,
+                    rate_per_minute: settings.rate_per_minute,
+                })
+            }
         };
         Ok(Source {
             id: parse_id(self.id)?,
@@ -153,6 +201,26 @@ pub async fn list_polled(c: &mut impl Conn) -> Result<Vec<Source>> {
     let keys = c.secrets().clone();
     SOURCES
         .select(&format!("WHERE kind = 'sdk' AND base_uri IS NOT NULL AND {LIVE} ORDER BY id"))
+        .list(c, |r: Row| r.into_source(&keys))
+        .await
+}
+
+/// The live SMS source of this number, whichever company has it: where a carrier delivers.
+pub async fn get_by_sms_number(c: &mut impl Conn, number: &PhoneNumber) -> Result<Option<Source>> {
+    let keys = c.secrets().clone();
+    SOURCES
+        .select(&format!("WHERE sms_number = $1 AND {LIVE}"))
+        .bind(number.as_str())
+        .get(c, |r: Row| r.into_source(&keys))
+        .await
+}
+
+/// The company's live SMS sources, by number.
+pub async fn list_sms(c: &mut impl Conn, company: &CompanyId) -> Result<Vec<Source>> {
+    let keys = c.secrets().clone();
+    SOURCES
+        .select(&format!("WHERE company_id = $1 AND kind = 'sms' AND {LIVE} ORDER BY sms_number"))
+        .bind(company.as_str())
         .list(c, |r: Row| r.into_source(&keys))
         .await
 }

@@ -1,5 +1,5 @@
 use switchboard_domain::conversation::Thread;
-use switchboard_domain::{Result, SourceId, ThreadId, Timestamp};
+use switchboard_domain::{CompanyId, Result, SourceId, ThreadId, Timestamp};
 
 use crate::sql::Sql;
 use crate::table::table;
@@ -89,4 +89,71 @@ pub async fn insert(tx: &mut Tx<'_>, t: &Thread) -> Result<bool> {
 
 pub async fn update(tx: &mut Tx<'_>, t: &Thread) -> Result<()> {
     Sql::update(t)?.execute(tx).await.map(drop)
+}
+
+/// The company's thread with this id.
+pub async fn get_of(c: &mut impl Conn, company: &CompanyId, id: &ThreadId) -> Result<Option<Thread>> {
+    THREADS.one(company, id.as_str()).get(c, Row::into_thread).await
+}
+
+/// The source's thread with this foreign id.
+pub async fn get_by_foreign(c: &mut impl Conn, source: &SourceId, foreign_id: &str) -> Result<Option<Thread>> {
+    THREADS
+        .select("WHERE source_id = $1 AND foreign_id = $2")
+        .bind(source.as_str())
+        .bind(foreign_id)
+        .get(c, Row::into_thread)
+        .await
+}
+
+/// A page of the company's texting conversations (threads of its SMS sources), the latest
+/// active first, and how many there are.
+pub async fn page_of_sms(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Thread>, u64)> {
+    const SMS: &str =
+        "company_id = $1 AND source_id IN (SELECT id FROM sources WHERE company_id = $1 AND kind = 'sms')";
+    let total: i64 =
+        Sql::new(format!("SELECT COUNT(*) FROM threads WHERE {SMS}")).bind(company.as_str()).scalar(c).await?;
+    let items = THREADS
+        .select(&format!("WHERE {SMS} ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3"))
+        .bind(company.as_str())
+        .bind(limit)
+        .bind(offset)
+        .list(c, Row::into_thread)
+        .await?;
+    Ok((items, u64::try_from(total).unwrap_or_default()))
+}
+
+/// The company's threads among these ids (those that exist).
+pub async fn get_many(c: &mut impl Conn, company: &CompanyId, ids: &[&str]) -> Result<Vec<Thread>> {
+    THREADS
+        .select("WHERE company_id = $1")
+        .bind(company.as_str())
+        .and_in(c.backend(), "id", ids)?
+        .list(c, Row::into_thread)
+        .await
+}
+
+/// Moves the thread's activity time (conversations are listed by it).
+pub async fn touch(tx: &mut Tx<'_>, id: &ThreadId, at: Timestamp) -> Result<()> {
+    Sql::new("UPDATE threads SET updated_at = $1 WHERE id = $2").bind(at).bind(id.as_str()).execute(tx).await.map(drop)
+}
+
+/// Deletes the thread (its contents first: see [`crate::contents::delete_thread_contents`]).
+pub async fn delete(tx: &mut Tx<'_>, company: &CompanyId, id: &ThreadId) -> Result<bool> {
+    Ok(THREADS.delete_one(company, id.as_str()).execute(tx).await? == 1)
+}
+
+/// Whether the company has a thread with this foreign id, on any source.
+pub async fn exists_with_foreign(c: &mut impl Conn, company: &CompanyId, foreign_id: &str) -> Result<bool> {
+    let n: i64 = Sql::new("SELECT COUNT(*) FROM threads WHERE company_id = $1 AND foreign_id = $2")
+        .bind(company.as_str())
+        .bind(foreign_id)
+        .scalar(c)
+        .await?;
+    Ok(n > 0)
 }

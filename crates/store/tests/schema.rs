@@ -16,12 +16,26 @@ const SQLITE_ONLY: &[(&str, &str)] = &[(
 )];
 const POSTGRES_ONLY: &[(&str, &str)] = &[];
 
+/// Tables each backend builds its own way, left out of the comparison, with the reason. Their
+/// own tests show that they answer the same.
+const BACKEND_OWN_TABLES: &[(&str, &str)] = &[(
+    "texting_search",
+    "0008's full-text index of messages: an FTS5 virtual table (and the shadow tables FTS5 keeps) on \
+     SQLite, a tsvector column with a GIN index on PostgreSQL",
+)];
+
+/// The schema without the tables each backend builds its own way (their names as prefixes, for
+/// FTS5's shadow tables `texting_search_data`, …).
+fn shared(schema: BTreeSet<String>) -> BTreeSet<String> {
+    schema.into_iter().filter(|fact| !BACKEND_OWN_TABLES.iter().any(|(table, _)| fact.starts_with(table))).collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn both_backends_migrate_to_the_same_schema() {
     with_db(Backend::Postgres, |pg| async move {
-        let postgres = postgres_schema(&pg).await;
+        let postgres = shared(postgres_schema(&pg).await);
         with_db(Backend::Sqlite, |lite| async move {
-            let sqlite = sqlite_schema(&lite).await;
+            let sqlite = shared(sqlite_schema(&lite).await);
             for schema in [&sqlite, &postgres] {
                 assert!(schema.contains("events primary key (company_id, seq)"), "schema not read: {schema:#?}");
             }

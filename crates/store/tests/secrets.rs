@@ -84,7 +84,7 @@ async fn company_with_secrets(store: &Store) -> (CompanyId, SourceId, WebhookEnd
 async fn assert_readable(store: &Store, (company, source, endpoint): &(CompanyId, SourceId, WebhookEndpointId)) {
     let mut r = store.reader().await.unwrap();
     let source = sources::get(&mut r, company, source).await.unwrap().unwrap();
-    let SourceConfig::Sdk(sdk) = &source.config;
+    let SourceConfig::Sdk(sdk) = &source.config else { panic!("an SDK source was stored") };
     assert_eq!(sdk.access_token.expose(), TOKEN);
     let e = webhooks::get_endpoint(&mut r, company, endpoint).await.unwrap().unwrap();
     assert_eq!(e.signing_secret.expose(), SIGNING);

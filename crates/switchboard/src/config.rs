@@ -4,12 +4,18 @@
 //! a list is comma-separated), and any variable may instead name a file holding its value with a
 //! `_FILE` suffix, for secrets. Unknown keys are reported, not fatal.
 
+mod files;
+mod public_url;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use serde::{Deserialize, Serialize};
 use toml::{Table, Value};
+
+pub use files::{FileStoreKind, FilesConfig, S3Config, default_files_path};
+pub use public_url::PublicUrl;
 
 pub const DEFAULT_FILE: &str = "switchboard.toml";
 const ENV_PREFIX: &str = "SWITCHBOARD_";
@@ -35,6 +41,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub realtime: RealtimeConfig,
     pub gws: GwsConfig,
+    pub files: FilesConfig,
 }
 
 /// A database URL. It may carry a password, so its `Debug` shows it without one.
@@ -242,6 +249,11 @@ pub struct HttpConfig {
     /// A connection whose client takes none of what is sent to it (an answer, events, websocket
     /// frames) for this long is closed.
     pub write_stall_timeout_ms: u64,
+    /// The URL clients and carriers reach this server at (`https://sb.example.com`, maybe
+    /// with a path a proxy strips), where it is not the listen address: signed file links are
+    /// made under it and carriers' webhook signatures are checked against it. Empty: derived
+    /// from the listen address.
+    pub public_url: PublicUrl,
 }
 
 impl Default for HttpConfig {
@@ -251,6 +263,7 @@ impl Default for HttpConfig {
             body_read_timeout_ms: 60_000,
             max_connections: 10_000,
             write_stall_timeout_ms: 30_000,
+            public_url: PublicUrl::default(),
         }
     }
 }
@@ -365,6 +378,7 @@ impl Default for Config {
             http: HttpConfig::default(),
             realtime: RealtimeConfig::default(),
             gws: GwsConfig::default(),
+            files: FilesConfig::default(),
         }
     }
 }
@@ -404,6 +418,8 @@ impl Config {
                 ..Default::default()
             },
             sessions: self.gws.session_options(),
+            files: self.files.options(self.database_url.as_str()),
+            public_url: switchboard_engine::PublicUrl::new(self.http.public_url(self.bind)),
             routing: Default::default(),
         }
     }
@@ -547,10 +563,10 @@ fn coerce(name: &str, raw: &str, like: &Value) -> anyhow::Result<Value> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pub(super) fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 

@@ -57,6 +57,7 @@ impl utoipa::Modify for SecuritySchemes {
 pub(crate) fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::router())
+        .merge(switchboard_api::files::router())
         .merge(switchboard_api_ringplan::router())
         .merge(switchboard_api_sdk::router())
         .merge(switchboard_api_engage::router())

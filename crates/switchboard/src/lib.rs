@@ -10,15 +10,15 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use switchboard_api::AppState;
-use switchboard_engine::Engine;
 use switchboard_engine::companies::CreatedCompany;
 use switchboard_engine::jobs::Runner;
 use switchboard_engine::routing::Intake;
 use switchboard_engine::webhooks::Dispatcher;
+use switchboard_engine::{Engine, EngineOptions};
 use switchboard_store::{Store, StoreOptions};
 use tokio::net::TcpListener;
 
-use crate::config::Config;
+use crate::config::{Config, PublicUrl};
 
 /// Connects to the configured database, brings its schema up to date, and readies its stored
 /// secrets for this node's keys (refusing a database sealed with keys this node lacks).
@@ -63,12 +63,20 @@ pub struct Server {
 impl Server {
     pub async fn build(config: &Config) -> anyhow::Result<Server> {
         let store = open_store(config).await?;
-        let engine = Engine::new(store, config.engine_options()).context("cannot start the engine")?;
-        let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
-        engine.schedule_polled_sources().await.context("cannot schedule the polling of sources")?;
         let listener =
             TcpListener::bind(config.bind).await.with_context(|| format!("cannot listen on {}", config.bind))?;
         let addr = listener.local_addr()?;
+        // Bound first: with port 0, or no `http.public_url`, links are made under the address
+        // actually listened on.
+        let public_url = config.http.public_url(addr);
+        if config.http.public_url == PublicUrl::default() && !addr.ip().is_loopback() {
+            tracing::warn!(%public_url, "http.public_url is not set: links handed to carriers and clients point at the listen address");
+        }
+        let options =
+            EngineOptions { public_url: switchboard_engine::PublicUrl::new(public_url), ..config.engine_options() };
+        let engine = Engine::new(store, options).context("cannot start the engine")?;
+        let bootstrapped = engine.bootstrap().await.context("cannot create the first company")?;
+        engine.schedule_polled_sources().await.context("cannot schedule the polling of sources")?;
         Ok(Server { engine, addr, bootstrapped, listener, config: config.clone() })
     }
 

@@ -149,6 +149,7 @@ async fn serve_with_no_arguments_uses_switchboard_db_in_the_current_folder() {
     let line = tokio::time::timeout(GUARD, stdout.next_line()).await.unwrap().unwrap().expect("first-start line");
     assert!(line.contains("api_key=sbk_"), "{line}");
     assert!(dir.path().join("switchboard.db").exists());
+    assert!(dir.path().join("files").is_dir(), "the file store's folder is beside the database");
     child.kill().await.unwrap();
 }
 

@@ -304,6 +304,7 @@ e2e! {
             ("SourceWire", "name", TextRule::NAME),
             ("ActionWire", "user_id", TextRule::ID),
             ("NewContent", "body", TextRule::BODY),
+            ("TextingContactWire", "first_name", TextRule::NAME),
         ] {
             let found = &schemas[schema]["properties"][property]["maxLength"];
             assert_eq!(found.as_u64(), Some(rule.max_chars as u64), "{schema}.{property}: {}", schemas[schema]["properties"][property]);

@@ -5,6 +5,7 @@ mod auth;
 mod company;
 mod contacts;
 mod events;
+mod files;
 mod gws_cometd;
 mod gws_interactions;
 mod gws_me;
@@ -23,6 +24,10 @@ mod send_api_limits;
 mod slow_clients;
 mod sources;
 mod tenancy;
+mod texting;
+mod texting_inbound;
+mod texting_socket;
+mod texting_tenancy;
 mod webhooks;
 
 pub use reqwest::Method;

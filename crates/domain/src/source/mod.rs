@@ -1,7 +1,9 @@
 //! A channel that customer conversations come from, with the configuration of its kind: for
-//! `sdk` sources, a connector speaking the Channel SDK protocol ([`sdk`]).
+//! `sdk` sources, a connector speaking the Channel SDK protocol ([`sdk`]); for `sms` sources, a
+//! phone number and its carrier ([`sms`]).
 
 pub mod sdk;
+pub mod sms;
 
 use serde::{Deserialize, Serialize};
 
@@ -9,24 +11,30 @@ use crate::outbound::OutboundUrl;
 use crate::{CompanyId, Error, Result, SourceId, Timestamp};
 
 pub use sdk::{SdkConfig, SdkSetup};
+pub use sms::{SmsConfig, SmsSetup};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     Sdk,
+    Sms,
 }
 
 impl SourceKind {
     pub fn as_str(self) -> &'static str {
         match self {
             SourceKind::Sdk => "sdk",
+            SourceKind::Sms => "sms",
         }
     }
 
     pub fn parse(s: &str) -> Result<Self> {
         match s {
             "sdk" => Ok(SourceKind::Sdk),
-            other => Err(Error::invalid_field("kind", format!("is an unknown source kind '{other}' (supported: sdk)"))),
+            "sms" => Ok(SourceKind::Sms),
+            other => {
+                Err(Error::invalid_field("kind", format!("is an unknown source kind '{other}' (supported: sdk, sms)")))
+            }
         }
     }
 }
@@ -35,6 +43,7 @@ impl SourceKind {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceConfig {
     Sdk(SdkConfig),
+    Sms(SmsConfig),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -51,6 +60,7 @@ impl Source {
     pub fn kind(&self) -> SourceKind {
         match self.config {
             SourceConfig::Sdk(_) => SourceKind::Sdk,
+            SourceConfig::Sms(_) => SourceKind::Sms,
         }
     }
 
@@ -58,6 +68,7 @@ impl Source {
     pub fn base_uri(&self) -> Option<&OutboundUrl> {
         match &self.config {
             SourceConfig::Sdk(c) => c.base_uri.as_ref(),
+            SourceConfig::Sms(_) => None,
         }
     }
 
@@ -66,6 +77,7 @@ impl Source {
     pub fn outbound_urls(&self) -> Vec<(&'static str, &OutboundUrl)> {
         match &self.config {
             SourceConfig::Sdk(c) => c.base_uri.iter().map(|u| ("base_uri", u)).collect(),
+            SourceConfig::Sms(_) => Vec::new(),
         }
     }
 
@@ -73,6 +85,7 @@ impl Source {
         crate::company::validate_name("name", &self.name)?;
         match &self.config {
             SourceConfig::Sdk(c) => c.capabilities.validate(),
+            SourceConfig::Sms(c) => c.validate(),
         }
     }
 }
@@ -89,12 +102,14 @@ pub struct SourceDetails {
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceSetup {
     Sdk(SdkSetup),
+    Sms(SmsSetup),
 }
 
 impl SourceSetup {
     pub fn kind(&self) -> SourceKind {
         match self {
             SourceSetup::Sdk(_) => SourceKind::Sdk,
+            SourceSetup::Sms(_) => SourceKind::Sms,
         }
     }
 }
@@ -104,6 +119,7 @@ impl SourceConfig {
     pub fn setup(&self) -> SourceSetup {
         match self {
             SourceConfig::Sdk(c) => SourceSetup::Sdk(c.setup()),
+            SourceConfig::Sms(c) => SourceSetup::Sms(c.setup()),
         }
     }
 }

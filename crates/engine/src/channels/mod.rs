@@ -5,10 +5,13 @@
 //! ways in (the SDK's Send API and polling) and always lands in the same core rows and events.
 
 pub mod sdk;
+pub mod sms;
+pub mod sms_carriers;
 
+use serde_json::Value;
 use switchboard_domain::conversation::{BodyFormat, Content, ContentKind};
 use switchboard_domain::job::NewJob;
-use switchboard_domain::source::{SdkConfig, Source, SourceConfig, SourceSetup};
+use switchboard_domain::source::{SdkConfig, SmsConfig, Source, SourceConfig, SourceSetup};
 use switchboard_domain::{IdentityId, Result, SourceId};
 use switchboard_store::Tx;
 
@@ -21,6 +24,8 @@ pub(crate) struct Outbound {
     pub kind: ContentKind,
     pub format: BodyFormat,
     pub recipient: Option<IdentityId>,
+    /// What the channel keeps of the content besides its body (an SMS's numbers).
+    pub context_data: Option<Value>,
 }
 
 /// What the core asks of every channel.
@@ -30,13 +35,43 @@ pub(crate) trait Channel {
     /// How an agent starts a new conversation on this channel, or why it cannot.
     fn start_conversation(&self) -> Result<Outbound>;
     /// The job that delivers an outbound content, queued in the transaction that stores it.
-    fn delivery(&self, content: &Content) -> NewJob;
+    fn delivery(&self, tx: &mut Tx<'_>, content: &Content) -> impl Future<Output = Result<NewJob>> + Send;
+}
+
+/// The channel of a source, whichever its kind.
+pub(crate) enum AnyChannel<'a> {
+    Sdk(sdk::SdkChannel<'a>),
+    Sms(sms::SmsChannel<'a>),
+}
+
+impl Channel for AnyChannel<'_> {
+    fn reply_to(&self, parent: &Content) -> Result<Outbound> {
+        match self {
+            AnyChannel::Sdk(c) => c.reply_to(parent),
+            AnyChannel::Sms(c) => c.reply_to(parent),
+        }
+    }
+
+    fn start_conversation(&self) -> Result<Outbound> {
+        match self {
+            AnyChannel::Sdk(c) => c.start_conversation(),
+            AnyChannel::Sms(c) => c.start_conversation(),
+        }
+    }
+
+    async fn delivery(&self, tx: &mut Tx<'_>, content: &Content) -> Result<NewJob> {
+        match self {
+            AnyChannel::Sdk(c) => c.delivery(tx, content).await,
+            AnyChannel::Sms(c) => c.delivery(tx, content).await,
+        }
+    }
 }
 
 /// The channel of `source`.
-pub(crate) fn of(source: &Source) -> impl Channel + '_ {
+pub(crate) fn of(source: &Source) -> AnyChannel<'_> {
     match &source.config {
-        SourceConfig::Sdk(config) => sdk::SdkChannel::new(source, config),
+        SourceConfig::Sdk(config) => AnyChannel::Sdk(sdk::SdkChannel::new(source, config)),
+        SourceConfig::Sms(_) => AnyChannel::Sms(sms::SmsChannel::new(source)),
     }
 }
 
@@ -48,8 +83,15 @@ pub(crate) fn configure(setup: SourceSetup, current: Option<&SourceConfig>) -> R
             sdk::Protocol::check(&setup.capabilities)?;
             Ok(SourceConfig::Sdk(match current {
                 Some(SourceConfig::Sdk(c)) => c.with(setup),
-                None => SdkConfig::new(setup),
+                _ => SdkConfig::new(setup),
             }))
+        }
+        (SourceSetup::Sms(setup), current) => {
+            let current = match current {
+                Some(SourceConfig::Sms(c)) => Some(c),
+                _ => None,
+            };
+            Ok(SourceConfig::Sms(SmsConfig::with(setup, current)?))
         }
     }
 }
@@ -59,6 +101,7 @@ impl Engine {
     pub(crate) async fn source_saved(&self, tx: &mut Tx<'_>, source: &Source) -> Result<()> {
         match &source.config {
             SourceConfig::Sdk(_) => self.ensure_schedule(tx, source).await,
+            SourceConfig::Sms(_) => Ok(()),
         }
     }
 

@@ -3,17 +3,15 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 use switchboard_domain::event::{Event, LoggedEvent, WebhookDisabled};
 use switchboard_domain::job::{Job, JobOutcome, JobPayload, NewJob};
-use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, SigningSecret, WebhookDelivery, WebhookEndpoint};
+use switchboard_domain::webhook::{DeliveryStatus, EndpointStatus, WebhookDelivery, WebhookEndpoint};
 use switchboard_domain::{CompanyId, Error, Result, Timestamp, WebhookDeliveryId};
 use switchboard_store::{events, webhooks};
 
 use super::body::body;
+use super::signature;
 use crate::Engine;
 use crate::jobs::backoff;
 
@@ -31,20 +29,6 @@ impl JobPayload for DeliverJob {
 
 pub(crate) fn job(d: &WebhookDelivery) -> NewJob {
     NewJob::of(&DeliverJob { delivery_id: d.id.clone() }).for_company(d.company_id.clone())
-}
-
-/// `webhook-signature`: `v1,<base64 HMAC-SHA256 of "id.timestamp.body">` per signing secret.
-pub(crate) fn signature(secrets: &[&SigningSecret], id: &str, timestamp: i64, body: &[u8]) -> String {
-    secrets
-        .iter()
-        .map(|s| {
-            let mut mac = Hmac::<Sha256>::new_from_slice(&s.key()).expect("HMAC takes keys of any length");
-            mac.update(format!("{id}.{timestamp}.").as_bytes());
-            mac.update(body);
-            format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// What one attempt came to.
@@ -127,7 +111,10 @@ impl Engine {
             .header("Content-Type", "application/json")
             .header("webhook-id", d.id.as_str())
             .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature(&endpoint.signing_secrets(now), d.id.as_str(), timestamp, &body));
+            .header(
+                "webhook-signature",
+                signature::sign(&endpoint.signing_secrets(now), d.id.as_str(), timestamp, &body),
+            );
         if let Some(secret) = &endpoint.secret {
             req = req.header("X-Dimelo-Secret", secret.expose());
         }
@@ -181,19 +168,5 @@ impl Engine {
             events::append(&mut tx, &e.company_id, vec![Event::WebhookDisabled(disabled)]);
         }
         tx.commit().await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signature_matches_the_standard_webhooks_example() {
-        // The example of the Standard Webhooks specification's reference libraries.
-        let secret = SigningSecret::from_stored("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".into());
-        let body = br#"{"test": 2432232314}"#;
-        let sig = signature(&[&secret], "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body);
-        assert_eq!(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     }
 }

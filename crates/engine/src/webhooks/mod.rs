@@ -6,6 +6,7 @@ mod body;
 mod deliver;
 mod dispatch;
 mod ringplan;
+pub(crate) mod signature;
 
 use std::collections::HashSet;
 use std::sync::Arc;

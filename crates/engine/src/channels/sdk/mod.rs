@@ -64,6 +64,7 @@ pub(crate) fn invalid_resource(detail: impl std::fmt::Display) -> Error {
 pub fn config(source: &Source) -> Result<&SdkConfig> {
     match &source.config {
         SourceConfig::Sdk(c) => Ok(c),
+        SourceConfig::Sms(_) => Err(Error::Conflict("the source is not a Channel SDK source".into())),
     }
 }
 
@@ -175,7 +176,7 @@ impl Channel for SdkChannel<'_> {
             ));
         }
         let recipient = if kind == ContentKind::PrivateMessage { parent.author_identity_id.clone() } else { None };
-        Ok(Outbound { kind, format: self.body_format(kind), recipient })
+        Ok(Outbound { kind, format: self.body_format(kind), recipient, context_data: None })
     }
 
     /// A new discussion opens a thread where the source names threads, else a lone message.
@@ -188,10 +189,10 @@ impl Channel for SdkChannel<'_> {
         } else {
             return Err(Error::Conflict(format!("source {} does not support starting discussions", self.source.id)));
         };
-        Ok(Outbound { kind, format: self.body_format(kind), recipient: None })
+        Ok(Outbound { kind, format: self.body_format(kind), recipient: None, context_data: None })
     }
 
-    fn delivery(&self, content: &Content) -> NewJob {
-        NewJob::of(&export::ExportJob { content_id: content.id.clone() }).for_company(content.company_id.clone())
+    async fn delivery(&self, _tx: &mut switchboard_store::Tx<'_>, content: &Content) -> Result<NewJob> {
+        Ok(NewJob::of(&export::ExportJob { content_id: content.id.clone() }).for_company(content.company_id.clone()))
     }
 }

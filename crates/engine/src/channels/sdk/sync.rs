@@ -320,7 +320,7 @@ impl Engine {
         let mut current = sources::get_for_update(&mut tx, &source.company_id, &source.id)
             .await?
             .ok_or(Error::NotFound(Resource::Source))?;
-        let SourceConfig::Sdk(sdk) = &mut current.config;
+        let SourceConfig::Sdk(sdk) = &mut current.config else { return Err(Error::NotFound(Resource::Source)) };
         if sdk.capabilities == capabilities {
             return Ok(current);
         }

@@ -1,6 +1,7 @@
 //! `spawn_app()`: the real Switchboard server, as the binary builds it, on a random port over a
 //! fresh database; and [`e2e!`], which declares each test once per storage backend.
 
+pub mod gws;
 pub mod moto;
 pub mod receiver;
 pub mod socketio;
@@ -308,7 +309,8 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, detail_part: &s
 /// Declares each test once per backend (`mod name { fn sqlite; fn postgres }`), given a
 /// running [`TestApp`] on a fresh database. Starting the block with `jobs: drained;` runs the
 /// server without job workers: the tests run due jobs themselves with
-/// [`TestApp::drain_jobs`], and never wait for them.
+/// [`TestApp::drain_jobs`], and never wait for them. Starting it with `@with |config| …;` runs
+/// the server with that change to its configuration.
 #[macro_export]
 macro_rules! e2e {
     (jobs: drained; $($tests:tt)*) => {

@@ -14,6 +14,7 @@ mod interactions;
 mod queues;
 mod sources;
 mod texting;
+mod users;
 mod webhooks;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
@@ -44,6 +45,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::stream_events))
         .routes(routes!(files::upload_file))
         .routes(routes!(files::get_file))
+        .routes(routes!(users::set_password))
+        .routes(routes!(users::set_role))
         .routes(routes!(queues::list_queues, queues::create_queue))
         .routes(routes!(queues::get_queue, queues::update_queue, queues::delete_queue))
         .routes(routes!(agents::list_agents))

@@ -16,6 +16,7 @@ pub mod outbound;
 pub mod paging;
 pub mod routing;
 pub mod secret;
+pub mod session;
 pub mod source;
 pub mod sync;
 pub mod text;

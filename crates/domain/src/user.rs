@@ -5,12 +5,14 @@ use crate::email::Email;
 use crate::text::TextRule;
 use crate::{CompanyId, Error, Result, Timestamp, UserId};
 
-/// What a user may do in their company. RingPlan's `primary` user is the owner.
+/// What a user may do in their company. RingPlan's `primary` user is the owner; a supervisor
+/// watches the contact centre's agents and interactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Primary,
     Admin,
+    Supervisor,
     Agent,
 }
 
@@ -19,6 +21,7 @@ impl Role {
         match self {
             Role::Primary => "primary",
             Role::Admin => "admin",
+            Role::Supervisor => "supervisor",
             Role::Agent => "agent",
         }
     }
@@ -27,6 +30,7 @@ impl Role {
         match s {
             "primary" => Ok(Role::Primary),
             "admin" => Ok(Role::Admin),
+            "supervisor" => Ok(Role::Supervisor),
             "agent" => Ok(Role::Agent),
             other => Err(Error::Internal(format!("unknown role {other:?}"))),
         }

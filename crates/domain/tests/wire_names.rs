@@ -20,7 +20,7 @@ fn stored_names_and_payload_names_agree() {
     for d in [Direction::Inbound, Direction::Outbound] {
         assert_eq!(serde_name(d), d.as_str());
     }
-    for r in [Role::Primary, Role::Admin, Role::Agent] {
+    for r in [Role::Primary, Role::Admin, Role::Supervisor, Role::Agent] {
         assert_eq!(serde_name(r), r.as_str());
     }
     for s in [EndpointStatus::Active, EndpointStatus::Disabled] {

@@ -12,6 +12,7 @@ pub mod locations;
 pub mod outbound;
 pub mod realtime;
 pub mod routing;
+pub mod sign_in;
 pub mod sources;
 pub mod texting;
 pub mod users;
@@ -34,6 +35,7 @@ pub struct EngineOptions {
     pub realtime: realtime::RealtimeOptions,
     pub files: files::FileOptions,
     pub public_url: PublicUrl,
+    pub sessions: sign_in::SessionOptions,
     pub routing: routing::RoutingOptions,
 }
 
@@ -81,6 +83,8 @@ pub struct Engine {
     routing: routing::RoutingOptions,
     /// Set when the server shuts down, to end live streams (they would hold it open forever).
     closing: Arc<tokio::sync::watch::Sender<bool>>,
+    /// How long agents' sessions last and how failed sign-ins are slowed down.
+    sessions: Arc<sign_in::SessionOptions>,
 }
 
 impl Engine {
@@ -95,9 +99,22 @@ impl Engine {
         let remote_commits = switchboard_store::notify::relay(&store);
         let realtime = realtime::Hub::start(store.subscribe_committed(), remote_commits.subscribe(), options.realtime);
         let closing = Arc::new(tokio::sync::watch::channel(false).0);
+        let sessions = Arc::new(options.sessions);
         let public_url = options.public_url;
         let routing = options.routing;
-        Ok(Self { store, sdk, webhooks, outbound, remote_commits, realtime, files, public_url, routing, closing })
+        Ok(Self {
+            store,
+            sdk,
+            webhooks,
+            outbound,
+            remote_commits,
+            realtime,
+            files,
+            public_url,
+            routing,
+            closing,
+            sessions,
+        })
     }
 
     /// Connector answers accepted with a wrong or missing signature since start.

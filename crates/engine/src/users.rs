@@ -71,6 +71,27 @@ impl Engine {
         Ok(updated)
     }
 
+    /// Gives a user another role. Only the primary user may; the owner's role is neither given
+    /// nor taken.
+    #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
+    pub async fn set_user_role(&self, actor: &Actor, id: &UserId, role: Role) -> Result<User> {
+        actor.require_primary("change users' roles")?;
+        if role == Role::Primary {
+            return Err(Error::invalid_field("role", "the primary role cannot be given"));
+        }
+        let mut tx = self.store.begin().await?;
+        let current =
+            users::get_for_update(&mut tx, &actor.company_id, id).await?.ok_or(Error::NotFound(Resource::User))?;
+        if current.is_primary() {
+            return Err(Error::Conflict("the primary user's role cannot be changed".into()));
+        }
+        let updated = User { role, updated_at: Timestamp::now(), ..current };
+        users::update(&mut tx, &updated).await?;
+        events::append(&mut tx, &actor.company_id, vec![Event::UserUpdated((&updated).into())]);
+        tx.commit().await?;
+        Ok(updated)
+    }
+
     /// Deletes a user and returns what it was. Only the primary user may, and not themself.
     #[tracing::instrument(skip_all, fields(company = %actor.company_id))]
     pub async fn delete_user(&self, actor: &Actor, id: &UserId) -> Result<User> {

@@ -135,6 +135,20 @@ pub async fn get(c: &mut impl Conn, company: &CompanyId, id: &ContentId) -> Resu
     CONTENTS.one(company, id.as_str()).get(c, Row::into_content).await
 }
 
+/// The thread's latest inbound content: what an agent's answer in the thread replies to.
+pub async fn latest_inbound_of_thread(
+    c: &mut impl Conn,
+    company: &CompanyId,
+    thread: &ThreadId,
+) -> Result<Option<Content>> {
+    CONTENTS
+        .select("WHERE thread_id = $1 AND company_id = $2 AND direction = 'inbound' ORDER BY created_at DESC, id DESC LIMIT 1")
+        .bind(thread.as_str())
+        .bind(company.as_str())
+        .get(c, Row::into_content)
+        .await
+}
+
 /// A page of the company's contents (of one source, if given), newest first, after `after`.
 pub async fn list(
     c: &mut impl Conn,

@@ -40,6 +40,7 @@ pub struct Config {
     pub secrets: SecretsConfig,
     pub http: HttpConfig,
     pub realtime: RealtimeConfig,
+    pub gws: GwsConfig,
     pub files: FilesConfig,
 }
 
@@ -301,6 +302,66 @@ impl RealtimeConfig {
     }
 }
 
+/// The GWS facade `/api/v2`: agents' sessions, CSRF and CometD (`[gws]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GwsConfig {
+    /// GWS's `enableCsrfProtection`: GETs answer a token, and writes without it are refused.
+    pub csrf: bool,
+    /// A session unused for this long has ended.
+    pub session_idle_secs: u64,
+    /// A session has ended this long after sign-in, however busy.
+    pub session_absolute_secs: u64,
+    /// Failed sign-ins in a row one account may have before the next attempt must wait.
+    pub sign_in_free_failures: u32,
+    /// The same for one client address.
+    pub sign_in_free_failures_per_address: u32,
+    /// The wait after the first failure past the free ones; it doubles with each further one.
+    pub sign_in_backoff_ms: u64,
+    /// The longest wait; failures older than this are forgotten.
+    pub sign_in_backoff_max_secs: u64,
+    /// How long a CometD `/meta/connect` is held when there is nothing to send (its `advice`).
+    pub cometd_timeout_ms: u64,
+}
+
+impl Default for GwsConfig {
+    fn default() -> Self {
+        let s = switchboard_engine::sign_in::SessionOptions::default();
+        Self {
+            csrf: false,
+            session_idle_secs: s.idle.as_secs(),
+            session_absolute_secs: s.absolute.as_secs(),
+            sign_in_free_failures: s.free_failures_per_account,
+            sign_in_free_failures_per_address: s.free_failures_per_address,
+            sign_in_backoff_ms: u64::try_from(s.backoff.as_millis()).unwrap_or(u64::MAX),
+            sign_in_backoff_max_secs: s.backoff_max.as_secs(),
+            cometd_timeout_ms: switchboard_api_gws::GwsOptions::default().connect_timeout.as_millis() as u64,
+        }
+    }
+}
+
+impl GwsConfig {
+    pub fn session_options(&self) -> switchboard_engine::sign_in::SessionOptions {
+        use std::time::Duration;
+        switchboard_engine::sign_in::SessionOptions {
+            idle: Duration::from_secs(self.session_idle_secs),
+            absolute: Duration::from_secs(self.session_absolute_secs),
+            free_failures_per_account: self.sign_in_free_failures,
+            free_failures_per_address: self.sign_in_free_failures_per_address,
+            backoff: Duration::from_millis(self.sign_in_backoff_ms),
+            backoff_max: Duration::from_secs(self.sign_in_backoff_max_secs),
+        }
+    }
+
+    pub fn options(&self) -> switchboard_api_gws::GwsOptions {
+        switchboard_api_gws::GwsOptions {
+            csrf: self.csrf,
+            connect_timeout: std::time::Duration::from_millis(self.cometd_timeout_ms),
+            ..Default::default()
+        }
+    }
+}
+
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -316,6 +377,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             http: HttpConfig::default(),
             realtime: RealtimeConfig::default(),
+            gws: GwsConfig::default(),
             files: FilesConfig::default(),
         }
     }
@@ -355,6 +417,7 @@ impl Config {
                 buffer: self.realtime.feed_buffer.max(1),
                 ..Default::default()
             },
+            sessions: self.gws.session_options(),
             files: self.files.options(self.database_url.as_str()),
             public_url: switchboard_engine::PublicUrl::new(self.http.public_url(self.bind)),
             routing: Default::default(),

@@ -80,7 +80,8 @@ pub(crate) fn app(state: AppState, config: &Config) -> Router {
     // facades answer their own routes' panics in their own format.
     let router = router
         .layer(catch_panics(Problem::panicked))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::metrics::record));
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::metrics::record))
+        .layer(switchboard_api_gws::layer(config.gws.options()));
     // The body deadline is outside socket.io, whose long-polling requests have bodies too.
     let body_read_timeout = Duration::from_millis(config.http.body_read_timeout_ms.max(1));
     let router = router

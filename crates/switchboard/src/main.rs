@@ -5,9 +5,12 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use switchboard::config::{Config, LogFormat, Overrides};
 use switchboard::{Server, migrated_store, open_store};
+use switchboard_domain::CompanyId;
 use switchboard_domain::company::NewCompany;
 use switchboard_domain::email::Email;
+use switchboard_domain::secret::Secret;
 use switchboard_engine::Engine;
+use switchboard_engine::auth::UserRef;
 use switchboard_store::Keyring;
 use tracing_subscriber::EnvFilter;
 
@@ -52,6 +55,28 @@ enum Command {
     Secrets {
         #[command(subcommand)]
         command: SecretsCommand,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Set the password a user signs in to the GWS API (`/api/v2`) with. The password is read
+    /// from standard input (its first line) or from --password-file, never from the command line,
+    /// where other users of the machine could see it.
+    SetPassword {
+        #[arg(long)]
+        company: String,
+        /// The user's id, or `primary` for the company owner.
+        #[arg(long)]
+        user: String,
+        /// A file whose first line is the password.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
     },
 }
 
@@ -122,6 +147,25 @@ async fn main() -> anyhow::Result<()> {
                     "api_key": created.api_key.expose(),
                 })
             );
+            Ok(())
+        }
+        Command::User { command: UserCommand::SetPassword { company, user, password_file } } => {
+            let company = CompanyId::parse(&company).map_err(|e| anyhow::anyhow!("--company: {e}"))?;
+            let user =
+                UserRef::parse(&user).map_err(|_| anyhow::anyhow!("--user: a user id or 'primary' is expected"))?;
+            let text = match password_file {
+                Some(path) => {
+                    std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?
+                }
+                None => {
+                    std::io::read_to_string(std::io::stdin()).context("cannot read the password from standard input")?
+                }
+            };
+            let password = Secret::new(text.lines().next().unwrap_or_default().to_owned());
+            let engine = Engine::new(open_store(&config).await?, config.engine_options())?;
+            let user =
+                engine.set_password_as_operator(&company, &user, password).await.context("cannot set the password")?;
+            println!("{}", serde_json::json!({ "company_id": company, "user_id": user.id }));
             Ok(())
         }
         Command::Secrets { command: SecretsCommand::GenerateKey } => {

@@ -5,6 +5,7 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,9 +48,9 @@ pub(crate) async fn serve(
     let (stopping, stop) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
     loop {
-        let stream = tokio::select! {
+        let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _peer)) => stream,
+                Ok((stream, peer)) => (stream, peer),
                 Err(e) => {
                     accept_failed(e).await;
                     continue;
@@ -67,7 +68,7 @@ pub(crate) async fn serve(
         let connection = hyper::server::conn::http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_read_timeout)
-            .serve_connection(TokioIo::new(io), TowerToHyperService::new(app.clone()))
+            .serve_connection(TokioIo::new(io), TowerToHyperService::new(with_peer(app.clone(), peer)))
             .with_upgrades();
         let (metrics, mut stop) = (metrics.clone(), stop.clone());
         tokio::spawn(async move {
@@ -98,6 +99,17 @@ pub(crate) async fn serve(
     drop(stop);
     stopping.send_replace(true);
     stopping.closed().await;
+}
+
+type Incoming = hyper::Request<hyper::body::Incoming>;
+
+/// The app for one connection: its requests carry the client's address (`ConnectInfo`), which
+/// the sign-ins of a client are counted by.
+fn with_peer(app: Router, peer: SocketAddr) -> tower::util::MapRequest<Router, impl Fn(Incoming) -> Incoming + Clone> {
+    tower::util::MapRequest::new(app, move |mut req: Incoming| {
+        req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        req
+    })
 }
 
 /// The errors of `accept` that concern one connection are passed over; the others (out of file

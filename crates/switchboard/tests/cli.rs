@@ -361,3 +361,56 @@ async fn after_secrets_rotate_the_old_key_can_go_and_a_node_left_with_it_alone_i
     })
     .await;
 }
+
+#[tokio::test]
+async fn user_set_password_reads_standard_input_and_the_user_signs_in_to_api_v2_with_it() {
+    both(|url, dir| {
+        Box::pin(async move {
+            use tokio::io::AsyncWriteExt;
+            let out = command(&url, &dir)
+                .args(["company", "create", "--name", "Acme", "--email", "owner@acme.example"])
+                .output()
+                .await
+                .unwrap();
+            let created: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+            let company_id = created["company_id"].as_str().unwrap().to_owned();
+
+            let password = "a secret nobody logs";
+            let mut child = command(&url, &dir)
+                .args(["user", "set-password", "--company", &company_id, "--user", "primary"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).await.unwrap();
+            let out = child.wait_with_output().await.unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let printed: Value = serde_json::from_slice(&out.stdout).expect("JSON on stdout");
+            assert_eq!(printed["user_id"], created["primary_user_id"]);
+            assert!(!String::from_utf8_lossy(&out.stderr).contains(password));
+
+            let short = command(&url, &dir)
+                .args(["user", "set-password", "--company", &company_id, "--user", "primary"])
+                .stdin(Stdio::null())
+                .output()
+                .await
+                .unwrap();
+            assert!(!short.status.success(), "an empty password is refused");
+
+            let server = serve(&url, &dir, &[]).await;
+            let res = reqwest::Client::new()
+                .get(format!("http://{}/api/v2/me", server.addr))
+                .basic_auth("owner@acme.example", Some(password))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let me: Value = res.json().await.unwrap();
+            assert_eq!(me["user"]["roles"][0], "ROLE_ADMIN");
+            let (log, _) = server.terminate().await;
+            assert!(!log.iter().any(|l| l.contains(password)), "the password is never logged");
+        })
+    })
+    .await;
+}

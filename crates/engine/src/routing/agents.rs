@@ -159,13 +159,12 @@ async fn revoke_offers(
     Ok(())
 }
 
-/// Agents change their own state; the owner, administrators (and supervisors, once they are a
-/// role) change anyone's.
+/// Agents change their own state; the owner, administrators and supervisors change anyone's.
 fn may_act_for(actor: &Actor, user: &UserId) -> Result<()> {
-    if &actor.user.id == user || matches!(actor.user.role, Role::Primary | Role::Admin) {
+    if &actor.user.id == user || matches!(actor.user.role, Role::Primary | Role::Admin | Role::Supervisor) {
         Ok(())
     } else {
-        Err(Error::forbidden("only the agent themself or an administrator may change an agent's state"))
+        Err(Error::forbidden("only the agent themself, an administrator or a supervisor may change an agent's state"))
     }
 }
 

@@ -57,8 +57,9 @@ pub struct InteractionQuery {
 /// Most interactions a list returns.
 pub const LIST_LIMIT: i64 = 1000;
 
+/// The owner, administrators and supervisors watch and handle every interaction of the company.
 fn is_admin(actor: &Actor) -> bool {
-    matches!(actor.user.role, Role::Primary | Role::Admin)
+    matches!(actor.user.role, Role::Primary | Role::Admin | Role::Supervisor)
 }
 
 /// The interaction, locked by the routing lock the caller holds.
@@ -326,9 +327,14 @@ impl Engine {
         routing::list_interactions(&mut r, &actor.company_id, &f, LIST_LIMIT).await
     }
 
-    /// The company's interactions matching `q`, oldest first: for the owner and administrators.
+    /// The company's interactions matching `q`, oldest first: for the owner, administrators and
+    /// supervisors.
     pub async fn list_interactions(&self, actor: &Actor, q: &InteractionQuery) -> Result<Vec<InteractionDetails>> {
-        actor.require_admin("list the company's interactions")?;
+        if !is_admin(actor) {
+            return Err(Error::forbidden(
+                "only the company owner, an administrator or a supervisor may list the company's interactions",
+            ));
+        }
         let mut r = self.store.reader().await?;
         let f = routing::InteractionFilter {
             state: q.state,

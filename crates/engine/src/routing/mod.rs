@@ -12,6 +12,7 @@ mod intake;
 mod interactions;
 mod pass;
 mod queues;
+mod replies;
 mod route;
 
 use std::time::Duration;

@@ -287,6 +287,11 @@ impl Engine {
         if let Some(stamp) = stamp_id
             && let Some(known) = contents::get_by_stamp(&mut tx, &source.id, stamp).await?
         {
+            if known.thread_id != thread.id {
+                return Err(Error::Conflict(format!(
+                    "stamp_id '{stamp}' was already used for a message of another conversation of this number"
+                )));
+            }
             return Ok((self.text_message(&known), false));
         }
         let number = thread.foreign_id.clone().unwrap_or_default();

@@ -242,6 +242,12 @@ pub async fn set_read(tx: &mut Tx<'_>, thread: &ThreadId, ids: &[&str], read: bo
 
 /// Deletes these contents of the thread.
 pub async fn delete_in_thread(tx: &mut Tx<'_>, thread: &ThreadId, ids: &[&str]) -> Result<u64> {
+    // A reply outlives the message it answered, which its reference would otherwise forbid.
+    Sql::new("UPDATE contents SET in_reply_to_id = NULL WHERE thread_id = $1")
+        .bind(thread.as_str())
+        .and_in(tx.backend(), "in_reply_to_id", ids)?
+        .execute(tx)
+        .await?;
     Sql::new("DELETE FROM contents WHERE thread_id = $1")
         .bind(thread.as_str())
         .and_in(tx.backend(), "id", ids)?

@@ -114,6 +114,33 @@ e2e! {
         send_all(app, &owner, id).await;
     }
 
+    async fn a_reply_through_advanced_messaging_keeps_the_opt_out_and_its_parent_can_be_deleted(app: &TestApp) {
+        let owner = app.company.primary();
+        add_number(app, &app.company, "+14155550199", &[]).await;
+        assert_eq!(text_in(app, &app.company, "+14155550199", json!({"from": "+12340009999", "text": "STOP"})).await.status(), 200);
+        let stop = app.contents(&app.company, "").await.into_iter().find(|c| c["body"] == "STOP").expect("the STOP text");
+        let reply = |body: &'static str| {
+            app.engage(Method::POST, "/contents", &app.company).json(&json!({"body": body, "inReplyToId": stop["id"]})).send()
+        };
+        let res = reply("Sorry to see you go").await.unwrap();
+        assert_eq!(res.status(), 409, "{}", res.text().await.unwrap());
+        assert!(!app.contents(&app.company, "").await.iter().any(|c| c["body"] == "Sorry to see you go"), "nothing was stored");
+
+        assert_eq!(text_in(app, &app.company, "+14155550199", json!({"from": "+12340009999", "text": "START"})).await.status(), 200);
+        assert_eq!(reply("Welcome back").await.unwrap().status(), 201);
+        let conv = stop["threadId"].as_str().unwrap();
+        let res = app
+            .ringplan(Method::DELETE, &format!("/texting/conversations/{conv}/messages"), &owner)
+            .query(&[("ids", stop["id"].as_str().unwrap())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 204, "the message a reply answered is deleted: {}", res.text().await.unwrap());
+        let left: Vec<Value> = app.ringplan(Method::GET, &format!("/texting/conversations/{conv}/messages"), &owner).send().await.unwrap().json().await.unwrap();
+        assert!(left.iter().any(|m| m["text"] == "Welcome back") && !left.iter().any(|m| m["text"] == "STOP"), "{left:?}");
+        send_all(app, &owner, conv).await;
+    }
+
     async fn search_ranks_the_companys_conversations_by_their_messages_words_and_prefixes(app: &TestApp) {
         let owner = app.company.primary();
         add_number(app, &app.company, "+14155550199", &[]).await;

@@ -85,6 +85,16 @@ impl Channel for SmsChannel<'_> {
         let SourceConfig::Sms(config) = &self.source.config else {
             return Err(Error::Internal("an SMS channel on another kind of source".into()));
         };
+        // Every way out (RingPlan's publish, a reply through Advanced Messaging or GWS) comes
+        // through here, so this is where a contact's STOP is kept.
+        if let Some(contact) = &content.recipient_identity_id
+            && texting::opted_out(tx, &self.source.id, contact).await?
+        {
+            return Err(Error::Conflict(
+                "the contact opted out (STOP) of messages from this number; nothing was sent. It opts back in by texting START."
+                    .into(),
+            ));
+        }
         let interval = 60_000_000 / i64::from(config.rate_per_minute.max(1));
         let slot = texting::take_send_slot(tx, &self.source.id, Timestamp::now(), interval).await?;
         Ok(NewJob::of(&SendJob { content_id: content.id.clone() }).for_company(content.company_id.clone()).run_at(slot))

@@ -68,21 +68,22 @@ pub async fn index(tx: &mut Tx<'_>, content: &Content) -> Result<()> {
     let body = content.body.as_deref().unwrap_or_default();
     let sql = match tx.backend() {
         Backend::Sqlite => {
-            "INSERT INTO texting_search (content_id, company_id, thread_id, body) VALUES ($1, $2, $3, $4)"
+            Sql::new("INSERT INTO texting_search (content_id, company_id, thread_id, body) VALUES ($1, $2, $3, $4)")
         }
-        Backend::Postgres => {
+        Backend::Postgres => Sql::new(
             "INSERT INTO texting_search (content_id, company_id, thread_id, body, document) \
-             VALUES ($1, $2, $3, $4, to_tsvector('simple', $4))"
-        }
+             VALUES ($1, $2, $3, $4, to_tsvector('simple', $5))",
+        ),
     };
-    Sql::new(sql)
-        .bind(content.id.as_str())
-        .bind(content.company_id.as_str())
-        .bind(content.thread_id.as_str())
-        .bind(body)
-        .execute(tx)
-        .await
-        .map(drop)
+    let sql =
+        sql.bind(content.id.as_str()).bind(content.company_id.as_str()).bind(content.thread_id.as_str()).bind(body);
+    let sql = match tx.backend() {
+        Backend::Sqlite => sql,
+        // PostgreSQL's parser would keep `jane@example.com` or `3.5` whole, where FTS5 splits
+        // them: it is given the words as FTS5 sees them, so both find the same messages.
+        Backend::Postgres => sql.bind(words_of(body).collect::<Vec<_>>().join(" ")),
+    };
+    sql.execute(tx).await.map(drop)
 }
 
 /// Takes these messages out of the index.
@@ -102,7 +103,11 @@ pub async fn unindex_thread(tx: &mut Tx<'_>, thread: &ThreadId) -> Result<()> {
 /// The words of a query: letters and digits, lower-cased; everything else separates them (and
 /// so can never reach the index's query syntax).
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).take(16).map(str::to_lowercase).collect()
+    words_of(text).take(16).collect()
+}
+
+fn words_of(text: &str) -> impl Iterator<Item = String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase)
 }
 
 /// The company's conversations whose messages hold every word of `text`, each word also as a

@@ -161,6 +161,12 @@ e2e! {
         assert!(search(app, &app.company, "\"*) OR (").await.is_empty(), "query syntax is never passed through");
         assert!(search(app, &app.company, "").await.is_empty());
 
+        let mail = conversation(app, &owner, "+14155550199", "+12340000004").await["id"].as_str().unwrap().to_owned();
+        assert_eq!(publish(app, &owner, &mail, json!({"text": "Write to jane@example.com about the café"})).await.status(), 201);
+        assert_eq!(search(app, &app.company, "example").await, vec![mail.clone()], "an address is words, on both backends");
+        assert_eq!(search(app, &app.company, "café").await, vec![mail.clone()]);
+        assert!(search(app, &app.company, "cafe").await.is_empty(), "accents are kept, on both backends");
+
         let other = app.create_company("Other", "owner@other.example").await;
         add_number(app, &other, "+14155550111", &[]).await;
         let theirs = conversation(app, &other.primary(), "+14155550111", "+12340000001").await;

@@ -168,14 +168,16 @@ pub async fn list_pending(c: &mut impl Conn, kind: &str) -> Result<Vec<Job>> {
 }
 
 /// Whether the company has a job of this kind that no worker has taken yet: one that will
-/// still see every change made before it runs.
-pub async fn is_waiting(c: &mut impl Conn, company: &CompanyId, kind: &str) -> Result<bool> {
-    let n: i64 = Sql::new(
-        "SELECT COUNT(*) FROM jobs WHERE company_id = $1 AND kind = $2 AND status = 'pending' AND lease_token IS NULL",
+/// still see every change made before it runs. The row is locked until the caller commits,
+/// so a worker cannot take it in between and run without seeing the caller's change.
+pub async fn is_waiting(tx: &mut Tx<'_>, company: &CompanyId, kind: &str) -> Result<bool> {
+    let found: Vec<String> = Sql::new(
+        "SELECT id FROM jobs WHERE company_id = $1 AND kind = $2 AND status = 'pending' AND lease_token IS NULL LIMIT 1",
     )
     .bind(company.as_str())
     .bind(kind)
-    .scalar(c)
+    .for_update()
+    .scalars(tx)
     .await?;
-    Ok(n > 0)
+    Ok(!found.is_empty())
 }

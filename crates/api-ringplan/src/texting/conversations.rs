@@ -113,6 +113,7 @@ pub(crate) async fn search_conversations(
 ) -> Result<Json<Vec<TextConversation>>, RingPlanError> {
     let pairs = Pairs::of(query)?;
     let text = pairs.one("text")?.unwrap_or_default();
+    switchboard_domain::text::TextRule::NAME.check("text", text)?;
     Ok(Json(s.engine.search_text_conversations(&actor, text).await?))
 }
 

@@ -140,15 +140,14 @@ pub(crate) enum ResponseSignature {
     Off,
 }
 
-/// The kinds of source there are.
+/// The kinds of source added here: texting numbers (`sms`, listed here too) are added at
+/// `/v1/texting/numbers`.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
 #[allow(dead_code)]
 pub(crate) enum SourceKindWire {
     /// A Channel SDK connector.
     Sdk,
-    /// A texting number (listed here; managed at `/v1/texting/numbers`).
-    Sms,
 }
 
 /// Operations per collection; only the protocol's collections.

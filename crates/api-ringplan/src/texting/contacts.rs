@@ -78,7 +78,9 @@ pub(crate) async fn list_contacts(
     query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Json<Vec<TextContact>>, RingPlanError> {
     let pairs = Pairs::of(query)?;
-    Ok(Json(s.engine.text_contacts(&actor, pairs.one("search")?).await?))
+    let search = pairs.one("search")?;
+    switchboard_domain::text::TextRule::NAME.check_opt("search", search)?;
+    Ok(Json(s.engine.text_contacts(&actor, search).await?))
 }
 
 /// Get a texting contact.

@@ -44,6 +44,8 @@ pub(crate) struct RecipientWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewConversationV2Wire {
+    /// Exactly one: only direct conversations are offered.
+    #[schema(min_items = 1, max_items = 1)]
     recipients: Vec<RecipientWire>,
     #[schema(example = "8584314411")]
     from_number: String,
@@ -113,6 +115,7 @@ pub(crate) async fn search_conversations(
 ) -> Result<Json<Vec<TextConversation>>, RingPlanError> {
     let pairs = Pairs::of(query)?;
     let text = pairs.one("text")?.unwrap_or_default();
+    switchboard_domain::text::TextRule::NAME.check("text", text)?;
     Ok(Json(s.engine.search_text_conversations(&actor, text).await?))
 }
 

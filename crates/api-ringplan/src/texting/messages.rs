@@ -33,7 +33,7 @@ pub(crate) struct PublishWire {
     #[schema(example = "b44c10de-1d7b-4914-ac68-6af475bc3236")]
     stamp_id: Option<String>,
     /// Files to attach: must be empty (MMS is not offered yet).
-    #[schema(value_type = Option<Vec<Object>>)]
+    #[schema(value_type = Option<Vec<Object>>, max_items = 0)]
     files: Option<Vec<serde_json::Value>>,
 }
 
@@ -41,7 +41,7 @@ pub(crate) struct PublishWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PublishV2Wire {
-    #[schema(example = "Hello world!")]
+    #[schema(example = "Hello world!", min_length = 1)]
     text: String,
     /// Accepted for RingPlan's guide, and without effect: nothing here warns without refusing
     /// (an opted-out contact is a 409 either way).

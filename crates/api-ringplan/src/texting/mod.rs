@@ -55,10 +55,10 @@ impl Pairs {
         let number = |name: &str, default: u32| -> Result<u32, RingPlanError> {
             match self.one(name)? {
                 None => Ok(default),
-                Some(v) => v
-                    .trim()
-                    .parse::<u32>()
-                    .map_err(|_| RingPlanError::bad_request(format!("'{name}' must be a positive integer, got '{v}'"))),
+                // The document states both as `int32`, so a value past `i32::MAX` is refused too.
+                Some(v) => v.trim().parse::<i32>().ok().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+                    RingPlanError::bad_request(format!("'{name}' must be a positive integer, got '{v}'"))
+                }),
             }
         };
         Page::new(number("page", 1)?, number("per_page", DEFAULT_PER_PAGE)?)

@@ -48,7 +48,7 @@ impl TextingNumberWire {
 #[utoipa::path(
     get, path = "/texting/numbers", tag = "RingPlan: Texting",
     security(("api_key" = [], "user_id" = [])),
-    params(("numformat" = Option<String>, Query, description = "How to write the numbers: `international` or `national` (default E.164)")),
+    params(("numformat" = Option<String>, Query, pattern = "^(international|national)$", description = "How to write the numbers: `international` or `national` (default E.164)")),
     responses(
         (status = 200, description = "The texting numbers.", body = Vec<TextingNumberWire>),
         (status = 400, body = Problem), (status = 401, body = Problem)

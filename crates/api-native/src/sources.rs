@@ -390,7 +390,7 @@ pub(crate) async fn get_source(
     security(("api_key" = [])),
     params(("source_id" = String, Path, pattern = "^[0-9a-f]{24}$")),
     request_body = SourceWire,
-    responses((status = 200, body = SourceWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem))
+    responses((status = 200, body = SourceWire), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, description = "The source is a texting number, changed at /v1/texting/numbers.", body = Problem))
 )]
 pub(crate) async fn update_source(
     State(s): State<AppState>,
@@ -404,7 +404,11 @@ pub(crate) async fn update_source(
             let mut doc = to_value(&SourceWire::new(current, false));
             merge_patch(&mut doc, patch.clone());
             let w: SourceWire = from_value(doc).map_err(Error::invalid)?;
-            let SourceConfig::Sdk(c) = &current.config else { return Err(sms_elsewhere()) };
+            let SourceConfig::Sdk(c) = &current.config else {
+                return Err(Error::Conflict(
+                    "this source is a texting number: change it at /v1/texting/numbers".into(),
+                ));
+            };
             let setup = SourceSetup::Sdk(SdkSetup {
                 base_uri: base_uri(w.base_uri, c.base_uri.as_ref())?,
                 capabilities: capabilities(w.objects, w.options, c.capabilities.locales.clone()),

@@ -108,6 +108,9 @@ e2e! {
         assert!(international.iter().any(|n| n["number"] == "+1 415-555-0199"), "{international:?}");
         let res = app.ringplan(Method::GET, "/texting/numbers?numformat=roman", &owner).send().await.unwrap();
         assert_problem(res, 400, "numformat").await;
+        let res = app.native(Method::PATCH, &format!("/v1/sources/{}", added["id"].as_str().unwrap()), &app.company)
+            .json(&json!({"name": "Renamed"})).send().await.unwrap();
+        assert_problem(res, 409, "/v1/texting/numbers").await;
     }
 
     async fn the_owners_of_a_number_are_replaced_by_put(app: &TestApp) {

@@ -24,11 +24,9 @@ pub(crate) struct AgentWire {
 /// An agent on one channel.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct AgentChannelWire {
-    /// `chat`, `sms` or `email`.
-    #[schema(example = "chat")]
+    #[schema(value_type = ChannelWire, example = "chat")]
     channel: &'static str,
-    /// `ready` or `not_ready`.
-    #[schema(example = "ready")]
+    #[schema(value_type = AgentStateWire, example = "ready")]
     state: &'static str,
     /// Why NotReady (`session_ended` when the agent's session ended).
     reason: Option<String>,
@@ -64,11 +62,30 @@ impl From<&AgentLoad> for AgentWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AgentChannelPatch {
-    /// `ready` or `not_ready`.
+    #[schema(value_type = Option<AgentStateWire>)]
     state: Option<String>,
     reason: Option<String>,
     #[schema(minimum = 0, maximum = 1000)]
     capacity: Option<u32>,
+}
+
+/// The channels an agent takes interactions on.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum ChannelWire {
+    Chat,
+    Sms,
+    Email,
+}
+
+/// Whether an agent takes new interactions on a channel.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(crate) enum AgentStateWire {
+    Ready,
+    NotReady,
 }
 
 fn user_id(id: &str) -> Result<UserId> {
@@ -119,7 +136,7 @@ pub(crate) async fn get_agent(
 #[utoipa::path(
     patch, path = "/v1/agents/{user_id}/channels/{channel}", tag = "Native: Routing",
     security(("api_key" = [])),
-    params(("user_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("channel" = String, Path, description = "`chat`, `sms` or `email`")),
+    params(("user_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("channel" = ChannelWire, Path)),
     request_body = AgentChannelPatch,
     responses(
         (status = 200, body = AgentWire), (status = 400, body = Problem), (status = 401, body = Problem),

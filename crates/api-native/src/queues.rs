@@ -21,8 +21,7 @@ pub(crate) struct QueueWire {
     id: String,
     #[schema(example = "support")]
     name: String,
-    /// `longest_idle`, `round_robin` or `least_busy`.
-    #[schema(example = "longest_idle")]
+    #[schema(value_type = StrategyWire, example = "longest_idle")]
     strategy: &'static str,
     /// The agents (user ids) it offers interactions to.
     members: Vec<String>,
@@ -100,13 +99,24 @@ impl QueueWire {
     }
 }
 
+/// How a queue picks the agent to offer an interaction to.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(crate) enum StrategyWire {
+    LongestIdle,
+    RoundRobin,
+    LeastBusy,
+}
+
 /// A queue as written: created with `POST`, replaced whole with `PUT`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct QueueBody {
     #[schema(example = "support")]
     name: String,
-    /// `longest_idle` (default), `round_robin` or `least_busy`.
+    /// Default `longest_idle`.
+    #[schema(value_type = Option<StrategyWire>)]
     strategy: Option<String>,
     #[serde(default)]
     members: Vec<String>,

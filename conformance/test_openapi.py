@@ -55,12 +55,23 @@ def test_every_answer_of_every_operation_is_what_the_openapi_document_says(fresh
         timeout=30,
     )
     assert source.status_code == 201, source.text
+    queue = requests.post(
+        f"{fresh_server.url}/v1/queues",
+        headers=fresh_server.headers(),
+        json={"name": "Overflow target"},
+        timeout=30,
+    )
+    assert queue.status_code == 201, queue.text
+    agents = requests.get(f"{fresh_server.url}/v1/agents", headers=fresh_server.headers(), timeout=30)
+    assert agents.status_code == 200, agents.text
     with Receiver() as receiver:
         env = {
             **os.environ,
             "SWITCHBOARD_API_KEY": fresh_server.api_key,
             "SWITCHBOARD_CONFORMANCE_RECEIVER": receiver.url,
             "SWITCHBOARD_CONFORMANCE_SOURCE_ID": source.json()["id"],
+            "SWITCHBOARD_CONFORMANCE_QUEUE_ID": queue.json()["id"],
+            "SWITCHBOARD_CONFORMANCE_USER_ID": agents.json()[0]["user_id"],
         }
         command = [
             str(pathlib.Path(sys.executable).with_name("st")),

@@ -4,14 +4,20 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
 use switchboard_domain::agent::{AgentChannel, AgentState, Channel, StateChange};
+use switchboard_domain::text::TextRule;
 use switchboard_domain::{Error, Resource, Result, UserId};
 use switchboard_engine::routing::AgentLoad;
-use utoipa::ToSchema;
+use utoipa::openapi::schema::{
+    AdditionalProperties, AllOfBuilder, AnyOfBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
+};
+use utoipa::openapi::{Ref, RefOr};
+use utoipa::{PartialSchema, ToSchema};
 
 use crate::auth::Caller;
 use crate::{JsonObject, NativeError};
 use switchboard_api::AppState;
-use switchboard_api::json::from_value;
+use switchboard_api::json::{from_value, whole_floats_as_integers};
 use switchboard_api::problem::Problem;
 
 /// An agent and their channels.
@@ -24,11 +30,9 @@ pub(crate) struct AgentWire {
 /// An agent on one channel.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct AgentChannelWire {
-    /// `chat`, `sms` or `email`.
-    #[schema(example = "chat")]
+    #[schema(value_type = ChannelWire, example = "chat")]
     channel: &'static str,
-    /// `ready` or `not_ready`.
-    #[schema(example = "ready")]
+    #[schema(value_type = AgentStateWire, example = "ready")]
     state: &'static str,
     /// Why NotReady (`session_ended` when the agent's session ended).
     reason: Option<String>,
@@ -61,14 +65,72 @@ impl From<&AgentLoad> for AgentWire {
 
 /// A change of an agent on one channel: its state (with a reason when `not_ready`), its
 /// capacity (administrators), or both.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct AgentChannelPatch {
-    /// `ready` or `not_ready`.
     state: Option<String>,
     reason: Option<String>,
-    #[schema(minimum = 0, maximum = 1000)]
     capacity: Option<u32>,
+}
+
+/// The document of [`AgentChannelPatch`], written by hand because a `reason` goes with a
+/// `state`: a schema that says so is a `properties` object and an `anyOf`, which the derive
+/// cannot write.
+impl PartialSchema for AgentChannelPatch {
+    fn schema() -> RefOr<Schema> {
+        let state = || Ref::from_schema_name("AgentStateWire");
+        let fields = ObjectBuilder::new()
+            .property("state", OneOfBuilder::new().item(state()).item(ObjectBuilder::new().schema_type(Type::Null)))
+            .property(
+                "reason",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+                    .max_length(Some(TextRule::LABEL.max_chars))
+                    .description(Some("Why `not_ready`; only with `state` `not_ready`.")),
+            )
+            .property(
+                "capacity",
+                ObjectBuilder::new()
+                    .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                    .minimum(Some(0))
+                    .maximum(Some(1000)),
+            )
+            .additional_properties(Some(AdditionalProperties::FreeForm(false)));
+        let not_ready = ObjectBuilder::new().schema_type(Type::String).enum_values(Some(["not_ready"]));
+        let reason_needs_state = AnyOfBuilder::new()
+            .item(ObjectBuilder::new().property("reason", ObjectBuilder::new().schema_type(Type::Null)))
+            .item(ObjectBuilder::new().property("state", not_ready).required("state"));
+        AllOfBuilder::new()
+            .description(Some(
+                "A change of an agent on one channel: its state (with a reason when `not_ready`), its \
+                 capacity (administrators), or both.",
+            ))
+            .item(fields)
+            .item(reason_needs_state)
+            .into()
+    }
+}
+
+impl ToSchema for AgentChannelPatch {}
+
+/// The channels an agent takes interactions on.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+#[allow(dead_code)]
+pub(crate) enum ChannelWire {
+    Chat,
+    Sms,
+    Email,
+}
+
+/// Whether an agent takes new interactions on a channel.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(crate) enum AgentStateWire {
+    Ready,
+    NotReady,
 }
 
 fn user_id(id: &str) -> Result<UserId> {
@@ -119,7 +181,7 @@ pub(crate) async fn get_agent(
 #[utoipa::path(
     patch, path = "/v1/agents/{user_id}/channels/{channel}", tag = "Native: Routing",
     security(("api_key" = [])),
-    params(("user_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("channel" = String, Path, description = "`chat`, `sms` or `email`")),
+    params(("user_id" = String, Path, pattern = "^[0-9a-f]{24}$"), ("channel" = ChannelWire, Path)),
     request_body = AgentChannelPatch,
     responses(
         (status = 200, body = AgentWire), (status = 400, body = Problem), (status = 401, body = Problem),
@@ -130,8 +192,9 @@ pub(crate) async fn update_agent_channel(
     State(s): State<AppState>,
     Caller(actor): Caller,
     Path((id, channel)): Path<(String, String)>,
-    JsonObject(body): JsonObject,
+    JsonObject(mut body): JsonObject,
 ) -> Result<Json<AgentWire>, NativeError> {
+    whole_floats_as_integers(&mut body);
     let user = user_id(&id)?;
     let channel = Channel::parse(&channel)?;
     let patch: AgentChannelPatch = from_value(body).map_err(NativeError::bad_request)?;

@@ -38,7 +38,7 @@ fn file_id(id: &str) -> Result<FileId> {
     post, path = "/v1/files", tag = "Native: Files",
     security(("api_key" = [])),
     params(UploadParams),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The file's bytes."),
+    request_body(content = Option<Vec<u8>>, content_type = "application/octet-stream", description = "The file's bytes; none is an empty file."),
     responses(
         (status = 201, body = FileObject),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 413, body = Problem)

@@ -13,6 +13,7 @@ use switchboard_engine::routing::{InteractionDetails, InteractionQuery, Position
 use utoipa::ToSchema;
 
 use crate::NativeError;
+use crate::agents::ChannelWire;
 use crate::auth::Caller;
 use switchboard_api::AppState;
 use switchboard_api::problem::Problem;
@@ -23,11 +24,11 @@ pub(crate) struct InteractionWire {
     id: String,
     thread_id: String,
     source_id: String,
-    /// `chat`, `sms` or `email`.
+    #[schema(value_type = ChannelWire)]
     channel: &'static str,
     queue_id: Option<String>,
     queue_name: Option<String>,
-    /// `queued`, `offered`, `accepted`, `in_workbin` or `completed`.
+    #[schema(value_type = InteractionStateWire)]
     state: &'static str,
     /// The agent it is offered to or accepted by.
     agent_id: Option<String>,
@@ -53,12 +54,25 @@ pub(crate) struct InteractionWire {
     history: Vec<HistoryWire>,
 }
 
+/// Where an interaction is in its life.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(crate) enum InteractionStateWire {
+    Queued,
+    Offered,
+    Accepted,
+    InWorkbin,
+    Completed,
+}
+
 /// A state change, or a routing decision with the agents it passed over.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct HistoryWire {
     at: String,
     /// `state` or `decision`.
     kind: &'static str,
+    #[schema(value_type = InteractionStateWire)]
     state: &'static str,
     /// For a decision, the agent chosen.
     agent_id: Option<String>,
@@ -144,7 +158,7 @@ fn query(q: &HashMap<String, String>) -> Result<InteractionQuery> {
     get, path = "/v1/interactions", tag = "Native: Routing",
     security(("api_key" = [])),
     params(
-        ("state" = Option<String>, Query, description = "`queued`, `offered`, `accepted`, `in_workbin` or `completed`"),
+        ("state" = Option<InteractionStateWire>, Query),
         ("agent_id" = Option<String>, Query, pattern = "^[0-9a-f]{24}$"),
         ("queue_id" = Option<String>, Query, pattern = "^[0-9a-f]{24}$"),
         ("active" = Option<bool>, Query, description = "Only those not completed.")

@@ -10,9 +10,10 @@ use switchboard_engine::routing::QueueFigures;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
+use crate::webhooks::IdWire;
 use crate::{JsonObject, NativeError};
 use switchboard_api::AppState;
-use switchboard_api::json::from_value;
+use switchboard_api::json::{from_value, whole_floats_as_integers};
 use switchboard_api::problem::Problem;
 
 /// A queue, with its figures now.
@@ -21,8 +22,7 @@ pub(crate) struct QueueWire {
     id: String,
     #[schema(example = "support")]
     name: String,
-    /// `longest_idle`, `round_robin` or `least_busy`.
-    #[schema(example = "longest_idle")]
+    #[schema(value_type = StrategyWire, example = "longest_idle")]
     strategy: &'static str,
     /// The agents (user ids) it offers interactions to.
     members: Vec<String>,
@@ -40,15 +40,19 @@ pub(crate) struct QueueWire {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct FeedWire {
+    #[schema(pattern = "^[0-9a-f]{24}$")]
     source_id: String,
     /// Only contents of this category of the source.
+    #[schema(max_length = 255)]
     category: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct OverflowWire {
+    #[schema(pattern = "^[0-9a-f]{24}$")]
     queue_id: String,
+    #[schema(minimum = 1, maximum = 604800)]
     max_wait_secs: u32,
 }
 
@@ -100,15 +104,33 @@ impl QueueWire {
     }
 }
 
+/// How a queue picks the agent to offer an interaction to.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub(crate) enum StrategyWire {
+    LongestIdle,
+    RoundRobin,
+    LeastBusy,
+}
+
 /// A queue as written: created with `POST`, replaced whole with `PUT`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct QueueBody {
-    #[schema(example = "support")]
+    /// Not blank.
+    #[schema(
+        max_length = 200,
+        pattern = r"^[^\x00-\x08\x0a-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\x00-\x08\x0a-\x1f\x7f-\x9f]*$",
+        example = "support"
+    )]
     name: String,
-    /// `longest_idle` (default), `round_robin` or `least_busy`.
+    /// Default `longest_idle`.
+    #[schema(value_type = Option<StrategyWire>)]
     strategy: Option<String>,
+    /// User ids.
     #[serde(default)]
+    #[schema(value_type = Vec<IdWire>)]
     members: Vec<String>,
     #[serde(default)]
     feeds: Vec<FeedWire>,
@@ -161,7 +183,8 @@ fn queue_id(id: &str) -> Result<QueueId> {
     QueueId::parse(id).map_err(|_| Error::NotFound(Resource::Queue))
 }
 
-fn details(body: serde_json::Value) -> Result<QueueDetails, NativeError> {
+fn details(mut body: serde_json::Value) -> Result<QueueDetails, NativeError> {
+    whole_floats_as_integers(&mut body);
     let body: QueueBody = from_value(body).map_err(NativeError::bad_request)?;
     Ok(body.into_details()?)
 }

@@ -22,7 +22,12 @@ fn user_id(s: &str) -> Result<UserId, NativeError> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct PasswordWire {
     /// 8 to 256 characters, no control characters.
-    #[schema(min_length = 8, max_length = 256, example = "correct horse battery staple")]
+    #[schema(
+        min_length = 8,
+        max_length = 256,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*$",
+        example = "correct horse battery staple"
+    )]
     password: String,
 }
 

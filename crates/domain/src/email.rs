@@ -19,6 +19,10 @@ impl Email {
 
     /// Parses the value of `field`, whose name the error carries.
     pub fn parse_field(field: &str, s: &str) -> Result<Self, Error> {
+        // The limit holds for the value as sent, surrounding whitespace included, as the
+        // documents' `maxLength` says; the other checks are on the trimmed address.
+        let limit = TextRule { single_line: false, ..TextRule::EMAIL };
+        limit.check(field, s)?;
         let s = s.trim();
         TextRule::EMAIL.check(field, s)?;
         let valid = !s.chars().any(char::is_whitespace)
@@ -108,6 +112,13 @@ mod tests {
         assert!(Email::parse(&at_limit).is_ok());
         let over = format!("a{at_limit}");
         assert_eq!(Email::parse(&over).unwrap_err().to_string(), "'email' must be at most 254 characters");
+    }
+
+    #[test]
+    fn the_254_character_limit_counts_the_whitespace_around_the_address() {
+        let at_limit = format!("{}@example.com", "a".repeat(254 - "@example.com".len()));
+        assert!(Email::parse(&format!(" {at_limit}")).is_err());
+        assert!(Email::parse(&format!(" {}", &at_limit[1..])).is_ok());
     }
 
     #[test]

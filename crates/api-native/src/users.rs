@@ -60,7 +60,7 @@ pub(crate) async fn set_password(
 #[serde(deny_unknown_fields)]
 pub(crate) struct RoleWire {
     /// `admin`, `supervisor` or `agent`; the owner's `primary` role is not given or taken.
-    #[schema(example = "supervisor")]
+    #[schema(example = "supervisor", pattern = "^(admin|supervisor|agent)$")]
     role: String,
 }
 

@@ -26,11 +26,12 @@ pub(crate) struct ReadWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PublishWire {
-    #[schema(example = "Hello world!")]
+    /// Something to send: not empty, not only white space.
+    #[schema(example = "Hello world!", min_length = 1, pattern = r"\S")]
     text: String,
     /// The caller's id for the message (a UUID, say): publishing again with the same
     /// `stamp_id` on the same number gives back the message it made, and sends nothing more.
-    #[schema(example = "b44c10de-1d7b-4914-ac68-6af475bc3236")]
+    #[schema(example = "b44c10de-1d7b-4914-ac68-6af475bc3236", max_length = 512)]
     stamp_id: Option<String>,
     /// Files to attach: must be empty (MMS is not offered yet).
     #[schema(value_type = Option<Vec<Object>>, max_items = 0)]
@@ -41,12 +42,15 @@ pub(crate) struct PublishWire {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PublishV2Wire {
-    #[schema(example = "Hello world!", min_length = 1)]
+    /// Something to send: not empty, not only white space.
+    #[schema(example = "Hello world!", min_length = 1, pattern = r"\S")]
     text: String,
     /// Accepted for RingPlan's guide, and without effect: nothing here warns without refusing
     /// (an opted-out contact is a 409 either way).
     #[serde(rename = "with_warning")]
     _with_warning: Option<bool>,
+    /// As in the v1 publish.
+    #[schema(max_length = 512)]
     stamp_id: Option<String>,
 }
 
